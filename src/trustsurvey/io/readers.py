@@ -1,0 +1,242 @@
+"""Read response files into a pandas DataFrame, never touching the file.
+
+Supported formats, chosen by the file's extension:
+
+=========  ==========================================================
+``.csv``   UTF-8 (a byte-order mark is accepted); ``,`` or ``;`` separated
+``.tsv``   UTF-8, tab separated
+``.xlsx``  Excel workbook (first sheet unless ``sheet=`` names one)
+``.sav``   SPSS (user-missing values are kept as their codes)
+``.zsav``  compressed SPSS
+``.dta``   Stata
+``.parquet`` Apache Parquet
+=========  ==========================================================
+
+Values are read as they are stored: codes stay codes (value labels are not
+applied), so the questionnaire can check them. Open-text columns named in
+``text_columns`` are read as text, so that ``"007"`` stays ``"007"``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from ..errors import DataValidationError
+
+__all__ = ["read_table", "read_columns", "SUPPORTED_SUFFIXES", "source_name"]
+
+SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".sav", ".zsav", ".dta", ".parquet", ".pq")
+
+# The strings pandas treats as missing by default, minus the ones that are plausible
+# open-text answers. Blank cells are always missing.
+_NA_STRINGS = ["", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "#N/A", "-nan", "-NaN", "<NA>"]
+
+
+def source_name(source: object) -> str:
+    """How a data source is named in messages: the file name, or ``'data frame'``.
+
+    >>> source_name("examples/data/kp_trust_2025.csv")
+    'kp_trust_2025.csv'
+    """
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source).name
+    return "data frame"
+
+
+def _path(source: str | os.PathLike) -> Path:
+    path = Path(source)
+    if not path.exists():
+        raise DataValidationError(f"data file not found: {path}")
+    if path.is_dir():
+        raise DataValidationError(f"{path} is a directory; give the path of a data file")
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise DataValidationError(
+            f"{path.name}: unsupported file type {suffix or '(no extension)'!r}; "
+            f"use one of {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    return path
+
+
+def _csv_separator(path: Path) -> str:
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    with open(path, "rb") as handle:
+        head = handle.readline(65536)
+    text = head.decode("utf-8-sig", errors="replace")
+    if "\t" in text and "," not in text and ";" not in text:
+        return "\t"
+    if ";" in text and "," not in text:
+        return ";"
+    return ","
+
+
+def _read_csv(path: Path, *, nrows: int | None, text_columns: Iterable[str]) -> pd.DataFrame:
+    sep = _csv_separator(path)
+    try:
+        header = pd.read_csv(path, sep=sep, nrows=0, encoding="utf-8-sig").columns
+        text = set(text_columns)
+        na_values = {c: ([""] if c in text else _NA_STRINGS) for c in header}
+        return pd.read_csv(
+            path,
+            sep=sep,
+            nrows=nrows,
+            encoding="utf-8-sig",
+            dtype={c: "str" for c in header if c in text},
+            keep_default_na=False,
+            na_values=na_values,
+            skipinitialspace=False,
+            low_memory=False,
+        )
+    except UnicodeDecodeError as exc:
+        raise DataValidationError(
+            f"{path.name}: not valid UTF-8 text (byte {exc.start}); save the file as "
+            "'CSV UTF-8' (Excel) or re-encode it as UTF-8"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise DataValidationError(f"{path.name}: the file is empty; it needs a header row and data rows") from None
+    except pd.errors.ParserError as exc:
+        raise DataValidationError(f"{path.name}: cannot be read as CSV: {exc}") from None
+
+
+def _read_excel(path: Path, *, sheet: str | int | None, nrows: int | None, text_columns: Iterable[str]) -> pd.DataFrame:
+    try:
+        return pd.read_excel(
+            path,
+            sheet_name=0 if sheet is None else sheet,
+            nrows=nrows,
+            engine="openpyxl",
+            dtype={c: "str" for c in text_columns},
+        )
+    except ValueError as exc:
+        if "not found" in str(exc).lower() or "worksheet" in str(exc).lower():
+            raise DataValidationError(f"{path.name}: no sheet {sheet!r}; {exc}") from None
+        raise DataValidationError(f"{path.name}: cannot be read as an Excel workbook: {exc}") from None
+    except IndexError:
+        raise DataValidationError(f"{path.name}: no sheet number {sheet!r}") from None
+    except Exception as exc:  # zipfile.BadZipFile, openpyxl's InvalidFileException, ...
+        raise DataValidationError(f"{path.name}: cannot be read as an Excel workbook ({exc})") from None
+
+
+def _read_stat(path: Path, *, nrows: int | None) -> pd.DataFrame:
+    import pyreadstat
+
+    limit = 0 if nrows is None else max(int(nrows), 1)
+    try:
+        if path.suffix.lower() == ".dta":
+            frame, _ = pyreadstat.read_dta(str(path), apply_value_formats=False, row_limit=limit)
+        else:
+            frame, _ = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True, row_limit=limit)
+    except Exception as exc:  # pyreadstat.ReadstatError and friends
+        kind = "Stata" if path.suffix.lower() == ".dta" else "SPSS"
+        raise DataValidationError(f"{path.name}: cannot be read as a {kind} file ({exc})") from None
+    return frame if nrows != 0 else frame.iloc[:0]
+
+
+def _read_parquet(path: Path, *, nrows: int | None) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow.ArrowInvalid and friends
+        raise DataValidationError(f"{path.name}: cannot be read as a Parquet file ({exc})") from None
+    return frame if nrows is None else frame.iloc[:nrows]
+
+
+def read_table(
+    source: str | os.PathLike | pd.DataFrame,
+    *,
+    sheet: str | int | None = None,
+    text_columns: Iterable[str] = (),
+    nrows: int | None = None,
+) -> pd.DataFrame:
+    """Read a response file (or copy a DataFrame) without interpreting its values.
+
+    Parameters
+    ----------
+    source : path or pandas.DataFrame
+        A ``.csv``/``.tsv``, ``.xlsx``, ``.sav``, ``.dta`` or ``.parquet`` file,
+        or a DataFrame (which is copied, never modified).
+    sheet : str or int, optional
+        Excel only: the sheet to read (default: the first).
+    text_columns : iterable of str
+        Source columns holding open text: read as text, with only blank cells missing.
+    nrows : int, optional
+        Read only this many data rows (``0``: only the header).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The file's columns as stored, with a fresh ``RangeIndex``.
+
+    Raises
+    ------
+    DataValidationError
+        If the file does not exist, has an unsupported extension or cannot be parsed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"respondent_id": [1, 2], "trust_kp": [4, 98]})
+    >>> read_table(raw).equals(raw)
+    True
+    """
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy(deep=True)
+        if nrows is not None:
+            frame = frame.iloc[:nrows]
+    elif isinstance(source, (str, os.PathLike)):
+        path = _path(source)
+        suffix = path.suffix.lower()
+        if suffix in (".csv", ".tsv", ".txt"):
+            frame = _read_csv(path, nrows=nrows, text_columns=text_columns)
+        elif suffix in (".xlsx", ".xlsm"):
+            frame = _read_excel(path, sheet=sheet, nrows=nrows, text_columns=text_columns)
+        elif suffix in (".sav", ".zsav", ".dta"):
+            frame = _read_stat(path, nrows=nrows)
+        else:
+            frame = _read_parquet(path, nrows=nrows)
+    else:
+        raise DataValidationError(
+            f"cannot read responses from a {type(source).__name__}; give a file path or a pandas DataFrame"
+        )
+    frame.columns = [str(c).strip() for c in frame.columns]
+    dup = pd.Index(frame.columns)
+    if dup.has_duplicates:
+        names = sorted(set(dup[dup.duplicated()]))
+        raise DataValidationError(
+            f"{source_name(source)}: the header repeats column name(s) {', '.join(map(repr, names))}; "
+            "every column needs a unique name"
+        )
+    return frame.reset_index(drop=True)
+
+
+def read_columns(source: str | os.PathLike | pd.DataFrame, *, sheet: str | int | None = None) -> list[str]:
+    """The column names of a response file (reading as little of it as the format allows).
+
+    >>> import pandas as pd
+    >>> read_columns(pd.DataFrame({"a": [1], "b": [2]}))
+    ['a', 'b']
+    """
+    if isinstance(source, pd.DataFrame):
+        return [str(c).strip() for c in source.columns]
+    path = _path(source)
+    if path.suffix.lower() in (".sav", ".zsav", ".dta"):
+        import pyreadstat
+
+        reader = pyreadstat.read_dta if path.suffix.lower() == ".dta" else pyreadstat.read_sav
+        try:
+            _, meta = reader(str(path), metadataonly=True)
+        except Exception as exc:
+            raise DataValidationError(f"{path.name}: cannot be read ({exc})") from None
+        return [str(c).strip() for c in meta.column_names]
+    if path.suffix.lower() in (".parquet", ".pq"):
+        try:
+            import pyarrow.parquet as pq
+
+            return [str(c).strip() for c in pq.read_schema(path).names if not str(c).startswith("__index_level")]
+        except Exception as exc:
+            raise DataValidationError(f"{path.name}: cannot be read as a Parquet file ({exc})") from None
+    return list(read_table(path, sheet=sheet, nrows=0).columns)

@@ -1,0 +1,166 @@
+"""What the data checks need to know about each column: the questionnaire, flattened.
+
+:func:`validation_spec` turns a :class:`~trustsurvey.questionnaire.Questionnaire`
+and a wave into a :class:`ValidationSpec`: one :class:`ColumnSpec` per expected
+column (its item id, its name in that wave's file, its kind, valid and missing
+codes, range and routing), the multiple-response groups, the derived variables
+and indices to build, and the design columns. The checks in
+:mod:`trustsurvey.io.validate` work on this flat spec only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+__all__ = ["ColumnSpec", "ResponseGroup", "Computed", "ValidationSpec", "MISSING_KINDS"]
+
+#: The kinds of missing answer, in the order of ``missing_kinds`` categories.
+MISSING_KINDS = ("dont_know", "refused", "not_applicable", "not_asked")
+
+#: Column kinds.
+KINDS = ("coded", "numeric", "text", "option", "id", "weight", "strata", "psu", "fpc")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One expected column.
+
+    Parameters
+    ----------
+    name : str
+        The item id: the column's name in the analysis data.
+    source : str
+        The column's name in the file of the wave being read.
+    kind : str
+        ``"coded"`` (single choice), ``"numeric"``, ``"text"`` (open answer),
+        ``"option"`` (one 0/1 column of a multiple-response question) or a design
+        role: ``"id"``, ``"weight"``, ``"strata"``, ``"psu"``, ``"fpc"``.
+    role : str
+        ``"item"``, ``"demographic"`` or ``"design"`` (used in messages).
+    valid_codes : tuple of float, optional
+        Codes of real answers (coded and option columns).
+    missing_codes : mapping, optional
+        Missing code -> its kind (``"dont_know"``, ``"refused"``, ``"not_applicable"``).
+    minimum, maximum : float, optional
+        Allowed range of a numeric answer (missing codes excepted).
+    integer : bool
+        Numeric answers must be whole numbers.
+    asked_if : object, optional
+        The routing condition, an object with ``evaluate(frame) -> bool array``.
+    asked_if_text : str, optional
+        The condition as written in the questionnaire (for messages).
+    required : bool
+        The column must be present in the file.
+    scale : str, optional
+        Name of the scale (for messages).
+    """
+
+    name: str
+    source: str
+    kind: str
+    role: str = "item"
+    valid_codes: tuple[float, ...] | None = None
+    missing_codes: Mapping[float, str] = field(default_factory=dict)
+    minimum: float | None = None
+    maximum: float | None = None
+    integer: bool = False
+    asked_if: Any = None
+    asked_if_text: str | None = None
+    required: bool = True
+    scale: str | None = None
+
+    @property
+    def is_numeric(self) -> bool:
+        """Whether the column's values must be numbers."""
+        return self.kind not in ("text", "id", "strata", "psu")
+
+    @property
+    def allowed_text(self) -> str:
+        """The allowed values, as a message shows them."""
+        parts = []
+        if self.valid_codes is not None:
+            parts.append(_codes_text(self.valid_codes))
+        if self.minimum is not None or self.maximum is not None:
+            lo = "" if self.minimum is None else _num(self.minimum)
+            hi = "" if self.maximum is None else _num(self.maximum)
+            parts.append(f"{lo}..{hi}")
+        if self.missing_codes:
+            parts.append(", ".join(f"{_num(c)} ({k})" for c, k in self.missing_codes.items()))
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class ResponseGroup:
+    """The 0/1 option columns of one multiple-response question."""
+
+    name: str
+    options: tuple[str, ...]
+    exclusive: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A derived variable or index: its name and how to compute it from the clean data."""
+
+    name: str
+    compute: Callable[[Any], Any]
+    kind: str = "derived"
+
+
+@dataclass(frozen=True)
+class ValidationSpec:
+    """The flat description of a wave's data file that the checks use.
+
+    Parameters
+    ----------
+    columns : tuple of ColumnSpec
+        Every expected column, design columns first.
+    groups : tuple of ResponseGroup
+        Multiple-response questions.
+    computed : tuple of Computed
+        Derived variables and indices, in the order to compute them.
+    id, weight, strata : str or None
+        Item ids of the design columns.
+    psu, fpc : tuple of str
+        Cluster and FPC columns, one per stage.
+    nest : bool
+        PSU ids are only unique within strata.
+    wave : int or None
+        The wave whose column names were used.
+    """
+
+    columns: tuple[ColumnSpec, ...]
+    groups: tuple[ResponseGroup, ...] = ()
+    computed: tuple[Computed, ...] = ()
+    id: str | None = None
+    weight: str | None = None
+    strata: str | None = None
+    psu: tuple[str, ...] = ()
+    fpc: tuple[str, ...] = ()
+    nest: bool = False
+    wave: int | None = None
+
+    def column(self, name: str) -> ColumnSpec:
+        """The spec of item ``name``."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def source_to_name(self) -> dict[str, str]:
+        """File column name -> item id."""
+        return {c.source: c.name for c in self.columns}
+
+
+def _num(value: float) -> str:
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _codes_text(codes: tuple[float, ...]) -> str:
+    values = sorted(float(c) for c in codes)
+    if len(values) > 2 and all(b - a == 1 for a, b in zip(values, values[1:])):
+        return f"{_num(values[0])}-{_num(values[-1])}"
+    return ", ".join(_num(v) for v in values)

@@ -1,0 +1,335 @@
+"""The public face: a :class:`Survey` is data + design + (optionally) the questionnaire.
+
+A Survey is immutable: weighting, subsetting and adding columns return new
+Surveys. Its methods delegate to the statistical layers (estimation,
+weighting, significance) and wrap their results.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import estimation
+from .design import Design, DesignSpec, _as_tuple, prepare_design
+from .errors import DesignError, EstimationError
+from .estimate import Estimate
+
+__all__ = ["Survey"]
+
+
+class Survey:
+    """A survey sample with its design, like R's ``svydesign``/``svrepdesign``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent. It is copied; the caller's frame is never modified.
+    weights : str, optional
+        Column of sampling weights (inverse inclusion probabilities, *not*
+        frequency weights). Without weights but with ``fpc`` they are derived
+        from the sampling fractions, as R does; with neither, all are 1.
+    strata : str, optional
+        Column of first-stage strata.
+    psu : str or tuple of str, optional
+        Cluster column(s), one per stage; omitted: every respondent is a PSU.
+    fpc : str or tuple of str, optional
+        Finite population correction per stage: population counts, or sampling
+        fractions (all values at most 1). Without it, PSUs are treated as drawn
+        with replacement.
+    nest : bool
+        PSU ids repeat across strata and are only unique within them.
+    lonely_psu : {"fail", "remove", "adjust", "average", "certainty"}
+        Strata with a single PSU, with the meanings of R's ``survey.lonely.psu``.
+    replicate_weights : str or list of str, optional
+        A glob (``"brr_*"``) or list of replicate weight columns (which already
+        include the sampling weights).
+    replicate_method : {"brr", "fay", "jk1", "jkn", "bootstrap"}, optional
+    fay_rho, scale, rscales, mse
+        As in R's ``svrepdesign``.
+    questionnaire : Questionnaire, optional
+        The definition the data were validated against.
+    missing_kinds : pandas.DataFrame, optional
+        Why each missing answer is missing (``dont_know``, ``refused``, ...).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import trustsurvey as ts
+    >>> df = pd.DataFrame({"y": [1.0, 2, 3, 4], "w": [1.0, 1, 2, 2], "psu": [1, 2, 3, 4]})
+    >>> s = ts.Survey(df, weights="w", psu="psu")
+    >>> round(float(s.mean("y").to_frame()["estimate"][0]), 4)
+    2.8333
+    """
+
+    def __init__(self, data: pd.DataFrame, *, weights: str | None = None, strata: str | None = None,
+                 psu: str | Sequence[str] | None = None, fpc: str | Sequence[str] | None = None,
+                 nest: bool = False, lonely_psu: str = "fail",
+                 replicate_weights: str | Sequence[str] | None = None,
+                 replicate_method: str | None = None, fay_rho: float = 0.0,
+                 scale: float | None = None, rscales: float | Sequence[float] | None = None,
+                 mse: bool = False, questionnaire: Any = None,
+                 missing_kinds: pd.DataFrame | None = None) -> None:
+        if not isinstance(data, pd.DataFrame):
+            raise DesignError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+        data = data.reset_index(drop=True).copy()
+        rep_cols: tuple[str, ...] = ()
+        if replicate_weights is not None:
+            from .design import _match_replicates
+            rep_cols = _match_replicates(data, replicate_weights)
+            if replicate_method is None:
+                raise DesignError("replicate_weights= needs replicate_method= "
+                                  "('brr', 'fay', 'jk1', 'jkn' or 'bootstrap')")
+        if rscales is not None and np.ndim(rscales) == 0:
+            rscales = (float(rscales),)
+        spec = DesignSpec(
+            weights=weights, strata=strata, psu=_as_tuple(psu), fpc=_as_tuple(fpc), nest=nest,
+            lonely_psu=lonely_psu, replicate_weights=rep_cols, replicate_method=replicate_method,
+            fay_rho=fay_rho, scale=scale,
+            rscales=None if rscales is None else tuple(float(r) for r in rscales), mse=mse)
+        design = prepare_design(data, spec)
+        self._init(data, design, questionnaire, missing_kinds, None, {})
+
+    # ----------------------------------------------------------------- construction helpers
+    def _init(self, data, design, questionnaire, missing_kinds, domain, attrs) -> None:
+        self._data = data
+        self._design = design
+        self._questionnaire = questionnaire
+        self._missing_kinds = None if missing_kinds is None else missing_kinds.reset_index(drop=True)
+        self._domain = domain
+        self._attrs = dict(attrs)
+
+    def _derive(self, *, data=None, design=None, domain=None, keep_domain=True, attrs=None) -> "Survey":
+        new = object.__new__(Survey)
+        new._init(self._data if data is None else data,
+                  self._design if design is None else design,
+                  self._questionnaire, self._missing_kinds,
+                  (self._domain if keep_domain else None) if domain is None else domain,
+                  {**self._attrs, **(attrs or {})})
+        return new
+
+    def with_design(self, design: Design, **attrs: Any) -> "Survey":
+        """A new Survey on the same data with another prepared design (used by weighting)."""
+        if design.n != len(self._data):
+            raise DesignError("the design does not fit the data (row counts differ)")
+        return self._derive(design=design, attrs=attrs)
+
+    def with_columns(self, columns: Mapping[str, Any] | pd.DataFrame) -> "Survey":
+        """A new Survey with columns added or replaced (same rows, same design).
+
+        >>> import pandas as pd, trustsurvey as ts
+        >>> s = ts.Survey(pd.DataFrame({"y": [1.0, 2.0]}))
+        >>> s.with_columns({"z": [3, 4]}).data.columns.tolist()
+        ['y', 'z']
+        """
+        new = self._data.copy()
+        items = columns.items() if isinstance(columns, Mapping) else columns.items()
+        for name, values in items:
+            values = values.to_numpy() if isinstance(values, pd.Series) else values
+            if len(values) != len(new):
+                raise EstimationError(f"column {name!r} has {len(values)} values for {len(new)} respondents")
+            new[name] = values
+        return self._derive(data=new)
+
+    # ----------------------------------------------------------------- properties
+    @property
+    def data(self) -> pd.DataFrame:
+        """The analysis data (a copy; missing codes are NA). Rows outside a domain are kept."""
+        return self._data.copy()
+
+    @property
+    def design(self) -> Design:
+        return self._design
+
+    @property
+    def questionnaire(self):
+        return self._questionnaire
+
+    @property
+    def missing_kinds(self) -> pd.DataFrame | None:
+        return None if self._missing_kinds is None else self._missing_kinds.copy()
+
+    @property
+    def domain(self) -> np.ndarray | None:
+        """Boolean mask of the domain (None: the whole sample)."""
+        return None if self._domain is None else self._domain.copy()
+
+    @property
+    def attrs(self) -> Mapping[str, Any]:
+        """Read-only metadata carried along (weighting diagnostics, citations, ...)."""
+        return MappingProxyType(self._attrs)
+
+    @property
+    def weights(self) -> pd.Series:
+        """The sampling weights, aligned with :attr:`data`."""
+        return pd.Series(self._design.weights, index=self._data.index, name="weight")
+
+    @property
+    def degf(self) -> int:
+        """Design degrees of freedom (of the domain, for a subset), as R's ``degf``."""
+        return self._design.domain_degf(self._domain)
+
+    @property
+    def n(self) -> int:
+        """Number of respondents (in the domain)."""
+        return int(len(self._data) if self._domain is None else self._domain.sum())
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __repr__(self) -> str:
+        d = self._design
+        spec = d.spec
+        if d.is_replicate:
+            kind = f"{spec.replicate_method} replicate design with {d.n_replicates} replicates"
+        else:
+            parts = []
+            if spec.strata:
+                parts.append(f"{d.stages[0].n_strata} strata ({spec.strata})")
+            if spec.psu:
+                parts.append(f"{d.stages[0].n_total_clusters} PSUs ({spec.psu[0]})")
+            kind = "design with " + (", ".join(parts) if parts else "independent sampling")
+        dom = "" if self._domain is None else f", domain of {self.n}"
+        cal = f", {len(d.calibration)} weighting step(s)" if d.calibration else ""
+        return f"<Survey: {len(self._data)} respondents{dom}; {kind}{cal}; df={self.degf}>"
+
+    # ----------------------------------------------------------------- domains
+    def subset(self, mask_or_query: Any) -> "Survey":
+        """A domain (subpopulation) that keeps the whole design for variance estimation.
+
+        Parameters
+        ----------
+        mask_or_query : array-like of bool or str
+            A boolean mask aligned with the data, or an expression in the
+            questionnaire's safe expression language (``"region == 6 and gender == 2"``).
+        """
+        if isinstance(mask_or_query, str):
+            from .questionnaire.expressions import parse_expression
+
+            mask = np.asarray(parse_expression(mask_or_query).evaluate(self._data), dtype=bool)
+        else:
+            mask = np.asarray(mask_or_query)
+            if mask.dtype != bool:
+                mask = mask.astype(bool)
+        if mask.shape != (len(self._data),):
+            raise EstimationError(f"subset mask has {mask.size} values for {len(self._data)} respondents")
+        if self._domain is not None:
+            mask = mask & self._domain
+        if not mask.any():
+            raise EstimationError("the subset is empty: no respondent satisfies it")
+        return self._derive(domain=mask)
+
+    # ----------------------------------------------------------------- estimates
+    def mean(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
+             level: float = 0.95) -> Estimate:
+        """Means (shares of each level for categorical variables), like R's ``svymean``/``svyby``.
+
+        Several variables and by-variables are estimated in one pass; by-variables are
+        crossed. Missing answers are left out variable by variable. Intervals use the
+        t distribution on the design's degrees of freedom.
+
+        Returns
+        -------
+        Estimate
+            ``.to_frame()`` columns: ``<by...>, variable, level, estimate, se, ci_low,
+            ci_high, df, deff, n_unweighted, n_weighted``.
+        """
+        return estimation.mean(self._design, self._data, variables, by, self._domain, level=level)
+
+    def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
+              level: float = 0.95) -> Estimate:
+        """Population totals, like R's ``svytotal``."""
+        return estimation.total(self._design, self._data, variables, by, self._domain, level=level)
+
+    def proportion(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
+                   ci_method: str = "logit", level: float = 0.95) -> Estimate:
+        """The share of every level, with intervals like R's ``svyciprop``.
+
+        ``ci_method``: ``logit`` (default), ``beta`` (Korn-Graubard), ``xlogit``,
+        ``mean`` (Wald), ``asin``, ``wilson`` (see :func:`trustsurvey.inference.proportion_interval`).
+        """
+        return estimation.proportion(self._design, self._data, variables, by, self._domain,
+                                     ci_method=ci_method, level=level)
+
+    def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
+              by: str | Sequence[str] | None = None, *, level: float = 0.95) -> Estimate:
+        """Ratios of totals, like R's ``svyratio``."""
+        return estimation.ratio(self._design, self._data, numerator, denominator, by, self._domain,
+                                level=level)
+
+    def quantile(self, variables: str | Sequence[str], probs: float | Sequence[float] = (0.25, 0.5, 0.75),
+                 by: str | Sequence[str] | None = None, *, level: float = 0.95) -> Estimate:
+        """Quantiles with Woodruff intervals, like R's ``svyquantile`` (``qrule="math"``)."""
+        return estimation.quantile(self._design, self._data, variables, probs, by, self._domain,
+                                   level=level)
+
+    # ----------------------------------------------------------------- replicate designs
+    def to_replicate(self, method: str = "jk1", *, replicates: int | None = None,
+                     seed: int | None = 2025) -> "Survey":
+        """A replicate-weight version of this linearisation design (R's ``as.svrepdesign``).
+
+        Parameters
+        ----------
+        method : {"jk1", "jkn", "bootstrap", "brr"}
+        replicates : int, optional
+            Number of bootstrap replicates (default 200).
+        seed : int, optional
+            Seed of the bootstrap.
+        """
+        from .replicates import make_replicate_design
+
+        return self._derive(design=make_replicate_design(self._design, method, replicates=replicates,
+                                                         seed=seed))
+
+    # ----------------------------------------------------------------- weighting (weighting/)
+    def rake(self, margins, **kwargs) -> "Survey":
+        """Raking (iterative proportional fitting) to population margins; see :func:`trustsurvey.weighting.rake`."""
+        from .weighting import rake
+
+        return rake(self, margins, **kwargs)
+
+    def poststratify(self, cells, **kwargs) -> "Survey":
+        """Post-stratification to population cell counts; see :func:`trustsurvey.weighting.poststratify`."""
+        from .weighting import poststratify
+
+        return poststratify(self, cells, **kwargs)
+
+    def calibrate(self, totals, **kwargs) -> "Survey":
+        """Calibration to population totals; see :func:`trustsurvey.weighting.calibrate`."""
+        from .weighting import calibrate
+
+        return calibrate(self, totals, **kwargs)
+
+    def trim_weights(self, lower=None, upper=None, **kwargs) -> "Survey":
+        """Weight trimming with redistribution; see :func:`trustsurvey.weighting.trim_weights`."""
+        from .weighting import trim_weights
+
+        return trim_weights(self, lower=lower, upper=upper, **kwargs)
+
+    def weight(self, **kwargs) -> "Survey":
+        """Apply the questionnaire's weighting scheme; see :func:`trustsurvey.weighting.weight`."""
+        from .weighting import weight
+
+        return weight(self, **kwargs)
+
+    # ----------------------------------------------------------------- tests and models (significance)
+    def chisq(self, row: str, col: str, *, statistic: str = "F"):
+        """Design-based test of independence, like R's ``svychisq``."""
+        from .significance import chisq
+
+        return chisq(self, row, col, statistic=statistic)
+
+    def ttest(self, variable: str, group: str, **kwargs):
+        """Design-based two-group t-test, like R's ``svyttest``."""
+        from .significance import ttest
+
+        return ttest(self, variable, group, **kwargs)
+
+    def glm(self, formula: str, family: str = "gaussian", **kwargs):
+        """Survey-weighted generalised linear model, like R's ``svyglm`` (``family="ordinal"``: ``svyolr``)."""
+        from .significance import glm
+
+        return glm(self, formula, family=family, **kwargs)
