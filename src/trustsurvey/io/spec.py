@@ -13,7 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-__all__ = ["ColumnSpec", "ResponseGroup", "Computed", "ValidationSpec", "MISSING_KINDS"]
+__all__ = [
+    "ColumnSpec",
+    "ResponseGroup",
+    "Computed",
+    "ValidationSpec",
+    "MISSING_KINDS",
+    "validation_spec",
+    "questionnaire_waves",
+]
 
 #: The kinds of missing answer, in the order of ``missing_kinds`` categories.
 MISSING_KINDS = ("dont_know", "refused", "not_applicable", "not_asked")
@@ -164,3 +172,114 @@ def _codes_text(codes: tuple[float, ...]) -> str:
     if len(values) > 2 and all(b - a == 1 for a, b in zip(values, values[1:])):
         return f"{_num(values[0])}-{_num(values[-1])}"
     return ", ".join(_num(v) for v in values)
+
+
+# ---------------------------------------------------------------- from a questionnaire
+
+
+def questionnaire_waves(questionnaire: Any) -> tuple[int, ...]:
+    """Every wave the questionnaire names: its own and those with renamed source columns."""
+    waves = {int(questionnaire.wave)} if getattr(questionnaire, "wave", None) is not None else set()
+    for q in _variables(questionnaire):
+        waves.update(int(w) for w in getattr(q, "columns", {}) or {})
+        for o in getattr(q, "options", ()) or ():
+            waves.update(int(w) for w in getattr(o, "columns", {}) or {})
+    return tuple(sorted(waves))
+
+
+def _variables(questionnaire: Any) -> tuple:
+    return tuple(questionnaire.questions) + tuple(getattr(questionnaire, "demographics", ()) or ())
+
+
+def _missing_map(*sources) -> dict[float, str]:
+    out: dict[float, str] = {}
+    for missing in sources:
+        for m in missing or ():
+            out.setdefault(float(m.code), m.kind)
+    return out
+
+
+def _source(obj: Any, wave: int | None) -> str:
+    return obj.column(wave) if wave is not None else obj.id
+
+
+def validation_spec(questionnaire: Any, wave: int | None = None) -> ValidationSpec:
+    """Flatten a questionnaire into the column specs the data checks use.
+
+    Parameters
+    ----------
+    questionnaire : Questionnaire
+    wave : int, optional
+        Whose source column names to expect (default: the questionnaire's wave).
+
+    Returns
+    -------
+    ValidationSpec
+    """
+    q = questionnaire
+    wave = int(q.wave) if wave is None and getattr(q, "wave", None) is not None else wave
+    columns: list[ColumnSpec] = []
+    design = getattr(q, "design", None)
+    taken: set[str] = set()
+    variables = _variables(q)
+    demographic_ids = {v.id for v in getattr(q, "demographics", ()) or ()}
+    declared = {v.id for v in variables}
+    id_name = weight = strata = None
+    psu: tuple[str, ...] = ()
+    fpc: tuple[str, ...] = ()
+    nest = False
+    if design is not None:
+        id_name, weight, strata = design.respondent_id, design.weight, design.strata
+        psu = (design.psu,) if isinstance(design.psu, str) else tuple(design.psu or ())
+        fpc = (design.fpc,) if isinstance(design.fpc, str) else tuple(design.fpc or ())
+        nest = bool(design.nest)
+        roles = [(id_name, "id"), (weight, "weight"), (strata, "strata")]
+        roles += [(p, "psu") for p in psu] + [(f, "fpc") for f in fpc]
+        for name, kind in roles:
+            if name is None or name in taken or name in declared:
+                continue
+            taken.add(name)
+            columns.append(ColumnSpec(name=name, source=name, kind=kind, role="design"))
+    groups: list[ResponseGroup] = []
+    for v in variables:
+        role = "demographic" if v.id in demographic_ids else "item"
+        asked = v.asked_if
+        asked_text = None if asked is None else str(asked)
+        if v.type == "single":
+            scale = q.scale(v.scale)
+            columns.append(ColumnSpec(
+                name=v.id, source=_source(v, wave), kind="coded", role=role,
+                valid_codes=tuple(float(c) for c in scale.valid_codes),
+                missing_codes=_missing_map(scale.missing, v.missing),
+                asked_if=asked, asked_if_text=asked_text, scale=scale.id,
+            ))
+        elif v.type == "numeric":
+            columns.append(ColumnSpec(
+                name=v.id, source=_source(v, wave), kind="numeric", role=role,
+                missing_codes=_missing_map(v.missing), minimum=v.min, maximum=v.max,
+                asked_if=asked, asked_if_text=asked_text,
+            ))
+        elif v.type == "text":
+            columns.append(ColumnSpec(name=v.id, source=_source(v, wave), kind="text", role=role,
+                                      asked_if=asked, asked_if_text=asked_text))
+        else:  # multiple response: one 0/1 column per option
+            for o in v.options:
+                columns.append(ColumnSpec(
+                    name=o.id, source=_source(o, wave), kind="option", role=role,
+                    valid_codes=(0.0, 1.0), missing_codes=_missing_map(v.missing),
+                    asked_if=asked, asked_if_text=asked_text, scale=None,
+                ))
+            groups.append(ResponseGroup(v.id, tuple(o.id for o in v.options),
+                                        tuple(o.id for o in v.options if o.exclusive)))
+    computed: list[Computed] = []
+    for d in getattr(q, "derived", ()) or ():
+        computed.append(Computed(d.id, d.compute, "derived variable"))
+    for idx in getattr(q, "indices", ()) or ():
+        bound = q.index(idx.id) if hasattr(q, "index") else idx
+        if getattr(bound, "scoring", None) is None:
+            bound = bound.bind(q)
+        computed.append(Computed(bound.id, bound.compute, "index"))
+    return ValidationSpec(
+        columns=tuple(columns), groups=tuple(groups), computed=tuple(computed),
+        id=id_name, weight=weight, strata=strata, psu=psu, fpc=fpc, nest=nest, wave=wave,
+    )

@@ -1,0 +1,252 @@
+"""Read response data, check it against the questionnaire and return a :class:`~trustsurvey.Survey`.
+
+>>> import trustsurvey as ts
+>>> s = ts.read_survey(ts.datasets.example_path(2025), ts.datasets.example_questionnaire())  # doctest: +SKIP
+
+The work is split in three modules: :mod:`~trustsurvey.io.readers` reads files
+(CSV, Excel, SPSS, Stata, Parquet) without interpreting them,
+:mod:`~trustsurvey.io.spec` flattens the questionnaire into the columns a wave's
+file must have, and :mod:`~trustsurvey.io.validate` checks every column in one
+vectorised pass and builds the clean analysis data.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+import pandas as pd
+
+from ..errors import DataValidationError
+from .readers import SUPPORTED_SUFFIXES, read_columns, read_table, source_name
+from .spec import ValidationSpec, questionnaire_waves, validation_spec
+from .validate import PROBLEM_COLUMNS, check_responses, empty_problems
+
+__all__ = [
+    "read_survey",
+    "validate_responses",
+    "validate_file",
+    "ValidationResult",
+    "resolve_wave",
+    "read_table",
+    "validation_spec",
+    "PROBLEM_COLUMNS",
+    "SUPPORTED_SUFFIXES",
+]
+
+
+def _questionnaire(questionnaire: Any):
+    if isinstance(questionnaire, (str, os.PathLike)):
+        from ..questionnaire import Questionnaire
+
+        return Questionnaire.from_yaml(questionnaire)
+    return questionnaire
+
+
+def resolve_wave(questionnaire: Any, columns: Sequence[str], wave: int | None = None) -> int | None:
+    """The wave whose column names a file uses.
+
+    An explicit ``wave`` wins. Otherwise the questionnaire's own wave, unless the
+    file lacks some of its column names and another wave's names all match.
+
+    Parameters
+    ----------
+    questionnaire : Questionnaire
+    columns : sequence of str
+        The file's column names.
+    wave : int, optional
+
+    Returns
+    -------
+    int or None
+    """
+    if wave is not None:
+        return int(wave)
+    default = getattr(questionnaire, "wave", None)
+    present = set(columns)
+
+    def missing(w: int | None) -> int:
+        spec = validation_spec(questionnaire, w)
+        return sum(c.required and c.source not in present for c in spec.columns)
+
+    best, best_missing = default, missing(default)
+    if best_missing == 0:
+        return default
+    for w in questionnaire_waves(questionnaire):
+        if w == default:
+            continue
+        m = missing(w)
+        if m < best_missing:
+            best, best_missing = w, m
+    return best
+
+
+def validate_responses(
+    frame: pd.DataFrame, questionnaire: Any, *, wave: int | None = None, extra: str = "error"
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Check a DataFrame of responses against a questionnaire, without raising.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Responses with the column names of the wave's file. Not modified.
+    questionnaire : Questionnaire or path
+    wave : int, optional
+        Whose column names the frame uses (default: inferred, see :func:`resolve_wave`).
+    extra : {"error", "ignore", "keep"}
+        Columns the questionnaire does not know: report, drop, or keep unchecked.
+
+    Returns
+    -------
+    clean : pandas.DataFrame
+        Columns named by item id, missing codes as NA, derived variables and indices added.
+    missing_kinds : pandas.DataFrame
+        Why each missing answer is missing: ``dont_know``, ``refused``,
+        ``not_applicable``, ``not_asked`` (categorical; NA where answered).
+    problems : pandas.DataFrame
+        ``row, respondent_id, column, value, problem`` (empty when valid); ``row``
+        counts data rows from 1 (the first row after the header).
+    """
+    q = _questionnaire(questionnaire)
+    spec = validation_spec(q, resolve_wave(q, [str(c) for c in frame.columns], wave))
+    return check_responses(read_table(frame), spec, extra=extra)
+
+
+class ValidationResult:
+    """What :func:`validate_file` found: the clean data, the missing kinds and the problems.
+
+    Attributes
+    ----------
+    source : str
+        The file name (or ``"data frame"``).
+    wave : int or None
+        The wave whose column names were used.
+    data, missing_kinds, problems : pandas.DataFrame
+    spec : ValidationSpec
+    """
+
+    def __init__(self, source: str, wave: int | None, data: pd.DataFrame, missing_kinds: pd.DataFrame,
+                 problems: pd.DataFrame, spec: ValidationSpec):
+        self.source, self.wave, self.spec = source, wave, spec
+        self.data, self.missing_kinds, self.problems = data, missing_kinds, problems
+
+    @property
+    def ok(self) -> bool:
+        """Whether no problem was found."""
+        return len(self.problems) == 0
+
+    @property
+    def n_items(self) -> int:
+        """Number of question columns (items, options and demographics; not design columns)."""
+        return sum(c.role != "design" for c in self.spec.columns)
+
+    def summary(self) -> str:
+        """A one-line summary (``kp_trust_2025.csv: 1500 respondents, ...``)."""
+        wave = f"wave {self.wave}" if self.wave is not None else "no wave"
+        head = f"{self.source}: {len(self.data)} respondents, {self.n_items} item columns, {wave}"
+        if self.ok:
+            return head + ": valid"
+        counts = self.problems["column"].value_counts(sort=False)
+        cols = ", ".join(f"{c} ({n})" for c, n in counts.items())
+        return f"{head}: {len(self.problems)} problem(s) in {len(counts)} column(s): {cols}"
+
+    def to_frame(self) -> pd.DataFrame:
+        """The problem table."""
+        return self.problems
+
+    def raise_for_problems(self) -> None:
+        """Raise :class:`DataValidationError` listing every problem, if there is any."""
+        if not self.ok:
+            raise DataValidationError(self.summary(), problems=self.problems)
+
+
+def validate_file(
+    source: str | os.PathLike | pd.DataFrame,
+    questionnaire: Any,
+    *,
+    wave: int | None = None,
+    sheet: str | int | None = None,
+    extra: str = "error",
+) -> ValidationResult:
+    """Read a response file and check it against the questionnaire, without raising for bad data.
+
+    Parameters are those of :func:`read_survey`.
+
+    Returns
+    -------
+    ValidationResult
+
+    Raises
+    ------
+    DataValidationError
+        Only when the file cannot be read at all (missing, unsupported, unparseable).
+    """
+    q = _questionnaire(questionnaire)
+    columns = read_columns(source, sheet=sheet)
+    wave = resolve_wave(q, columns, wave)
+    spec = validation_spec(q, wave)
+    text_columns = [c.source for c in spec.columns if c.kind == "text"]
+    raw = read_table(source, sheet=sheet, text_columns=text_columns)
+    clean, kinds, problems = check_responses(raw, spec, extra=extra)
+    return ValidationResult(source_name(source), wave, clean, kinds, problems, spec)
+
+
+def read_survey(
+    path_or_frame: str | os.PathLike | pd.DataFrame,
+    questionnaire: Any,
+    *,
+    wave: int | None = None,
+    sheet: str | int | None = None,
+    extra: str = "error",
+):
+    """Read responses, validate them against the questionnaire and return a Survey.
+
+    Parameters
+    ----------
+    path_or_frame : path or pandas.DataFrame
+        A ``.csv`` (UTF-8), ``.xlsx``, ``.sav``, ``.dta`` or ``.parquet`` file, or a
+        DataFrame. The file is only read and a DataFrame is copied: the input is
+        never modified.
+    questionnaire : Questionnaire or path to its YAML file
+    wave : int, optional
+        Whose source column names the file uses (default: the questionnaire's
+        wave, or another wave whose column names the file matches).
+    sheet : str or int, optional
+        Excel only: the sheet to read (default: the first).
+    extra : {"error", "ignore", "keep"}
+        Columns the questionnaire does not know: report them as problems
+        (default), drop them, or keep them unchecked.
+
+    Returns
+    -------
+    Survey
+        The clean data (columns named by item id; coded answers ``Int64``, numbers
+        ``float``, open text ``str``; missing codes NA), the questionnaire's design
+        (weights, strata, PSUs, FPC), the questionnaire itself and the
+        ``missing_kinds`` of every missing answer.
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem found (``.problems``: a DataFrame with columns
+        ``row, respondent_id, column, value, problem``), or when the file cannot
+        be read.
+
+    Examples
+    --------
+    >>> import trustsurvey as ts
+    >>> q = ts.datasets.example_questionnaire()                       # doctest: +SKIP
+    >>> s = ts.read_survey(ts.datasets.example_path(2025), q)         # doctest: +SKIP
+    """
+    q = _questionnaire(questionnaire)
+    result = validate_file(path_or_frame, q, wave=wave, sheet=sheet, extra=extra)
+    result.raise_for_problems()
+    return _survey(result.data, q, result.missing_kinds)
+
+
+def _survey(data: pd.DataFrame, questionnaire: Any, missing_kinds: pd.DataFrame):
+    from ..survey import Survey
+
+    design = getattr(questionnaire, "design", None)
+    kwargs = design.survey_kwargs() if design is not None else {}
+    return Survey(data, **kwargs, questionnaire=questionnaire, missing_kinds=missing_kinds)

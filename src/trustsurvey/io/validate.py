@@ -1,0 +1,492 @@
+"""Check response data against a :class:`~trustsurvey.io.spec.ValidationSpec` in one pass.
+
+:func:`check_responses` looks at every column once, with vectorised numpy
+operations (no loop over rows), and collects *every* problem into one table
+with the columns ``row, respondent_id, column, value, problem``:
+
+- required columns missing from the file, columns the questionnaire does not know;
+- values that are not numbers in coded or numeric columns;
+- codes outside the scale (valid and missing codes), demographic codes outside
+  their scale, numbers outside their range or not whole;
+- answers where routing (``asked_if``) says the question was not asked, and blank
+  cells where it was asked;
+- multiple-response options other than 0/1 and exclusive options ("none of
+  these") chosen together with another option;
+- blank or duplicate respondent ids;
+- blank, non-numeric, zero, negative or infinite design weights, blank strata or
+  PSUs, and PSUs that appear in more than one stratum (unless ``nest``).
+
+At the same time it builds the clean analysis frame: missing codes become NA
+and their kind (``dont_know``, ``refused``, ``not_applicable``, or
+``not_asked`` for a blank cell routing skipped) is kept in a separate
+``missing_kinds`` frame; values that failed a check become NA too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import QuestionnaireError
+from .spec import MISSING_KINDS, ColumnSpec, ValidationSpec, _num
+
+__all__ = ["check_responses", "PROBLEM_COLUMNS", "empty_problems"]
+
+#: Columns of the problem table, in order.
+PROBLEM_COLUMNS = ("row", "respondent_id", "column", "value", "problem")
+
+_KIND_CODE = {k: i for i, k in enumerate(MISSING_KINDS)}
+_NOT_ASKED = np.int8(_KIND_CODE["not_asked"])
+
+
+def empty_problems() -> pd.DataFrame:
+    """An empty problem table with the right columns and dtypes.
+
+    >>> list(empty_problems().columns)
+    ['row', 'respondent_id', 'column', 'value', 'problem']
+    """
+    return pd.DataFrame(
+        {
+            "row": pd.Series([], dtype="Int64"),
+            "respondent_id": pd.Series([], dtype="str"),
+            "column": pd.Series([], dtype="str"),
+            "value": pd.Series([], dtype="str"),
+            "problem": pd.Series([], dtype="str"),
+        }
+    )
+
+
+def _display(values: np.ndarray) -> list:
+    """Raw cell values as a problem table shows them (``7`` not ``7.0``; blank as ``''``)."""
+    out = []
+    for v in values:
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            out.append("")
+        elif isinstance(v, (float, np.floating)) and np.isfinite(v) and float(v).is_integer():
+            out.append(str(int(v)))
+        else:
+            out.append(str(v))
+    return out
+
+
+@dataclass
+class _Collector:
+    """Accumulates problems as arrays (one block per check), concatenated at the end."""
+
+    n: int
+    ids: np.ndarray | None = None  # raw respondent ids (object array) or None
+    blocks: list = field(default_factory=list)
+    order: dict = field(default_factory=dict)  # column -> position (for sorting)
+
+    def column_problem(self, column: str, problem: str) -> None:
+        self.blocks.append(
+            pd.DataFrame(
+                {
+                    "row": pd.array([pd.NA], dtype="Int64"),
+                    "respondent_id": pd.array([pd.NA], dtype="str"),
+                    "column": [column],
+                    "value": pd.array([pd.NA], dtype="str"),
+                    "problem": [problem],
+                }
+            )
+        )
+
+    def rows(self, column: str, mask: np.ndarray, raw: np.ndarray, problem) -> None:
+        """Add one problem per row where ``mask`` is true; ``problem`` is a str or an array."""
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        if isinstance(problem, str):
+            texts = np.full(len(idx), problem, dtype=object)
+        else:
+            texts = np.asarray(problem, dtype=object)[idx]
+        ids = _display(self.ids[idx]) if self.ids is not None else [""] * len(idx)
+        self.blocks.append(
+            pd.DataFrame(
+                {
+                    "row": pd.array(idx + 1, dtype="Int64"),
+                    "respondent_id": pd.array([i if i != "" else pd.NA for i in ids], dtype="str"),
+                    "column": np.full(len(idx), column, dtype=object),
+                    "value": pd.array(_display(raw[idx]), dtype="str"),
+                    "problem": texts,
+                }
+            )
+        )
+
+    def frame(self) -> pd.DataFrame:
+        if not self.blocks:
+            return empty_problems()
+        out = pd.concat(self.blocks, ignore_index=True)
+        out["column"] = out["column"].astype("str")
+        out["problem"] = out["problem"].astype("str")
+        pos = out["column"].map(self.order).fillna(len(self.order)).to_numpy()
+        row = out["row"].to_numpy(dtype=float, na_value=-1.0)
+        order = np.lexsort((np.arange(len(out)), pos, row))
+        return out.iloc[order].reset_index(drop=True)
+
+
+@dataclass
+class _Column:
+    """A column's raw values, numbers, and masks, computed once."""
+
+    spec: ColumnSpec
+    raw: np.ndarray  # object array of the cells as read
+    values: np.ndarray | None  # float (numeric kinds) or None
+    blank: np.ndarray  # bool
+    bad: np.ndarray  # bool: failed a check (value becomes NA)
+    kind_codes: np.ndarray  # int8, -1 = answered / no kind
+
+
+def _numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(values, blank, not_numeric)`` of a column; whitespace-only cells count as blank."""
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        blank = np.isnan(values)
+        return values, blank, np.zeros(len(values), dtype=bool)
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    isna = series.isna().to_numpy()
+    leftover = np.flatnonzero(np.isnan(values) & ~isna)
+    blank = isna.copy()
+    if len(leftover):
+        cells = series.to_numpy(dtype=object)[leftover]
+        empty = np.array([isinstance(c, str) and c.strip() == "" for c in cells], dtype=bool)
+        blank[leftover[empty]] = True
+    not_numeric = np.isnan(values) & ~blank
+    return values, blank, not_numeric
+
+
+def _is_blank_text(series: pd.Series) -> np.ndarray:
+    blank = series.isna().to_numpy().copy()
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        text = series.astype("str")
+        blank |= (text.str.strip() == "").fillna(True).to_numpy(dtype=bool)
+    return blank
+
+
+def _code_set(col: ColumnSpec) -> np.ndarray:
+    return np.asarray(sorted(float(c) for c in col.missing_codes), dtype=float)
+
+
+def _missing_kind_codes(values: np.ndarray, col: ColumnSpec) -> np.ndarray:
+    """int8 kind code per row for values that are missing codes, -1 elsewhere."""
+    kinds = np.full(len(values), -1, dtype=np.int8)
+    for code, kind in col.missing_codes.items():
+        kinds[values == float(code)] = _KIND_CODE[kind]
+    return kinds
+
+
+def _describe(col: ColumnSpec) -> str:
+    return col.name if col.name == col.source else f"{col.source} (item {col.name})"
+
+
+def _check_values(col: ColumnSpec, data: _Column, problems: _Collector) -> None:
+    """Numbers, codes and ranges of one coded / numeric / option column."""
+    values, raw = data.values, data.raw
+    kinds = data.kind_codes
+    present = ~data.blank
+    numeric = present & ~np.isnan(values)
+    not_numeric = present & np.isnan(values)
+    what = "demographic" if col.role == "demographic" else "question"
+    if not_numeric.any():
+        problems.rows(col.source, not_numeric, raw,
+                      f"not a number; {_describe(col)} takes {col.allowed_text}")
+    data.bad |= not_numeric
+    answer = numeric & (kinds < 0)  # numbers that are not missing codes
+    if col.valid_codes is not None:
+        outside = answer & ~np.isin(values, np.asarray(col.valid_codes, dtype=float))
+        if outside.any():
+            scale = f"scale {col.scale!r}" if col.scale else "its codes"
+            problems.rows(
+                col.source, outside, raw,
+                f"code not in {scale} of {what} {col.name}; allowed: {col.allowed_text}",
+            )
+        data.bad |= outside
+        return
+    bad = np.zeros(len(values), dtype=bool)
+    if not np.isfinite(values[answer]).all():
+        infinite = answer & ~np.isfinite(np.where(answer, values, 0.0))
+        problems.rows(col.source, infinite, raw, "not a finite number")
+        bad |= infinite
+    if col.integer:
+        frac = answer & ~bad & (np.mod(np.where(answer, values, 0.0), 1.0) != 0)
+        problems.rows(col.source, frac, raw, f"{col.name} must be a whole number")
+        bad |= frac
+    rng = f"{'' if col.minimum is None else _num(col.minimum)}..{'' if col.maximum is None else _num(col.maximum)}"
+    if col.minimum is not None:
+        low = answer & ~bad & (values < col.minimum)
+        problems.rows(col.source, low, raw, f"{col.name} below its allowed range {rng}")
+        bad |= low
+    if col.maximum is not None:
+        high = answer & ~bad & (values > col.maximum)
+        problems.rows(col.source, high, raw, f"{col.name} above its allowed range {rng}")
+        bad |= high
+    data.bad |= bad
+
+
+def _check_routing(col: ColumnSpec, data: _Column, asked: np.ndarray, problems: _Collector,
+                   codes_hint: str) -> None:
+    """Answers where the question was not asked, blanks where it was."""
+    condition = f" (asked_if: {col.asked_if_text})" if col.asked_if_text else ""
+    not_applicable = data.kind_codes == _KIND_CODE["not_applicable"]
+    answered_unasked = ~asked & ~data.blank & ~not_applicable & ~data.bad
+    if answered_unasked.any():
+        problems.rows(col.source, answered_unasked, data.raw,
+                      f"answered although routing skipped the question{condition}; leave the cell blank")
+        data.bad |= answered_unasked
+    blank_asked = asked & data.blank
+    if blank_asked.any():
+        whom = f"was asked{condition}" if condition else "is asked of everyone"
+        problems.rows(col.source, blank_asked, data.raw,
+                      f"blank although {col.name} {whom}; {codes_hint}")
+    data.kind_codes = np.where(~asked & data.blank, _NOT_ASKED, data.kind_codes).astype(np.int8)
+
+
+def _codes_hint(col: ColumnSpec) -> str:
+    if col.missing_codes:
+        codes = " or ".join(f"{_num(c)} ({k})" for c, k in col.missing_codes.items())
+        return f"code a missing answer as {codes}"
+    return "fill in the answer"
+
+
+def _check_design(spec: ValidationSpec, cols: dict[str, _Column], problems: _Collector) -> None:
+    n = problems.n
+    if spec.id in cols:
+        d = cols[spec.id]
+        blank = d.blank
+        problems.rows(d.spec.source, blank, d.raw, "respondent id is blank; every row needs a unique id")
+        key = pd.Series(d.raw, dtype=object)
+        if d.values is not None and not np.isnan(d.values[~blank]).any():
+            key = pd.Series(d.values)
+        key = key.where(~blank)
+        dup = key.duplicated(keep="first").to_numpy() & ~blank
+        if dup.any():
+            first = pd.Series(np.arange(n)).groupby(key.to_numpy(), dropna=True).transform("min")
+            first_row = first.reindex(range(n)).to_numpy()
+            text = np.array([f"duplicate respondent id; first seen in row {int(r) + 1}" if ok else ""
+                             for r, ok in zip(np.where(dup, first_row, 0), dup)], dtype=object)
+            problems.rows(d.spec.source, dup, d.raw, text)
+            d.bad |= dup
+    if spec.weight in cols:
+        d = cols[spec.weight]
+        w = d.values
+        present = ~d.blank
+        non_numeric = present & np.isnan(w)
+        problems.rows(d.spec.source, d.blank, d.raw, "design weight is blank; every respondent needs a weight")
+        problems.rows(d.spec.source, non_numeric, d.raw, "design weight is not a number")
+        numeric = present & ~non_numeric
+        inf = numeric & ~np.isfinite(np.where(numeric, w, 0.0))
+        problems.rows(d.spec.source, inf, d.raw, "design weight is not finite")
+        finite = numeric & ~inf
+        zero = finite & (w == 0)
+        problems.rows(d.spec.source, zero, d.raw, "design weight is zero; weights must be positive")
+        neg = finite & (w < 0)
+        problems.rows(d.spec.source, neg, d.raw, "design weight is negative; weights must be positive")
+        d.bad |= d.blank | non_numeric | inf | zero | neg
+    for name in spec.fpc:
+        if name in cols:
+            d = cols[name]
+            present = ~d.blank
+            non_numeric = present & np.isnan(d.values)
+            problems.rows(d.spec.source, d.blank, d.raw, "finite population correction is blank")
+            problems.rows(d.spec.source, non_numeric, d.raw, "finite population correction is not a number")
+            bad = present & ~non_numeric & ~(np.where(present & ~non_numeric, d.values, 1.0) > 0)
+            problems.rows(d.spec.source, bad, d.raw, "finite population correction must be positive")
+            d.bad |= d.blank | non_numeric | bad
+    for name, what in [(spec.strata, "stratum")] + [(p, "PSU") for p in spec.psu]:
+        if name in cols:
+            d = cols[name]
+            problems.rows(d.spec.source, d.blank, d.raw, f"{what} is blank; every respondent needs one")
+            d.bad |= d.blank
+    if spec.nest or not spec.psu or spec.strata not in cols or spec.psu[0] not in cols:
+        return
+    s, p = cols[spec.strata], cols[spec.psu[0]]
+    ok = ~s.blank & ~p.blank
+    pairs = pd.DataFrame({"psu": pd.Series(p.raw, dtype=object), "stratum": pd.Series(s.raw, dtype=object),
+                          "row": np.arange(n)})[ok]
+    firsts = pairs.groupby(["psu", "stratum"], sort=False, dropna=True)["row"].min().reset_index()
+    counts = firsts.groupby("psu", sort=False)["stratum"].transform("size")
+    firsts = firsts[counts.to_numpy() > 1].sort_values(["psu", "row"], kind="stable")
+    if not len(firsts):
+        return
+    home = firsts.groupby("psu", sort=False).head(1).set_index("psu")
+    later = firsts[firsts.duplicated("psu", keep="first")]
+    mask = np.zeros(n, dtype=bool)
+    text = np.empty(n, dtype=object)
+    for psu, stratum, row in later.itertuples(index=False):
+        first_stratum, first_row = home.loc[psu, "stratum"], home.loc[psu, "row"]
+        mask[row] = True
+        text[row] = (
+            f"PSU {_display(np.array([psu]))[0]} is in stratum {_display(np.array([stratum]))[0]} here but in "
+            f"stratum {_display(np.array([first_stratum]))[0]} in row {first_row + 1}; PSU ids must be unique "
+            "across strata (or declare nest: true in the questionnaire's design section)"
+        )
+    problems.rows(p.spec.source, mask, p.raw, text)
+
+
+def _check_groups(spec: ValidationSpec, cols: dict[str, _Column], problems: _Collector) -> None:
+    for group in spec.groups:
+        present = [o for o in group.options if o in cols]
+        for ex in group.exclusive:
+            if ex not in cols:
+                continue
+            others = [o for o in present if o != ex]
+            chosen = cols[ex].values == 1
+            listed = np.full(problems.n, "", dtype=object)
+            clash = np.zeros(problems.n, dtype=bool)
+            for o in others:
+                on = cols[o].values == 1
+                clash |= chosen & on
+                listed = np.where(chosen & on, listed + (np.where(listed == "", "", ", ")) + o, listed)
+            if clash.any():
+                text = np.array([f"{ex} = 1 excludes every other option of {group.name}, but also chosen: {t}"
+                                 for t in listed], dtype=object)
+                problems.rows(cols[ex].spec.source, clash, cols[ex].raw, text)
+                cols[ex].bad |= clash
+
+
+def _kinds_frame(cols: dict[str, _Column], spec: ValidationSpec, index: pd.Index) -> pd.DataFrame:
+    out = {}
+    for col in spec.columns:
+        if col.name not in cols or col.kind not in ("coded", "numeric", "option"):
+            continue
+        if not col.missing_codes and col.asked_if is None:
+            continue
+        codes = np.where(cols[col.name].bad, -1, cols[col.name].kind_codes).astype(np.int8)
+        out[col.name] = pd.Categorical.from_codes(codes, categories=list(MISSING_KINDS))
+    return pd.DataFrame(out, index=index)
+
+
+def _clean_column(data: _Column) -> pd.Series:
+    col = data.spec
+    if col.kind == "text":
+        series = pd.Series(data.raw, dtype=object)
+        series[data.blank] = None
+        return series.astype("str")
+    if col.kind in ("coded", "option"):
+        values = np.where(data.bad | data.blank | (data.kind_codes >= 0), np.nan, data.values)
+        return pd.Series(values).astype("Int64")
+    if col.kind in ("numeric", "weight", "fpc"):
+        return pd.Series(np.where(data.bad | data.blank | (data.kind_codes >= 0), np.nan, data.values))
+    # id, strata, psu: keep the values as read (numbers as integers where they are whole)
+    if data.values is not None and not np.isnan(data.values[~data.blank]).any():
+        vals = data.values
+        finite = vals[~data.blank]
+        if np.all(np.mod(finite, 1) == 0) and (len(finite) == 0 or np.abs(finite).max() < 2**53):
+            return pd.Series(np.where(data.blank, np.nan, vals)).astype("Int64")
+        return pd.Series(vals)
+    return pd.Series(data.raw, dtype=object).astype("str")
+
+
+def check_responses(
+    frame: pd.DataFrame, spec: ValidationSpec, *, extra: str = "error"
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Check responses (columns named as in the file) against ``spec``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The data as read, columns named as in the wave's file. Not modified.
+    spec : ValidationSpec
+        The expected columns (see :func:`trustsurvey.io.validation_spec`).
+    extra : {"error", "ignore", "keep"}
+        Columns the questionnaire does not know: report them as problems, drop
+        them, or keep them unchecked in the clean data.
+
+    Returns
+    -------
+    clean : pandas.DataFrame
+        Columns named by item id; coded answers as nullable integers (``Int64``),
+        numeric answers and weights as floats, open text as ``str``; missing codes,
+        blanks and values with problems are NA; derived variables and indices added.
+    missing_kinds : pandas.DataFrame
+        Same index; one categorical column per item that can be missing, with
+        categories ``dont_know, refused, not_applicable, not_asked`` (NA: answered).
+    problems : pandas.DataFrame
+        ``row, respondent_id, column, value, problem``; empty when the data are valid.
+    """
+    if extra not in ("error", "ignore", "keep"):
+        raise ValueError(f"extra must be 'error', 'ignore' or 'keep', not {extra!r}")
+    n = len(frame)
+    index = pd.RangeIndex(n)
+    frame = frame.reset_index(drop=True)
+    problems = _Collector(n=n, order={c.source: i for i, c in enumerate(spec.columns)})
+    by_source = {c.source: c for c in spec.columns}
+    names = {c.name for c in spec.columns}
+    computed = {c.name for c in spec.computed}
+    unknown = [c for c in frame.columns if c not in by_source and c not in computed]
+    for i, c in enumerate(unknown):
+        problems.order.setdefault(c, len(spec.columns) + i)
+    for col in spec.columns:
+        if col.source not in frame.columns and col.required:
+            hint = f" (item {col.name})" if col.name != col.source else ""
+            wave = f" of wave {spec.wave}" if spec.wave is not None else ""
+            also = f"; the file has a column {col.name!r}, which is this item's name in another wave" \
+                if col.name != col.source and col.name in frame.columns else ""
+            problems.column_problem(col.source, f"required column missing from the data{wave}{hint}{also}")
+    if extra == "error":
+        for c in unknown:
+            clash = " (an item id; this wave's file names it differently)" if c in names else ""
+            problems.column_problem(
+                c, f"unknown column: not in the questionnaire{clash}; remove it, add it to the questionnaire, "
+                "or read with extra='ignore' (or 'keep')",
+            )
+
+    if spec.id is not None and spec.id in names:
+        id_col = next(c for c in spec.columns if c.name == spec.id)
+        if id_col.source in frame.columns:
+            problems.ids = frame[id_col.source].to_numpy(dtype=object)
+
+    cols: dict[str, _Column] = {}
+    for col in spec.columns:
+        if col.source not in frame.columns:
+            continue
+        series = frame[col.source]
+        raw = series.to_numpy(dtype=object)
+        if col.kind == "text":
+            blank = _is_blank_text(series)
+            data = _Column(col, raw, None, blank, np.zeros(n, dtype=bool), np.full(n, -1, dtype=np.int8))
+        else:
+            values, blank, _ = _numbers(series)
+            kinds = _missing_kind_codes(values, col) if col.missing_codes else np.full(n, -1, dtype=np.int8)
+            data = _Column(col, raw, values, blank, np.zeros(n, dtype=bool), kinds)
+            if col.kind in ("coded", "numeric", "option"):
+                _check_values(col, data, problems)
+        cols[col.name] = data
+
+    _check_design(spec, cols, problems)
+    _check_groups(spec, cols, problems)
+
+    # Routing is evaluated on the clean values (missing codes are NA, as in SPSS).
+    clean = pd.DataFrame({name: _clean_column(d) for name, d in cols.items()}, index=index)
+    for col in spec.columns:
+        if col.name not in cols or col.kind not in ("coded", "numeric", "option"):
+            continue
+        data = cols[col.name]
+        asked = np.ones(n, dtype=bool)
+        if col.asked_if is not None:
+            needed = getattr(col.asked_if, "columns", ())
+            if any(c not in clean.columns for c in needed):
+                continue  # a column the condition needs is missing: reported above
+            try:
+                asked = np.asarray(col.asked_if.evaluate(clean), dtype=bool)
+            except QuestionnaireError as exc:
+                problems.column_problem(col.source, f"cannot evaluate asked_if: {exc}")
+                continue
+        _check_routing(col, data, asked, problems, _codes_hint(col))
+        if data.bad.any() and col.kind in ("coded", "option", "numeric"):
+            clean[col.name] = _clean_column(data)
+
+    kinds = _kinds_frame(cols, spec, index)
+    if extra == "keep":
+        for c in unknown:
+            clean[c] = frame[c].to_numpy()
+    for comp in spec.computed:
+        try:
+            clean[comp.name] = pd.Series(comp.compute(clean), index=index)
+        except QuestionnaireError as exc:
+            problems.column_problem(comp.name, f"cannot compute {comp.kind} {comp.name}: {exc}")
+        except KeyError as exc:
+            problems.column_problem(comp.name, f"cannot compute {comp.kind} {comp.name}: needs column {exc}")
+    return clean, kinds, problems.frame()
