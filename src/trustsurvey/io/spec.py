@@ -114,6 +114,7 @@ class Computed:
     name: str
     compute: Callable[[Any], Any]
     kind: str = "derived"
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -273,12 +274,12 @@ def validation_spec(questionnaire: Any, wave: int | None = None) -> ValidationSp
                                         tuple(o.id for o in v.options if o.exclusive)))
     computed: list[Computed] = []
     for d in getattr(q, "derived", ()) or ():
-        computed.append(Computed(d.id, d.compute, "derived variable"))
+        computed.append(Computed(d.id, d.compute, "derived variable", (d.source,)))
     for idx in getattr(q, "indices", ()) or ():
         bound = q.index(idx.id) if hasattr(q, "index") else idx
         if getattr(bound, "scoring", None) is None:
             bound = bound.bind(q)
-        computed.append(Computed(bound.id, bound.compute, "index"))
+        computed.append(Computed(bound.id, bound.compute, "index", tuple(bound.items)))
     return ValidationSpec(
         columns=tuple(columns), groups=tuple(groups), computed=tuple(computed),
         id=id_name, weight=weight, strata=strata, psu=psu, fpc=fpc, nest=nest, wave=wave,

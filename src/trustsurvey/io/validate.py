@@ -132,7 +132,7 @@ class _Column:
     """A column's raw values, numbers, and masks, computed once."""
 
     spec: ColumnSpec
-    raw: np.ndarray  # object array of the cells as read
+    raw: np.ndarray  # the cells as read (native dtype)
     values: np.ndarray | None  # float (numeric kinds) or None
     blank: np.ndarray  # bool
     bad: np.ndarray  # bool: failed a check (value becomes NA)
@@ -436,14 +436,14 @@ def check_responses(
     if spec.id is not None and spec.id in names:
         id_col = next(c for c in spec.columns if c.name == spec.id)
         if id_col.source in frame.columns:
-            problems.ids = frame[id_col.source].to_numpy(dtype=object)
+            problems.ids = frame[id_col.source].to_numpy()
 
     cols: dict[str, _Column] = {}
     for col in spec.columns:
         if col.source not in frame.columns:
             continue
         series = frame[col.source]
-        raw = series.to_numpy(dtype=object)
+        raw = series.to_numpy()
         if col.kind == "text":
             blank = _is_blank_text(series)
             data = _Column(col, raw, None, blank, np.zeros(n, dtype=bool), np.full(n, -1, dtype=np.int8))
@@ -483,6 +483,8 @@ def check_responses(
         for c in unknown:
             clean[c] = frame[c].to_numpy()
     for comp in spec.computed:
+        if any(c not in clean.columns for c in comp.needs):
+            continue  # a column it needs is missing: reported above
         try:
             clean[comp.name] = pd.Series(comp.compute(clean), index=index)
         except QuestionnaireError as exc:

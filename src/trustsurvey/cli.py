@@ -1,0 +1,353 @@
+"""The ``trustsurvey`` command line: ``make_parser()`` and ``main(argv) -> int``.
+
+This is the only module that prints. Exit codes: 0 success, 1 problems found or
+an error in the input (a message on stderr, never a traceback), 2 usage errors
+(bad options, a file that does not exist).
+
+Each subcommand is one small ``_cmd_*`` function registered by an ``_add_*``
+function, so new subcommands (``run``, ``weight``, ``reproduce``) slot in beside
+them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from . import __version__
+from .errors import ReportError, TrustSurveyError
+
+__all__ = ["make_parser", "main", "output_directory"]
+
+#: Problems printed by ``validate`` before the rest are only counted.
+MAX_PROBLEM_ROWS = 50
+
+
+class UsageError(Exception):
+    """A usage error found after parsing (e.g. an input file that does not exist): exit 2."""
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _out(text: str = "") -> None:
+    print(text, file=sys.stdout)
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _existing_file(path: str, what: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise UsageError(f"{what} not found: {path}")
+    if p.is_dir():
+        raise UsageError(f"{what} is a directory, not a file: {path}")
+    return p
+
+
+def _new_file(path: str, force: bool) -> Path:
+    p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"output {path} is a directory; give a file name such as {Path(path) / 'questionnaire.yaml'}")
+    if p.exists() and not force:
+        raise ReportError(f"output file {path} already exists; choose another name or add --force to overwrite it")
+    if not p.parent.exists():
+        raise UsageError(f"output folder {p.parent} does not exist; create it first")
+    return p
+
+
+def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """Write through ``write(tmp_path)`` into a temporary file beside ``path``, then move it into place."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        tmp_path.unlink()
+        write(tmp_path)
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+@contextmanager
+def output_directory(out: str | os.PathLike, *, force: bool = False) -> Iterator[Path]:
+    """Write a directory of outputs safely: into a temporary directory, moved into place at the end.
+
+    An existing non-empty ``out`` is refused unless ``force``; with ``force`` it
+    is replaced only after everything was written. If writing fails, ``out`` is
+    left as it was.
+
+    Parameters
+    ----------
+    out : path
+        The output directory.
+    force : bool
+        Replace an existing non-empty directory.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary directory to write into.
+
+    Raises
+    ------
+    ReportError
+        If ``out`` exists and is not empty (without ``force``), or is a file.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"output {out} is a file, not a directory; choose another --out")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise ReportError(f"output directory {out} is not empty; choose another --out or add --force to replace it")
+    parent = out.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    try:
+        yield tmp
+        backup = None
+        if out.exists():
+            backup = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
+            backup.rmdir()
+            os.replace(out, backup)
+        try:
+            os.replace(tmp, out)
+        except OSError:
+            if backup is not None:
+                os.replace(backup, out)
+            raise
+        if backup is not None:
+            shutil.rmtree(backup, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _problem_records(problems) -> list[dict]:
+    records = []
+    for row, rid, column, value, problem in problems.itertuples(index=False, name=None):
+        records.append(
+            {
+                "row": None if _isna(row) else int(row),
+                "respondent_id": None if _isna(rid) else str(rid),
+                "column": str(column),
+                "value": None if _isna(value) else str(value),
+                "problem": str(problem),
+            }
+        )
+    return records
+
+
+def _isna(value) -> bool:
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
+
+
+def _problem_table(problems, limit: int = MAX_PROBLEM_ROWS) -> str:
+    shown = problems.head(limit).copy()
+    shown = shown.astype(object).where(shown.notna(), "")
+    text = shown.to_string(index=False, justify="left", max_colwidth=100)
+    if len(problems) > limit:
+        text += f"\n... and {len(problems) - limit} more problem(s); use --json for the full list"
+    return text
+
+
+# ---------------------------------------------------------------- validate
+
+
+def _add_validate(sub) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="check a data file against a questionnaire",
+        description="Check a response file (CSV, Excel, SPSS, Stata, Parquet) against a questionnaire "
+        "and list every problem. Exit 0 if valid, 1 if problems were found, 2 on usage errors.",
+    )
+    p.add_argument("questionnaire", metavar="QUESTIONNAIRE", help="questionnaire YAML file")
+    p.add_argument("data", metavar="DATA", help="response data file")
+    p.add_argument("--wave", type=int, default=None, help="the wave whose column names the file uses")
+    p.add_argument("--sheet", default=None, help="Excel sheet name (default: the first sheet)")
+    p.add_argument("--extra", choices=("error", "ignore", "keep"), default="error",
+                   help="columns the questionnaire does not know: report (default), ignore or keep")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=_cmd_validate)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .io import validate_file
+    from .questionnaire import Questionnaire
+
+    qpath = _existing_file(args.questionnaire, "questionnaire file")
+    dpath = _existing_file(args.data, "data file")
+    q = Questionnaire.from_yaml(qpath)
+    result = validate_file(dpath, q, wave=args.wave, sheet=args.sheet, extra=args.extra)
+    if args.json:
+        payload = {
+            "file": str(dpath),
+            "wave": result.wave,
+            "respondents": int(len(result.data)),
+            "items": result.n_items,
+            "valid": result.ok,
+            "n_problems": int(len(result.problems)),
+            "problems": _problem_records(result.problems),
+        }
+        _out(json.dumps(payload, ensure_ascii=False, indent=2))
+    elif result.ok:
+        _out(result.summary())
+    else:
+        _out(result.summary())
+        _out("row = data row (1 = the first row after the header)")
+        _out(_problem_table(result.problems))
+    return 0 if result.ok else 1
+
+
+# ---------------------------------------------------------------- questionnaire
+
+
+def _add_questionnaire(sub) -> None:
+    p = sub.add_parser("questionnaire", help="check or import questionnaire definitions",
+                       description="Check a questionnaire YAML file or build one from an XLSForm or SPSS file.")
+    qsub = p.add_subparsers(dest="questionnaire_command", metavar="COMMAND", required=True)
+    lint = qsub.add_parser("lint", help="check a questionnaire YAML file",
+                           description="Check a questionnaire: schema, labels in every language, codes, "
+                           "nets, routing, indices. Exit 0 if clean, 1 if problems were found.")
+    lint.add_argument("file", metavar="FILE", help="questionnaire YAML file")
+    lint.set_defaults(func=_cmd_lint)
+    for name, what, suffix, func in (
+        ("import-xlsform", "an XLSForm workbook (survey and choices sheets)", "FORM.xlsx", _cmd_import_xlsform),
+        ("import-spss", "an SPSS .sav file's variable and value labels", "FILE.sav", _cmd_import_spss),
+    ):
+        imp = qsub.add_parser(name, help=f"build a questionnaire skeleton from {what}",
+                              description=f"Build a questionnaire YAML skeleton from {what}.")
+        imp.add_argument("source", metavar=suffix)
+        imp.add_argument("-o", "--output", required=True, metavar="OUT.yaml", help="YAML file to write")
+        imp.add_argument("--force", action="store_true", help="overwrite an existing output file")
+        imp.set_defaults(func=func)
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    from .questionnaire import Questionnaire, lint
+
+    path = _existing_file(args.file, "questionnaire file")
+    q = Questionnaire.from_yaml(path)
+    problems = [str(p) for p in lint(q)]
+    if problems:
+        _out(f"{path}: {len(problems)} problem(s)")
+        for p in problems:
+            _out(f"  - {p}")
+        return 1
+    _out(f"{path}: ok ({len(q.questions)} questions, {len(q.demographics)} demographics, "
+         f"{len(q.scales)} scales, {len(q.indices)} indices)")
+    return 0
+
+
+def _import(args: argparse.Namespace, importer_name: str, what: str) -> int:
+    from . import questionnaire as qmod
+
+    source = _existing_file(args.source, what)
+    out = _new_file(args.output, args.force)
+    q = getattr(qmod, importer_name)(source)
+    _write_atomically(out, lambda tmp: q.to_yaml(tmp))
+    _out(f"wrote {out}: {len(q.questions)} questions, {len(q.scales)} scales "
+         "(a skeleton: check the labels, routing and design section, then run 'trustsurvey questionnaire lint')")
+    return 0
+
+
+def _cmd_import_xlsform(args: argparse.Namespace) -> int:
+    return _import(args, "import_xlsform", "XLSForm file")
+
+
+def _cmd_import_spss(args: argparse.Namespace) -> int:
+    return _import(args, "import_spss", "SPSS file")
+
+
+# ---------------------------------------------------------------- example
+
+
+def _add_example(sub) -> None:
+    p = sub.add_parser("example", help="validate and summarise the bundled example survey",
+                       description="Validate the bundled Kosovo Police example survey (both waves) and "
+                       "write a summary into --out.")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory (must not exist or be empty)")
+    p.add_argument("--force", action="store_true", help="replace an existing non-empty output directory")
+    p.set_defaults(func=_cmd_example)
+
+
+def _cmd_example(args: argparse.Namespace) -> int:
+    from .example import summarise_example
+
+    with output_directory(args.out, force=args.force) as tmp:
+        lines = summarise_example(tmp)
+    for line in lines:
+        _out(line)
+    _out(f"wrote {args.out}")
+    return 0
+
+
+# ---------------------------------------------------------------- parser and main
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``trustsurvey`` command.
+
+    >>> make_parser().parse_args(["validate", "q.yaml", "d.csv", "--json"]).json
+    True
+    """
+    parser = argparse.ArgumentParser(
+        prog="trustsurvey",
+        description="Design-based analysis of police trust and satisfaction surveys.",
+    )
+    parser.add_argument("--version", action="version", version=f"trustsurvey {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_validate(sub)
+    _add_questionnaire(sub)
+    _add_example(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``trustsurvey`` command; returns the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 success, 1 problems found or bad input, 2 usage error.
+    """
+    parser = make_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help, --version (0) or a usage error (2)
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        _err(f"trustsurvey {args.command}: error: {exc}")
+        return 2
+    except TrustSurveyError as exc:
+        _err(f"trustsurvey {args.command}: error: {exc}")
+        return 1
+    except OSError as exc:
+        _err(f"trustsurvey {args.command}: error: {exc.strerror or exc}"
+             + (f": {exc.filename}" if getattr(exc, "filename", None) else ""))
+        return 1
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
