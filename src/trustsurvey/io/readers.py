@@ -19,6 +19,7 @@ applied), so the questionnaire can check them. Open-text columns named in
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 from typing import Iterable
@@ -75,9 +76,15 @@ def _csv_separator(path: Path) -> str:
     return ","
 
 
+def _csv_header(path: Path, sep: str) -> list[str]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return [c.strip() for c in next(csv.reader(handle, delimiter=sep), [])]
+
+
 def _read_csv(path: Path, *, nrows: int | None, text_columns: Iterable[str]) -> pd.DataFrame:
     sep = _csv_separator(path)
     try:
+        _check_header(_csv_header(path, sep), path.name)
         header = pd.read_csv(path, sep=sep, nrows=0, encoding="utf-8-sig").columns
         text = set(text_columns)
         na_values = {c: ([""] if c in text else _NA_STRINGS) for c in header}
@@ -122,6 +129,10 @@ def _read_excel(path: Path, *, sheet: str | int | None, nrows: int | None, text_
         raise DataValidationError(f"{path.name}: cannot be read as an Excel workbook ({exc})") from None
 
 
+def _stat_kind(path: Path) -> str:
+    return "a Stata" if path.suffix.lower() == ".dta" else "an SPSS"
+
+
 def _read_stat(path: Path, *, nrows: int | None) -> pd.DataFrame:
     import pyreadstat
 
@@ -132,8 +143,7 @@ def _read_stat(path: Path, *, nrows: int | None) -> pd.DataFrame:
         else:
             frame, _ = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True, row_limit=limit)
     except Exception as exc:  # pyreadstat.ReadstatError and friends
-        kind = "Stata" if path.suffix.lower() == ".dta" else "SPSS"
-        raise DataValidationError(f"{path.name}: cannot be read as a {kind} file ({exc})") from None
+        raise DataValidationError(f"{path.name}: cannot be read as {_stat_kind(path)} file ({exc})") from None
     return frame if nrows != 0 else frame.iloc[:0]
 
 
@@ -203,14 +213,22 @@ def read_table(
             f"cannot read responses from a {type(source).__name__}; give a file path or a pandas DataFrame"
         )
     frame.columns = [str(c).strip() for c in frame.columns]
-    dup = pd.Index(frame.columns)
-    if dup.has_duplicates:
-        names = sorted(set(dup[dup.duplicated()]))
+    _check_header(list(frame.columns), source_name(source))
+    return frame.reset_index(drop=True)
+
+
+def _check_header(columns: list[str], name: str) -> None:
+    index = pd.Index(columns)
+    if index.has_duplicates:
+        names = sorted(set(index[index.duplicated()]))
         raise DataValidationError(
-            f"{source_name(source)}: the header repeats column name(s) {', '.join(map(repr, names))}; "
+            f"{name}: the header repeats column name(s) {', '.join(map(repr, names))}; "
             "every column needs a unique name"
         )
-    return frame.reset_index(drop=True)
+    if "" in set(columns):
+        raise DataValidationError(
+            f"{name}: column {columns.index('') + 1} of the header has no name; name it or delete the column"
+        )
 
 
 def read_columns(source: str | os.PathLike | pd.DataFrame, *, sheet: str | int | None = None) -> list[str]:
@@ -229,8 +247,8 @@ def read_columns(source: str | os.PathLike | pd.DataFrame, *, sheet: str | int |
         reader = pyreadstat.read_dta if path.suffix.lower() == ".dta" else pyreadstat.read_sav
         try:
             _, meta = reader(str(path), metadataonly=True)
-        except Exception as exc:
-            raise DataValidationError(f"{path.name}: cannot be read ({exc})") from None
+        except Exception as exc:  # pyreadstat.ReadstatError and friends
+            raise DataValidationError(f"{path.name}: cannot be read as {_stat_kind(path)} file ({exc})") from None
         return [str(c).strip() for c in meta.column_names]
     if path.suffix.lower() in (".parquet", ".pq"):
         try:
