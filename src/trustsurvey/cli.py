@@ -154,12 +154,19 @@ def _isna(value) -> bool:
 
 
 def _problem_table(problems, limit: int = MAX_PROBLEM_ROWS) -> str:
-    shown = problems.head(limit).copy()
-    shown = shown.astype(object).where(shown.notna(), "")
-    text = shown.to_string(index=False, justify="left", max_colwidth=100)
+    """The first ``limit`` problems as a left-aligned text table, then a count of the rest."""
+    records = _problem_records(problems.head(limit))
+    header = ("row", "respondent_id", "column", "value", "problem")
+    cells = [["" if r[h] is None else str(r[h]) for h in header] for r in records]
+    for row in cells:
+        if len(row[3]) > 30:
+            row[3] = row[3][:27] + "..."
+    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
     if len(problems) > limit:
-        text += f"\n... and {len(problems) - limit} more problem(s); use --json for the full list"
-    return text
+        lines.append(f"... and {len(problems) - limit} more problem(s); use --json for the full list")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- validate
@@ -235,16 +242,16 @@ def _add_questionnaire(sub) -> None:
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
-    from .questionnaire import Questionnaire, lint
+    from .questionnaire import Questionnaire, lint_file
 
     path = _existing_file(args.file, "questionnaire file")
-    q = Questionnaire.from_yaml(path)
-    problems = [str(p) for p in lint(q)]
+    problems = [str(p) for p in lint_file(path)]
     if problems:
         _out(f"{path}: {len(problems)} problem(s)")
         for p in problems:
             _out(f"  - {p}")
         return 1
+    q = Questionnaire.from_yaml(path)
     _out(f"{path}: ok ({len(q.questions)} questions, {len(q.demographics)} demographics, "
          f"{len(q.scales)} scales, {len(q.indices)} indices)")
     return 0
@@ -339,6 +346,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except TrustSurveyError as exc:
         _err(f"trustsurvey {args.command}: error: {exc}")
+        return 1
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 1
     except OSError as exc:
         _err(f"trustsurvey {args.command}: error: {exc.strerror or exc}"

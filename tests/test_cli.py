@@ -1,0 +1,208 @@
+"""The command line: exit codes, messages without tracebacks, safe outputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from trustsurvey import __version__
+from trustsurvey.cli import main, make_parser, output_directory
+from trustsurvey.errors import ReportError
+
+DATA = Path(__file__).parent / "data"
+MINI = DATA / "io_mini_questionnaire.yaml"
+MINI_CSV = DATA / "io_mini_2025.csv"
+
+
+def run(argv, capsys):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+@pytest.fixture
+def bad_csv(tmp_path) -> Path:
+    """The mini data with an out-of-scale trust_kp, a duplicated respondent_id and a negative weight."""
+    frame = pd.read_csv(MINI_CSV, dtype={"comment_open": "str"})
+    frame.loc[2, "trust_kp"] = 7
+    frame.loc[5, "respondent_id"] = frame.loc[1, "respondent_id"]
+    frame.loc[9, "design_weight"] = -1.0
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+# ------------------------------------------------------------------ validate
+
+
+def test_validate_valid_file(capsys):
+    code, out, err = run(["validate", MINI, MINI_CSV], capsys)
+    assert code == 0 and err == ""
+    assert out.strip() == "io_mini_2025.csv: 40 respondents, 11 item columns, wave 2025: valid"
+
+
+def test_validate_reports_every_problem(bad_csv, capsys):
+    code, out, err = run(["validate", MINI, bad_csv], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert "3 problem(s)" in lines[0]
+    rows = {tuple(line.split()[:3]) for line in lines[3:]}
+    assert rows == {("3", "250003", "trust_kp"), ("6", "250002", "respondent_id"), ("10", "250010", "design_weight")}
+    assert "negative" in out and "first seen in row 2" in out and "trust5" in out
+
+
+def test_validate_json(bad_csv, capsys):
+    code, out, _ = run(["validate", MINI, bad_csv, "--json"], capsys)
+    assert code == 1
+    payload = json.loads(out)
+    assert payload["valid"] is False and payload["n_problems"] == 3 and payload["respondents"] == 40
+    assert [(p["row"], p["column"], p["value"]) for p in payload["problems"]] == [
+        (3, "trust_kp", "7"), (6, "respondent_id", "250002"), (10, "design_weight", "-1")]
+    code, out, _ = run(["validate", MINI, MINI_CSV, "--json"], capsys)
+    assert code == 0 and json.loads(out)["problems"] == []
+
+
+def test_validate_long_problem_list_is_cut(tmp_path, capsys):
+    frame = pd.read_csv(MINI_CSV, dtype={"comment_open": "str"})
+    frame = pd.concat([frame] * 3, ignore_index=True)
+    frame["respondent_id"] = range(len(frame))
+    frame["trust_kp"] = 0
+    path = tmp_path / "many.csv"
+    frame.to_csv(path, index=False)
+    code, out, _ = run(["validate", MINI, path], capsys)
+    assert code == 1
+    assert "... and 70 more problem(s); use --json for the full list" in out
+    assert len(out.splitlines()) == 3 + 50 + 1
+
+
+def test_validate_wave_option(tmp_path, capsys):
+    frame = pd.read_csv(MINI_CSV, dtype={"comment_open": "str"}).rename(
+        columns={"trust_station": "trust_local_station"})
+    path = tmp_path / "w2024.csv"
+    frame.to_csv(path, index=False)
+    code, out, _ = run(["validate", MINI, path], capsys)
+    assert code == 0 and "wave 2024" in out
+    code, out, _ = run(["validate", MINI, path, "--wave", "2025"], capsys)
+    assert code == 1 and "trust_local_station" in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["validate", "nowhere.yaml", MINI_CSV], "questionnaire file not found: nowhere.yaml"),
+        (["validate", MINI, "nowhere.csv"], "data file not found: nowhere.csv"),
+        (["validate", MINI], "the following arguments are required: DATA"),
+        (["validate", MINI, MINI_CSV, "--wave", "last"], "invalid int value: 'last'"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_usage_errors_exit_2(argv, message, capsys):
+    code, out, err = run(argv, capsys)
+    assert code == 2 and message in err
+
+
+def test_unreadable_data_exits_1(tmp_path, capsys):
+    path = tmp_path / "broken.sav"
+    path.write_bytes(b"not spss")
+    code, _, err = run(["validate", MINI, path], capsys)
+    assert code == 1 and "broken.sav: cannot be read as an SPSS file" in err
+
+
+def test_bad_questionnaire_exits_1(tmp_path, capsys):
+    path = tmp_path / "q.yaml"
+    path.write_text(MINI.read_text(encoding="utf-8").replace("scale: trust5", "scale: agree7", 1), encoding="utf-8")
+    code, _, err = run(["validate", path, MINI_CSV], capsys)
+    assert code == 1 and "agree7" in err
+
+
+def test_version(capsys):
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and out.strip() == f"trustsurvey {__version__}"
+
+
+def test_parser_has_the_subcommands():
+    parser = make_parser()
+    args = parser.parse_args(["questionnaire", "import-spss", "x.sav", "-o", "out.yaml", "--force"])
+    assert args.output == "out.yaml" and args.force
+    assert parser.parse_args(["example", "--out", "d"]).out == "d"
+
+
+# ------------------------------------------------------------------ questionnaire lint
+
+
+def test_lint_clean(capsys):
+    code, out, _ = run(["questionnaire", "lint", MINI], capsys)
+    assert code == 0 and "ok (6 questions" in out
+
+
+def test_lint_problems(tmp_path, capsys):
+    path = tmp_path / "q.yaml"
+    text = MINI.read_text(encoding="utf-8").replace('sr: "Poverenje u KP", ', "")
+    path.write_text(text, encoding="utf-8")
+    code, out, _ = run(["questionnaire", "lint", path], capsys)
+    assert code == 1 and "problem(s)" in out and "sr" in out
+
+
+def test_lint_missing_file(capsys):
+    code, _, err = run(["questionnaire", "lint", "nowhere.yaml"], capsys)
+    assert code == 2 and "nowhere.yaml" in err
+
+
+# ------------------------------------------------------------------ output directory safety
+
+
+def test_output_directory_refuses_non_empty_without_force(tmp_path):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "keep.txt").write_text("precious")
+    with pytest.raises(ReportError, match="not empty.*--force"):
+        with output_directory(out):
+            pass
+    assert (out / "keep.txt").read_text() == "precious"
+
+
+def test_output_directory_keeps_old_output_when_writing_fails(tmp_path):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "keep.txt").write_text("precious")
+    with pytest.raises(RuntimeError):
+        with output_directory(out, force=True) as tmp:
+            (tmp / "half.txt").write_text("half")
+            raise RuntimeError("boom")
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]  # no temporary directories left
+
+
+def test_output_directory_replaces_with_force(tmp_path):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    with output_directory(out, force=True) as tmp:
+        assert tmp != out
+        (tmp / "new.txt").write_text("new")
+    assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+
+
+# ------------------------------------------------------------------ the installed console script
+
+
+def test_console_script_reports_problems_without_traceback(bad_csv):
+    exe = shutil.which("trustsurvey", path=str(Path(sys.executable).parent))
+    assert exe is not None, "the trustsurvey console script is not installed"
+    proc = subprocess.run([exe, "validate", str(MINI), str(bad_csv)], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stdout + proc.stderr
+    for column in ("trust_kp", "respondent_id", "design_weight"):
+        assert column in proc.stdout
+    proc = subprocess.run([exe, "validate", str(MINI), "missing.csv"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "data file not found: missing.csv" in proc.stderr
+    assert "Traceback" not in proc.stderr
