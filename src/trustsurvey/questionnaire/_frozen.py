@@ -73,7 +73,7 @@ def nfc(text: str) -> str:
 
     Examples
     --------
-    >>> nfc("Pe\\u0301c") == "Peć"
+    >>> nfc("Pec\\u0301") == "Peć"
     True
     """
     return unicodedata.normalize("NFC", text)

@@ -164,7 +164,7 @@ class Weighting:
         >>> from trustsurvey.questionnaire import bundled
         >>> m = bundled().weighting.margins()
         >>> sorted(m), round(sum(m["gender"].values()))
-        (['age_group', 'gender', 'region', 'settlement'], 1153000)
+        (['age_group', 'gender', 'region', 'settlement'], 1057660)
         """
         total = self.total.value if self.total is not None else None
         return {name: v.counts(total) for name, v in self.variables.items()}

@@ -1,0 +1,64 @@
+"""The questionnaire layer: a frozen model of a survey instrument, YAML loading, schema checks,
+and import from XLSForm and SPSS.
+
+Examples
+--------
+>>> from trustsurvey.questionnaire import Questionnaire, bundled, lint
+>>> q = bundled()                      # questionnaires/kosovo_police_trust.yaml, shipped with the package
+>>> q.index("trust_index").items
+('trust_kp', 'trust_station', 'satisfaction_neighbourhood')
+>>> lint(q)
+[]
+"""
+
+from __future__ import annotations
+
+from .expressions import Expression, parse_expression
+from .indices import Index
+from .model import REQUIRED_LANGUAGES, Questionnaire, bundled
+from .scales import MISSING_KINDS, SELECTED_SCALE, Code, MissingCode, Scale
+from .schema import lint, lint_file, validate
+from .sections import DesignSpec, PopulationTotal, RecommendationRule, Target, Weighting, WeightingVariable
+from .variables import Derived, Option, Question
+
+__all__ = [
+    "Questionnaire",
+    "Scale",
+    "Code",
+    "MissingCode",
+    "Question",
+    "Option",
+    "Derived",
+    "Index",
+    "DesignSpec",
+    "Weighting",
+    "WeightingVariable",
+    "PopulationTotal",
+    "Target",
+    "RecommendationRule",
+    "Expression",
+    "parse_expression",
+    "validate",
+    "lint",
+    "lint_file",
+    "import_xlsform",
+    "import_spss",
+    "bundled",
+    "MISSING_KINDS",
+    "SELECTED_SCALE",
+    "REQUIRED_LANGUAGES",
+]
+
+
+def import_xlsform(path, **kwargs) -> Questionnaire:
+    """Import an XLSForm (.xlsx) as a questionnaire skeleton; see :func:`.xlsform.import_xlsform`."""
+    from .xlsform import import_xlsform as _imp
+
+    return _imp(path, **kwargs)
+
+
+def import_spss(path, **kwargs) -> Questionnaire:
+    """Import SPSS .sav metadata as a questionnaire skeleton; see :func:`.spss.import_spss`."""
+    from .spss import import_spss as _imp
+
+    return _imp(path, **kwargs)
