@@ -112,6 +112,7 @@ def output_directory(out: str | os.PathLike, *, force: bool = False) -> Iterator
     parent = out.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; give it the usual permissions
     try:
         yield tmp
         backup = None
@@ -130,6 +131,12 @@ def output_directory(out: str | os.PathLike, *, force: bool = False) -> Iterator
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _problem_records(problems) -> list[dict]:
@@ -289,14 +296,62 @@ def _add_example(sub) -> None:
     p.set_defaults(func=_cmd_example)
 
 
-def _cmd_example(args: argparse.Namespace) -> int:
-    from .example import summarise_example
+def _example_files() -> dict[int, Path]:
+    """The bundled example data files, by wave."""
+    from importlib import resources
 
+    data = resources.files("trustsurvey").joinpath("data")
+    files = {}
+    for entry in data.iterdir():
+        name = entry.name
+        if name.startswith("kp_trust_") and name.endswith(".csv") and name[9:13].isdigit():
+            files[int(name[9:13])] = Path(str(entry))
+    if not files:
+        raise TrustSurveyError("the bundled example data are missing from the installation "
+                               "(trustsurvey/data/kp_trust_<wave>.csv); reinstall trustsurvey")
+    return dict(sorted(files.items()))
+
+
+def _summarise_example(out: Path) -> list[str]:
+    """Validate the bundled example waves; write the summaries into ``out``; return lines to print."""
+    import pandas as pd
+
+    from .io import validate_file
+    from .io.summary import missing_summary, sample_summary
+    from .questionnaire import bundled
+
+    q = bundled()
+    lines, files, problems, missing, sample = [], [], [], [], []
+    for wave, path in _example_files().items():
+        result = validate_file(path, q)
+        lines.append(result.summary())
+        files.append({"wave": wave, "file": path.name, "respondents": int(len(result.data)),
+                      "items": result.n_items, "valid": result.ok, "n_problems": int(len(result.problems))})
+        problems.append(result.problems.assign(wave=wave))
+        missing.append(missing_summary(result.missing_kinds).assign(wave=wave))
+        weight = q.design.weight if q.design is not None else None
+        variables = ("region", "settlement", "gender", "age_group", "ethnicity")
+        sample.append(sample_summary(result.data, q, variables, weight=weight).assign(wave=wave))
+
+    def first(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[["wave", *[c for c in frame.columns if c != "wave"]]]
+
+    summary = {"questionnaire": {"survey_id": q.survey_id, "version": q.version, "wave": q.wave}, "files": files}
+    (out / "validation.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    first(pd.concat(problems, ignore_index=True)).to_csv(out / "validation_problems.csv", index=False)
+    first(pd.concat(missing, ignore_index=True)).to_csv(out / "missing_answers.csv", index=False)
+    first(pd.concat(sample, ignore_index=True)).to_csv(out / "sample_composition.csv", index=False,
+                                                        float_format="%.6f")
+    return lines
+
+
+def _cmd_example(args: argparse.Namespace) -> int:
     with output_directory(args.out, force=args.force) as tmp:
-        lines = summarise_example(tmp)
+        lines = _summarise_example(tmp)
+        written = sorted(p.name for p in tmp.iterdir())
     for line in lines:
         _out(line)
-    _out(f"wrote {args.out}")
+    _out(f"wrote {args.out}: {', '.join(written)}")
     return 0
 
 
