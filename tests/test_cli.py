@@ -206,3 +206,82 @@ def test_console_script_reports_problems_without_traceback(bad_csv):
     proc = subprocess.run([exe, "validate", str(MINI), "missing.csv"], capture_output=True, text=True)
     assert proc.returncode == 2 and "data file not found: missing.csv" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# ------------------------------------------------------------------ the bundled Kosovo Police example
+
+ROOT = Path(__file__).resolve().parent.parent
+KP_QUESTIONNAIRE = ROOT / "questionnaires" / "kosovo_police_trust.yaml"
+KP_2025 = ROOT / "examples" / "data" / "kp_trust_2025.csv"
+
+
+@pytest.fixture
+def kp_bad_csv(tmp_path) -> Path:
+    """The issue's acceptance case: out-of-scale trust_kp, duplicated respondent_id, negative weight."""
+    frame = pd.read_csv(KP_2025, dtype={"comment_open": "str"})
+    frame.loc[99, "trust_kp"] = 6
+    frame.loc[199, "respondent_id"] = frame.loc[0, "respondent_id"]
+    frame.loc[299, "design_weight"] = -frame.loc[299, "design_weight"]
+    path = tmp_path / "kp_trust_2025_bad.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_validate_kp_example_exits_0(capsys):
+    code, out, _ = run(["validate", KP_QUESTIONNAIRE, KP_2025], capsys)
+    assert code == 0
+    assert out.startswith("kp_trust_2025.csv: ") and "wave 2025: valid" in out
+
+
+def test_acceptance_kp_problems_via_main(kp_bad_csv, capsys):
+    code, out, err = run(["validate", KP_QUESTIONNAIRE, kp_bad_csv, "--json"], capsys)
+    assert code == 1 and err == ""
+    problems = json.loads(out)["problems"]
+    assert [(p["row"], p["column"]) for p in problems] == [
+        (100, "trust_kp"), (200, "respondent_id"), (300, "design_weight")]
+    code, out, _ = run(["validate", KP_QUESTIONNAIRE, kp_bad_csv], capsys)
+    assert code == 1 and "3 problem(s) in 3 column(s)" in out
+
+
+def test_acceptance_kp_problems_via_console_script(kp_bad_csv):
+    exe = shutil.which("trustsurvey", path=str(Path(sys.executable).parent))
+    assert exe is not None, "the trustsurvey console script is not installed"
+    proc = subprocess.run([exe, "validate", str(KP_QUESTIONNAIRE), str(kp_bad_csv)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "Traceback" not in proc.stdout + proc.stderr
+    rows = {tuple(line.split()[0:3:2]) for line in proc.stdout.splitlines()[3:]}
+    assert rows == {("100", "trust_kp"), ("200", "respondent_id"), ("300", "design_weight")}
+
+
+def test_example_writes_summaries_and_refuses_to_overwrite(tmp_path, capsys):
+    out_dir = tmp_path / "report"
+    code, out, _ = run(["example", "--out", out_dir], capsys)
+    assert code == 0 and "wave 2024: valid" in out and "wave 2025: valid" in out
+    names = sorted(p.name for p in out_dir.iterdir())
+    assert names == ["missing_answers.csv", "sample_composition.csv", "validation.json", "validation_problems.csv"]
+    summary = json.loads((out_dir / "validation.json").read_text(encoding="utf-8"))
+    assert [f["valid"] for f in summary["files"]] == [True, True]
+    missing = pd.read_csv(out_dir / "missing_answers.csv")
+    parts = missing[["answered", "dont_know", "refused", "not_applicable", "not_asked"]].sum(axis=1)
+    assert (parts == missing["n"]).all()
+    sample = pd.read_csv(out_dir / "sample_composition.csv")
+    regions = sample[(sample.wave == 2025) & (sample.variable == "region")]
+    assert regions["n_unweighted"].sum() == summary["files"][1]["respondents"]
+    first = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+
+    # an existing non-empty directory is refused and left alone
+    code, _, err = run(["example", "--out", out_dir], capsys)
+    assert code == 1 and "not empty" in err and "--force" in err
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == first
+
+    # --force replaces it; the same inputs give byte-identical files
+    code, _, _ = run(["example", "--out", out_dir, "--force"], capsys)
+    assert code == 0 and {p.name: p.read_bytes() for p in out_dir.iterdir()} == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+def test_example_out_is_a_file(tmp_path, capsys):
+    path = tmp_path / "report"
+    path.write_text("x")
+    code, _, err = run(["example", "--out", path], capsys)
+    assert code == 1 and "is a file" in err

@@ -297,19 +297,15 @@ def _add_example(sub) -> None:
 
 
 def _example_files() -> dict[int, Path]:
-    """The bundled example data files, by wave."""
-    from importlib import resources
+    """The bundled example data files (CSV), by wave."""
+    from .datasets import EXAMPLE_WAVES, example_path
 
-    data = resources.files("trustsurvey").joinpath("data")
-    files = {}
-    for entry in data.iterdir():
-        name = entry.name
-        if name.startswith("kp_trust_") and name.endswith(".csv") and name[9:13].isdigit():
-            files[int(name[9:13])] = Path(str(entry))
-    if not files:
-        raise TrustSurveyError("the bundled example data are missing from the installation "
-                               "(trustsurvey/data/kp_trust_<wave>.csv); reinstall trustsurvey")
-    return dict(sorted(files.items()))
+    files = {wave: example_path(wave, "csv") for wave in EXAMPLE_WAVES}
+    missing = [str(p) for p in files.values() if not p.is_file()]
+    if missing:
+        raise TrustSurveyError(f"the bundled example data are missing from the installation ({', '.join(missing)}); "
+                               "reinstall trustsurvey")
+    return files
 
 
 def _summarise_example(out: Path) -> list[str]:
