@@ -1,0 +1,23 @@
+"""Significance tests and survey models matching R's ``survey`` package.
+
+Rao-Scott and Wald tests of independence (:func:`chisq`), design-based t-tests
+(:func:`ttest`), comparisons of the groups of a demographic with multiplicity
+control (:func:`compare_groups`, :func:`group_vs_rest`, :func:`wald_groups`,
+:func:`adjust_pvalues`), change between independent annual waves
+(:func:`change`, :func:`trend_test`), effect sizes (:func:`cramers_v`,
+:func:`cohens_h`), reliability (:func:`cronbach_alpha`) and survey-weighted
+regression models (:func:`glm`: gaussian, binomial, and ordinal as ``svyolr``).
+
+Every statistic goes through :mod:`trustsurvey.inference`; every variance comes
+from the kernels of :mod:`trustsurvey._variance` via the estimation engine.
+"""
+
+from __future__ import annotations
+
+from .chisq import chisq
+from .ttest import ttest
+from .results import (MODEL_COLUMNS, TEST_COLUMNS, ChangeResult, ChisqResult, GroupTestResult,
+                      ModelResult, ReliabilityResult, TableResult, TrendResult, TTestResult)
+
+__all__ = ["chisq", "ttest", "ChisqResult", "TTestResult", "ModelResult", "TableResult", "ChangeResult",
+           "TrendResult", "GroupTestResult", "ReliabilityResult", "TEST_COLUMNS", "MODEL_COLUMNS"]

@@ -1,0 +1,76 @@
+"""Shared helpers of the significance layer: inputs, levels, domains (private)."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SignificanceError
+
+__all__ = ["parts", "check_columns", "present_levels", "as_list", "indicator_matrix", "level_text"]
+
+
+def parts(survey: Any) -> tuple[pd.DataFrame, Any, np.ndarray]:
+    """``(data, design, in_domain)`` of a Survey; ``in_domain`` is all-True without a domain."""
+    for attr in ("data", "design", "domain"):
+        if not hasattr(survey, attr):
+            raise SignificanceError(f"expected a trustsurvey.Survey, got {type(survey).__name__}")
+    data = survey.data
+    dom = survey.domain
+    mask = np.ones(len(data), dtype=bool) if dom is None else np.asarray(dom, dtype=bool)
+    return data, survey.design, mask
+
+
+def as_list(x: str | Sequence[str] | None) -> list[str]:
+    if x is None:
+        return []
+    if isinstance(x, str):
+        return [x]
+    return list(x)
+
+
+def check_columns(data: pd.DataFrame, names: Sequence[str], role: str) -> None:
+    missing = [c for c in names if c not in data.columns]
+    if missing:
+        raise SignificanceError(
+            f"{role} {missing} not in the data; available columns: "
+            f"{', '.join(map(str, list(data.columns)[:40]))}")
+
+
+def present_levels(col: pd.Series, mask: np.ndarray) -> list:
+    """Levels of ``col`` observed among the rows of ``mask`` (categorical order, else sorted)."""
+    vals = col[mask & col.notna().to_numpy()]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        seen = set(vals.unique().tolist())
+        return [c for c in col.cat.categories if c in seen]
+    uniq = pd.unique(vals).tolist()
+    try:
+        return sorted(uniq)
+    except TypeError:
+        return sorted(uniq, key=str)
+
+
+def level_text(v: Any) -> str:
+    """A level as text: ``1.0`` -> ``"1"``."""
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def codes_of(col: pd.Series, levels: list) -> np.ndarray:
+    """Integer code of each row's level (``-1``: missing or not among ``levels``)."""
+    raw = col.to_numpy(dtype=object)
+    codes = np.full(len(col), -1, dtype=np.int64)
+    miss = col.isna().to_numpy()
+    for i, lev in enumerate(levels):
+        codes[(raw == lev) & ~miss] = i
+    return codes
+
+
+def indicator_matrix(codes: np.ndarray, k: int) -> np.ndarray:
+    """``n x k`` indicators of ``codes`` with NaN rows where the code is ``-1``."""
+    out = (codes[:, None] == np.arange(k)[None, :]).astype(float)
+    out[codes < 0] = np.nan
+    return out
