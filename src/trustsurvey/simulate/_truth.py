@@ -61,7 +61,7 @@ def population_truth(
     >>> t = population_truth(population=pop, items=["trust_kp"])
     >>> t["statistic"].tolist()
     ['top2', 'mean', 'dont_know']
-    >>> 0.55 < t["value"].iloc[0] < 0.75
+    >>> bool(0.55 < t["value"].iloc[0] < 0.75)
     True
     """
     items = tuple(items) if items is not None else TRUTH_ITEMS
