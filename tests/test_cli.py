@@ -156,6 +156,80 @@ def test_lint_missing_file(capsys):
     assert code == 2 and "nowhere.yaml" in err
 
 
+# ------------------------------------------------------------------ questionnaire imports
+
+
+def write_xlsform(path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    survey = wb.active
+    survey.title = "survey"
+    survey.append(["type", "name", "label::Shqip (sq)", "label::Srpski (sr)", "label::English (en)", "relevant"])
+    survey.append(["select_one trust", "trust_kp", "Besimi në Policinë e Kosovës", "Poverenje u Kosovsku policiju",
+                   "Trust in the Kosovo Police", ""])
+    survey.append(["select_one yn", "contact_12m", "Kontakt me policinë", "Kontakt sa policijom", "Contact", ""])
+    survey.append(["select_one trust", "contact_satisfaction", "Kënaqësia", "Zadovoljstvo", "Satisfaction",
+                   "${contact_12m} = 1"])
+    choices = wb.create_sheet("choices")
+    choices.append(["list_name", "name", "label::Shqip (sq)", "label::Srpski (sr)", "label::English (en)"])
+    for code, (sq, sr, en) in enumerate(
+        [("Aspak", "Nimalo", "None"), ("Pak", "Malo", "Little"), ("Mesatarisht", "Osrednje", "Neither"),
+         ("Disi", "Donekle", "Some"), ("Plotësisht", "Potpuno", "Full")], 1):
+        choices.append(["trust", code, sq, sr, en])
+    choices.append(["trust", 98, "Nuk e di", "Ne znam", "Don't know"])
+    choices.append(["yn", 1, "Po", "Da", "Yes"])
+    choices.append(["yn", 2, "Jo", "Ne", "No"])
+    wb.save(path)
+
+
+def write_spss(path: Path) -> None:
+    import pyreadstat
+
+    frame = pd.DataFrame({"trust_kp": [1.0, 98.0], "contact_12m": [1.0, 2.0]})
+    pyreadstat.write_sav(
+        frame, str(path),
+        column_labels={"trust_kp": "Trust in the Kosovo Police", "contact_12m": "Contact with the police"},
+        variable_value_labels={"trust_kp": {1.0: "None", 5.0: "Full", 98.0: "Don't know"},
+                               "contact_12m": {1.0: "Yes", 2.0: "No"}},
+        missing_ranges={"trust_kp": [98]},
+    )
+
+
+@pytest.mark.parametrize("command, writer, name", [
+    ("import-xlsform", write_xlsform, "form.xlsx"), ("import-spss", write_spss, "survey.sav")])
+def test_import_writes_a_loadable_skeleton_and_never_overwrites(tmp_path, capsys, command, writer, name):
+    from trustsurvey.questionnaire import Questionnaire
+
+    source = tmp_path / name
+    writer(source)
+    out = tmp_path / "imported.yaml"
+    code, stdout, _ = run(["questionnaire", command, source, "-o", out, "--wave", "2026"], capsys)
+    assert code == 0 and f"wrote {out}" in stdout
+    q = Questionnaire.from_yaml(out)
+    assert q.wave == 2026 and "trust_kp" in q.question_ids
+    first = out.read_bytes()
+
+    out.write_text("# my edits\n", encoding="utf-8")
+    code, _, err = run(["questionnaire", command, source, "-o", out], capsys)
+    assert code == 1 and "already exists" in err and "--force" in err
+    assert out.read_text(encoding="utf-8") == "# my edits\n"
+
+    code, _, _ = run(["questionnaire", command, source, "-o", out, "--force", "--wave", "2026"], capsys)
+    assert code == 0 and out.read_bytes() == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "imported.yaml"])  # no temporary files
+
+
+def test_import_bad_source(tmp_path, capsys):
+    bad = tmp_path / "form.xlsx"
+    bad.write_bytes(b"not a workbook")
+    code, _, err = run(["questionnaire", "import-xlsform", bad, "-o", tmp_path / "q.yaml"], capsys)
+    assert code == 1 and "form.xlsx" in err
+    assert not (tmp_path / "q.yaml").exists()
+    code, _, err = run(["questionnaire", "import-spss", tmp_path / "none.sav", "-o", tmp_path / "q.yaml"], capsys)
+    assert code == 2 and "none.sav" in err
+
+
 # ------------------------------------------------------------------ output directory safety
 
 

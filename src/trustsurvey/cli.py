@@ -245,6 +245,9 @@ def _add_questionnaire(sub) -> None:
         imp.add_argument("source", metavar=suffix)
         imp.add_argument("-o", "--output", required=True, metavar="OUT.yaml", help="YAML file to write")
         imp.add_argument("--force", action="store_true", help="overwrite an existing output file")
+        imp.add_argument("--wave", type=int, default=None, help="survey year (default: from the file, else this year)")
+        imp.add_argument("--survey-id", default=None, help="survey id (default: from the file or its name)")
+        imp.add_argument("--language", default=None, help="language of unmarked labels (default: en)")
         imp.set_defaults(func=func)
 
 
@@ -269,7 +272,10 @@ def _import(args: argparse.Namespace, importer_name: str, what: str) -> int:
 
     source = _existing_file(args.source, what)
     out = _new_file(args.output, args.force)
-    q = getattr(qmod, importer_name)(source)
+    options = {"wave": args.wave, "survey_id": args.survey_id}
+    if args.language is not None:
+        options["language"] = args.language
+    q = getattr(qmod, importer_name)(source, **options)
     _write_atomically(out, lambda tmp: q.to_yaml(tmp))
     _out(f"wrote {out}: {len(q.questions)} questions, {len(q.scales)} scales "
          "(a skeleton: check the labels, routing and design section, then run 'trustsurvey questionnaire lint')")
