@@ -1,0 +1,144 @@
+"""The font of figures and reports: DejaVu Sans, which has every Albanian and Serbian letter.
+
+Albanian needs ``ë ç`` (and capitals), Serbian Latin ``č ć š ž đ`` and Serbian
+Cyrillic the whole ``а-ш`` block with ``ђ ј љ њ ћ џ``. DejaVu Sans covers them all
+and ships with matplotlib, so no font file is bundled: figures name it through
+:data:`MATPLOTLIB_RC` (SVG text is written as paths, so the SVG files need no
+font), and the HTML report embeds a subset of it (Latin, Latin Extended,
+Cyrillic and punctuation) as a data URI with :func:`css_font_face`, so the
+report looks the same on a machine without DejaVu.
+
+Examples
+--------
+>>> missing_glyphs("Besimi në Policinë e Kosovës; Poverenje u Kosovsku policiju; Поверење ђ")
+''
+>>> FONT_FAMILY
+'DejaVu Sans'
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["FONT_FAMILY", "MATPLOTLIB_RC", "font_path", "missing_glyphs", "css_font_face"]
+
+#: The family every figure and the report use.
+FONT_FAMILY = "DejaVu Sans"
+
+#: matplotlib settings applied while figures are drawn and saved (never globally).
+MATPLOTLIB_RC = {
+    "font.family": "sans-serif",
+    "font.sans-serif": [FONT_FAMILY],
+    "svg.fonttype": "path",
+    "svg.hashsalt": "trustsurvey",
+    "axes.unicode_minus": True,
+}
+
+#: Code points embedded in the HTML report (Latin, Latin-1, Latin Extended-A/B,
+#: Cyrillic, general punctuation, arrows and the triangles used as markers).
+_UNICODE_RANGES = (
+    (0x20, 0x7E), (0xA0, 0x24F), (0x400, 0x45F), (0x2010, 0x206F), (0x20AC, 0x20AC),
+    (0x2116, 0x2116), (0x2190, 0x2193), (0x2212, 0x2212), (0x2248, 0x2248),
+    (0x2264, 0x2265), (0x25B2, 0x25B2), (0x25BC, 0x25BC),
+)
+
+
+def font_path(bold: bool = False) -> Path:
+    """The DejaVu Sans file: one shipped in this folder if any, else matplotlib's.
+
+    Parameters
+    ----------
+    bold : bool
+        The bold face instead of the regular one.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> font_path().name
+    'DejaVuSans.ttf'
+    """
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    local = Path(__file__).with_name(name)
+    if local.is_file():
+        return local
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name
+
+
+@lru_cache(maxsize=4)
+def _charmap(path: str) -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def missing_glyphs(text: str, *, bold: bool = False) -> str:
+    """The characters of ``text`` that DejaVu Sans cannot draw (each once, in order).
+
+    Parameters
+    ----------
+    text : str
+    bold : bool
+        Check the bold face.
+
+    Returns
+    -------
+    str
+        Empty when every printable character has a glyph.
+    """
+    cmap = _charmap(str(font_path(bold)))
+    seen: list[str] = []
+    for ch in text:
+        if ch.isprintable() and not ch.isspace() and ord(ch) not in cmap and ch not in seen:
+            seen.append(ch)
+    return "".join(seen)
+
+
+@lru_cache(maxsize=2)
+def _subset_woff(bold: bool) -> bytes:
+    from fontTools import subset
+
+    options = subset.Options()
+    options.flavor = "woff"
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.drop_tables = list(options.drop_tables) + ["FFTM"]
+    font = subset.load_font(str(font_path(bold)), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[c for lo, hi in _UNICODE_RANGES for c in range(lo, hi + 1)])
+    subsetter.subset(font)
+    buf = io.BytesIO()
+    font.flavor = "woff"
+    font.save(buf)
+    return buf.getvalue()
+
+
+def css_font_face(family: str = "TS DejaVu Sans") -> str:
+    """CSS ``@font-face`` rules embedding DejaVu Sans (regular and bold) as data URIs.
+
+    Parameters
+    ----------
+    family : str
+        The family name the rules declare (use it first in ``font-family``).
+
+    Returns
+    -------
+    str
+        About 100 kB of CSS; computed once per process.
+    """
+    rules = []
+    for bold in (False, True):
+        data = base64.b64encode(_subset_woff(bold)).decode("ascii")
+        rules.append(
+            "@font-face{font-family:'%s';font-style:normal;font-weight:%s;"
+            "src:url(data:font/woff;base64,%s) format('woff');}" % (family, 700 if bold else 400, data)
+        )
+    return "\n".join(rules)

@@ -1,0 +1,28 @@
+"""Figures of the annual report, drawn from the tidy ``ts.breakdown`` and ``ts.trend`` tables.
+
+Each function has the form ``fn(frame, *, ax=None, lang="en", ...) -> Axes``: it
+draws on ``ax`` or on the axes of a new ``matplotlib.figure.Figure`` (no pyplot,
+no global state), labels in the chosen language (item and group labels come
+from the table, the figure's own words from ``lang``), uses the Okabe-Ito
+colour-blind-safe palette and the DejaVu Sans font (every Albanian and Serbian
+letter), and can put a caption with source, base and year under the chart.
+
+- :func:`plot_estimates`: estimates with intervals by group, national reference line;
+- :func:`plot_likert`: diverging stacked bars, neutral centred, "don't know" apart;
+- :func:`plot_trend`: lines with interval bands across waves;
+- :func:`plot_heatmap`: items x regions, suppressed cells hatched;
+- :func:`save_figure`: PNG and SVG (deterministic metadata);
+- :func:`caption_text`: the standard caption.
+"""
+
+from __future__ import annotations
+
+from ._style import OKABE_ITO, caption_text
+from .estimates import plot_estimates
+from .heatmap import plot_heatmap
+from .likert import plot_likert
+from .save import figure_bytes, save_figure
+from .trend import plot_trend
+
+__all__ = ["plot_estimates", "plot_likert", "plot_trend", "plot_heatmap", "save_figure", "figure_bytes",
+           "caption_text", "OKABE_ITO"]

@@ -1,0 +1,167 @@
+"""Estimates with confidence intervals by group, against the national reference line."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from ._style import (ABOVE, BELOW, GREY, LIGHT_GREY, NEUTRAL_COLOUR, add_caption, axis_label, check_lang,
+                     demographic_name, new_axes, numeric, require_columns, scale_factor, select, style, text,
+                     value_text)
+
+__all__ = ["plot_estimates"]
+
+_NEEDED = ("item", "item_label", "metric", "level", "by", "group", "group_label", "estimate",
+           "ci_low", "ci_high", "n_unweighted", "p_adj", "flag")
+
+
+def plot_estimates(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str | None = None,
+                   metric: str | None = None, level: str | None = None, by: str | Sequence[str] | None = None,
+                   alpha: float = 0.05, caption: str | None = None, title: str | None = None,
+                   values: bool = True, figsize: tuple[float, float] | None = None):
+    """Dot-and-interval chart of one item's estimate in every group, with the national line.
+
+    Groups significantly above the rest of the population (adjusted p below
+    ``alpha``) are green triangles pointing up, those below are vermillion
+    triangles pointing down, the others blue dots (shape and colour both carry
+    the meaning). Low-base and unreliable estimates are hollow; suppressed
+    groups show no estimate, only the words "not shown: too few respondents".
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A ``ts.breakdown`` table (its labels are already in a language).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new pyplot-free figure otherwise.
+    lang : {"en", "sq", "sr"}
+        Language of the figure's own words (axis, legend, notes).
+    item, metric, level : str, optional
+        Which estimate; needed when the table holds several. The metric defaults
+        to ``top2`` (else ``mean``, ...).
+    by : str or list of str, optional
+        Demographics to show (all in the table by default), one block each.
+    alpha : float
+        Significance level for the adjusted p-values.
+    caption, title : str, optional
+        Caption under the chart (source, base, year: see :func:`caption_text`) and title.
+    values : bool
+        Print each estimate beside its interval.
+    figsize : (float, float), optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from trustsurvey.plotting._examples import example_breakdown
+    >>> ax = plot_estimates(example_breakdown(), item="trust_kp", by="region")
+    >>> [t.get_text() for t in ax.get_yticklabels()][:2]
+    ['Prishtina', 'Prizren']
+    """
+    s = check_lang(lang)
+    require_columns(frame, _NEEDED, "plot_estimates")
+    rows = select(frame, "plot_estimates", item=item, metric=metric, level=level)
+    metric = str(rows["metric"].iloc[0])
+    item_id = str(rows["item"].iloc[0])
+    national = rows[rows["by"] == "national"]
+    groups = rows[rows["by"] != "national"]
+    if by is not None:
+        wanted = [by] if isinstance(by, str) else list(by)
+        groups = groups[groups["by"].isin(wanted)]
+    blocks = list(dict.fromkeys(groups["by"].astype(str)))
+    multi = len(blocks) > 1
+
+    # one y slot per group, a heading slot per block when there are several
+    labels, ys, kinds, y = [], [], [], 0.0
+    order = []
+    for b in blocks:
+        g = groups[groups["by"].astype(str) == b]
+        if multi:
+            labels.append(demographic_name(b, lang))
+            ys.append(y)
+            kinds.append("heading")
+            y += 1
+        for idx in g.index:
+            labels.append(str(g.at[idx, "group_label"]))
+            ys.append(y)
+            kinds.append("group")
+            order.append((idx, y))
+            y += 1
+        y += 0.4
+    n_slots = max(len(ys), 1)
+    with style():
+        ax = new_axes(ax, figsize or (7.5, 1.2 + 0.32 * n_slots))
+        f = scale_factor(metric)
+        sel = groups.loc[[i for i, _ in order]]
+        est = numeric(sel["estimate"]) * f
+        lo = numeric(sel["ci_low"]) * f
+        hi = numeric(sel["ci_high"]) * f
+        padj = numeric(sel["p_adj"])
+        flags = text(sel["flag"])
+        ypos = np.array([yy for _, yy in order], dtype=float)
+        nat_est = numeric(national["estimate"])[0] * f if len(national) else np.nan
+        nat_lo = numeric(national["ci_low"])[0] * f if len(national) else np.nan
+        nat_hi = numeric(national["ci_high"])[0] * f if len(national) else np.nan
+        handles = []
+        if np.isfinite(nat_est):
+            if np.isfinite(nat_lo) and np.isfinite(nat_hi):
+                ax.axvspan(nat_lo, nat_hi, color=LIGHT_GREY, alpha=0.6, lw=0, zorder=0)
+            ax.axvline(nat_est, color="black", ls="--", lw=1.0, zorder=1)
+            nat_label = f"{national['group_label'].iloc[0]}: {value_text(nat_est / f, metric, lang)}"
+            handles.append(Line2D([], [], color="black", ls="--", lw=1.0, label=nat_label))
+        significant = np.isfinite(padj) & (padj < alpha) & np.isfinite(est) & np.isfinite(nat_est)
+        above = significant & (est > nat_est)
+        below = significant & (est < nat_est)
+        for mask, colour, marker in ((above, ABOVE, "^"), (below, BELOW, "v"),
+                                     (~above & ~below, NEUTRAL_COLOUR, "o")):
+            for hollow in (False, True):
+                weak = np.array([fl in ("low_base", "unreliable") for fl in flags], dtype=bool)
+                m = mask & (weak == hollow) & np.isfinite(est)
+                if not m.any():
+                    continue
+                ax.hlines(ypos[m], lo[m], hi[m], color=colour, lw=2.2, zorder=2)
+                ax.scatter(est[m], ypos[m], marker=marker, s=48, zorder=3, edgecolors=colour, linewidths=1.4,
+                           facecolors="white" if hollow else colour)
+        lims = [v for v in (np.nanmin(lo) if np.isfinite(lo).any() else np.nan,
+                            np.nanmax(hi) if np.isfinite(hi).any() else np.nan, nat_lo, nat_hi)
+                if np.isfinite(v)]
+        if f == 100.0:
+            ax.set_xlim(0, 100)
+        elif lims:
+            span = max(lims) - min(lims) or 1.0
+            ax.set_xlim(min(lims) - 0.1 * span, max(lims) + 0.25 * span)
+        x0, x1 = ax.get_xlim()
+        for j, fl in enumerate(flags):
+            if fl == "suppressed" or not np.isfinite(est[j]):
+                ax.text(x0 + 0.01 * (x1 - x0), ypos[j], s["suppressed"], va="center", ha="left",
+                        fontsize=8, style="italic", color="#555555")
+            elif values:
+                ax.text(hi[j] + 0.01 * (x1 - x0), ypos[j], value_text(est[j] / f, metric, lang),
+                        va="center", ha="left", fontsize=8,
+                        bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=0.6))
+        ax.set_yticks(ys, labels)
+        for tick, kind in zip(ax.get_yticklabels(), kinds):
+            if kind == "heading":
+                tick.set_fontweight("bold")
+        ax.set_ylim(max(ys, default=0) + 0.7, -0.7)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlabel(axis_label(item_id, metric, lang))
+        ax.grid(axis="x", color="#EEEEEE", lw=0.8, zorder=0)
+        ax.set_axisbelow(True)
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+        handles += [Line2D([], [], color=ABOVE, marker="^", ls="-", label=s["above"]),
+                    Line2D([], [], color=BELOW, marker="v", ls="-", label=s["below"]),
+                    Line2D([], [], color=NEUTRAL_COLOUR, marker="o", ls="-", label=s["no_difference"])]
+        if any(fl in ("low_base", "unreliable") for fl in flags):
+            handles.append(Line2D([], [], color=GREY, marker="o", mfc="white", ls="-", label=s["low_base"]))
+        if np.isfinite(nat_lo):
+            handles.append(Patch(color=LIGHT_GREY, label=f"{national['group_label'].iloc[0]}: {s['ci']}"))
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
+        add_caption(ax, caption, title if title is not None else str(rows["item_label"].iloc[0]))
+    return ax

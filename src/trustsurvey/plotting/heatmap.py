@@ -1,0 +1,155 @@
+"""A heatmap of items by groups (regions by default), suppressed cells hatched."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch, Rectangle
+
+from ..errors import ReportError
+from ._style import (LIGHT_GREY, PROPORTION_METRICS, add_caption, below_axes_transform, check_lang, format_number, new_axes, numeric,
+                     require_columns, style, text, text_colour_on)
+
+__all__ = ["plot_heatmap"]
+
+_NEEDED = ("item", "item_label", "metric", "level", "by", "group", "group_label", "estimate", "p_adj", "flag")
+
+
+def plot_heatmap(frame: pd.DataFrame, *, ax=None, lang: str = "en", metric: str = "top2", by: str = "region",
+                 items: Sequence[str] | None = None, national: bool = True, annotate: bool = True,
+                 alpha: float = 0.05, cmap: str = "cividis", vmin: float | None = None,
+                 vmax: float | None = None, caption: str | None = None, title: str | None = None,
+                 figsize: tuple[float, float] | None = None):
+    """Items (rows) by the groups of a demographic (columns), coloured by the estimate.
+
+    Cells print the value; ``▲``/``▼`` mark groups significantly above/below
+    the rest of the population (adjusted p below ``alpha``). Suppressed cells
+    (too few respondents) are grey and hatched, with no value. The colour map
+    is ``cividis``, readable with every common colour-vision deficiency.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A ``ts.breakdown`` table.
+    ax : matplotlib.axes.Axes, optional
+    lang : {"en", "sq", "sr"}
+    metric : str
+        One metric without levels (``top2`` default, ``bottom2``, ``mean``, ``dont_know``).
+    by : str
+        The demographic of the columns.
+    items : list of str, optional
+        The rows, in this order (default: every item with the metric).
+    national : bool
+        Add the national value as the first column.
+    annotate : bool
+    alpha : float
+    cmap : str
+    vmin, vmax : float, optional
+        Colour limits (in percent for proportions).
+    caption, title : str, optional
+    figsize : (float, float), optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from trustsurvey.plotting._examples import example_breakdown
+    >>> ax = plot_heatmap(example_breakdown(), metric="top2", by="region")
+    >>> len(ax.get_xticklabels()), len(ax.get_yticklabels())
+    (9, 5)
+    """
+    s = check_lang(lang)
+    require_columns(frame, _NEEDED, "plot_heatmap")
+    rows = frame[frame["metric"] == metric]
+    if rows.empty:
+        raise ReportError(f"plot_heatmap: no rows with metric {metric!r}; available: "
+                          f"{', '.join(dict.fromkeys(frame['metric']))}")
+    if rows["level"].astype(str).ne("").any():
+        raise ReportError(f"plot_heatmap: metric {metric!r} has levels; choose a metric with one value per "
+                          "item (top2, bottom2, mean, dont_know)")
+    if by not in set(rows["by"]):
+        raise ReportError(f"plot_heatmap: demographic {by!r} not in the table; available: "
+                          f"{', '.join(dict.fromkeys(rows['by']))}")
+    if items is None:
+        items = list(dict.fromkeys(rows["item"]))
+    else:
+        items = [items] if isinstance(items, str) else list(items)
+        unknown = [i for i in items if i not in set(rows["item"])]
+        if unknown:
+            raise ReportError(f"plot_heatmap: no {metric!r} rows for item(s) {', '.join(unknown)}")
+    rows = rows[rows["item"].isin(items)]
+    cols = [("national", "all")] if national and (rows["by"] == "national").any() else []
+    grp = rows[rows["by"] == by]
+    cols += list(dict.fromkeys(zip(grp["by"], grp["group"].astype(str))))
+    col_labels = []
+    lab = rows.assign(_g=rows["group"].astype(str)).groupby(["by", "_g"], sort=False)["group_label"].first()
+    for key in cols:
+        col_labels.append("\n".join(textwrap.wrap(str(lab[key]), 12, break_long_words=False)) or " ")
+    row_labels = [str(rows.loc[rows["item"] == i, "item_label"].iloc[0]) for i in items]
+
+    key = pd.MultiIndex.from_arrays([rows["item"], rows["by"], rows["group"].astype(str)])
+    full = pd.MultiIndex.from_tuples([(i, b, g) for i in items for b, g in cols])
+
+    def grid(column):
+        ser = pd.Series(column, index=key)
+        return ser[~ser.index.duplicated()].reindex(full).to_numpy().reshape(len(items), len(cols))
+
+    f = 100.0 if metric in PROPORTION_METRICS else 1.0
+    est = grid(numeric(rows["estimate"])).astype(float) * f
+    padj = grid(numeric(rows["p_adj"])).astype(float)
+    flags = grid(np.array(text(rows["flag"]), dtype=object))
+    nat = est[:, [0]] if cols and cols[0][0] == "national" else np.full((len(items), 1), np.nan)
+    suppressed = (flags == "suppressed") | ~np.isfinite(est)
+
+    with style():
+        ax = new_axes(ax, figsize or (1.6 + 0.85 * len(cols) + 0.06 * max(map(len, row_labels)),
+                                      1.8 + 0.45 * len(items)))
+        masked = np.ma.masked_invalid(np.where(suppressed, np.nan, est))
+        values = masked.compressed()
+        lo_v, hi_v = (float(values.min()), float(values.max())) if values.size else (0.0, 100.0)
+        step = 10.0 if f == 100 else (10.0 if hi_v - lo_v > 20 else 1.0)
+        lo = vmin if vmin is not None else np.floor(lo_v / step) * step
+        hi = vmax if vmax is not None else max(np.ceil(hi_v / step) * step, lo + step)
+        im = ax.imshow(masked, cmap=cmap, vmin=lo, vmax=hi, aspect="auto", interpolation="nearest")
+        colormap = im.get_cmap()
+        for r, c in zip(*np.nonzero(suppressed)):
+            ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=LIGHT_GREY, edgecolor="#888888",
+                                   hatch="///", lw=0))
+        if annotate:
+            for r in range(len(items)):
+                for c in range(len(cols)):
+                    if suppressed[r, c]:
+                        continue
+                    v = est[r, c]
+                    label = format_number(v, 0 if f == 100 or abs(v) >= 10 else 1, lang)
+                    if np.isfinite(padj[r, c]) and padj[r, c] < alpha and np.isfinite(nat[r, 0]):
+                        label += "▲" if v > nat[r, 0] else "▼"
+                    if flags[r, c] in ("low_base", "unreliable"):
+                        label += "*"
+                    colour = text_colour_on(colormap(im.norm(v)))
+                    ax.text(c, r, label, ha="center", va="center", fontsize=8, color=colour)
+        if cols and cols[0][0] == "national" and len(cols) > 1:
+            ax.axvline(0.5, color="white", lw=3)
+        ax.set_xticks(range(len(cols)), col_labels, fontsize=8)
+        ax.set_yticks(range(len(items)), row_labels)
+        ax.tick_params(length=0)
+        for side in ax.spines.values():
+            side.set_visible(False)
+        cbar = ax.figure.colorbar(im, ax=ax, fraction=0.04, pad=0.02)
+        cbar.ax.tick_params(labelsize=7)
+        cbar.outline.set_visible(False)
+        handles = [Patch(facecolor=LIGHT_GREY, edgecolor="#888888", hatch="///", label=s["suppressed"])]
+        if (flags == "low_base").any() or (flags == "unreliable").any():
+            handles.append(Patch(facecolor="white", edgecolor="white", label="* " + s["low_base"]))
+        handles.append(Patch(facecolor="white", edgecolor="white", label=f"▲▼ {s['above']} / {s['below']}"))
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.0), ncol=1, fontsize=7.5,
+                  frameon=False,
+                  bbox_transform=below_axes_transform(ax, 14 + 10 * max(c.count("\n") + 1 for c in col_labels)))
+        add_caption(ax, caption, title)
+    return ax
+
