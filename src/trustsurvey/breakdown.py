@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import EstimationError
-from .estimation import batch_estimates, group_codes
+from ._engine import batch_estimates_many
+from .estimation import group_codes
 from .inference import proportion_interval, t_interval, t_test
 from .multiplicity import adjust_blocks
 
@@ -222,19 +223,17 @@ def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | st
     K = values.shape[1]
     item_labels, level_labels = _labels(q, meta, lang)
 
-    # national pass: estimates, and the totals that "the rest" is computed from
-    nat_codes, _ = group_codes(data, [], domain)
-    nat = batch_estimates(design, values, nat_codes, 1)
-    nat_tot = _totals(design, values, nat_codes, 1)
+    # one pass over the columns: the national grouping and every demographic
+    groupings = [group_codes(data, [], domain)]
+    groupings += [group_codes(data, [demo], domain) for demo in by]
+    results = batch_estimates_many(design, values, [(c, len(g)) for c, g in groupings], with_totals=True)
+    nat = results[0]
+    nat_tot = _Totals.of(nat)
     frames = [_assemble(meta, item_labels, level_labels, "national", ["all"],
                         [_NATIONAL_LABEL.get(lang, "Kosovo")], nat.theta, nat.se, nat.deff,
                         nat.n_unweighted, nat.n_weighted, np.full((1, K), np.nan), df, ci_method, level)]
-    for demo in by:
-        codes, groups = group_codes(data, [demo], domain)
-        G = len(groups)
-        res = batch_estimates(design, values, codes, G)
-        tot = _totals(design, values, codes, G)
-        diff, se_diff = _versus_rest(res.theta, tot, nat_tot)
+    for demo, (codes, groups), res in zip(by, groupings[1:], results[1:]):
+        diff, se_diff = _versus_rest(res.theta, _Totals.of(res), nat_tot)
         _, p = t_test(diff, se_diff, df)
         group_vals = [_code_text(v) for v in groups[demo].tolist()]
         labels = [_group_label(q, demo, v, lang) for v in group_vals]
@@ -254,16 +253,11 @@ class _Totals:
     FN: np.ndarray  # (m, G, K)
     FD: np.ndarray
 
-
-def _totals(design, values, codes, G) -> _Totals:
-    """Numerator and denominator totals of every group with their variance factors."""
-    valid = ~np.isnan(values)
-    stacked = np.hstack([values, np.where(valid, 1.0, np.nan)])
-    res = batch_estimates(design, stacked, codes, G, total=True, deff=False)
-    K = values.shape[1]
-    theta = np.nan_to_num(res.theta)
-    F = res.factor.reshape(res.factor.shape[0], G, 2 * K)
-    return _Totals(N=theta[:, :K], D=theta[:, K:], FN=F[:, :, :K], FD=F[:, :, K:])
+    @classmethod
+    def of(cls, res) -> "_Totals":
+        """Numerator and denominator totals of every group with their variance factors."""
+        G, K = res.N.shape
+        return cls(N=res.N, D=res.D, FN=res.factor_N.reshape(-1, G, K), FD=res.factor_D.reshape(-1, G, K))
 
 
 def _versus_rest(theta_g, tot: _Totals, nat: _Totals) -> tuple[np.ndarray, np.ndarray]:

@@ -16,13 +16,12 @@ a subpopulation whose variance uses the whole design, as R's ``svyby`` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from . import _variance as V
+from ._engine import BatchResult, batch_estimates
 from .design import Design
 from .errors import EstimationError
 from .estimate import ESTIMATE_COLUMNS, Estimate
@@ -31,7 +30,6 @@ from .inference import CI_METHODS, proportion_interval, t_critical, t_interval
 __all__ = ["Estimate", "mean", "total", "proportion", "ratio", "quantile", "batch_estimates",
            "group_codes", "variable_matrix", "BatchResult"]
 
-_MAX_CELLS = 40_000_000  # entries of a unit-level influence block held at once
 
 
 # --------------------------------------------------------------------------- inputs
@@ -86,30 +84,53 @@ def variable_matrix(data: pd.DataFrame, variables: Sequence[str], *, levels: boo
         ``level`` is ``""`` for numeric columns.
     """
     _check_columns(data, list(variables), "variable(s)")
+    variables = list(variables)
+    split = [bool(levels) or (levels is None and _is_categorical(data[v])) for v in variables]
+    numeric = list(dict.fromkeys(v for v, sp_ in zip(variables, split) if not sp_))
+    num_block = {}
+    if numeric:
+        frame = data[numeric]
+        bad_cols = [v for v in numeric if not (pd.api.types.is_numeric_dtype(frame[v])
+                                                or pd.api.types.is_bool_dtype(frame[v]))]
+        if bad_cols:
+            frame = frame.copy()
+            for v in bad_cols:
+                conv = pd.to_numeric(frame[v], errors="coerce")
+                bad = conv.isna() & frame[v].notna()
+                if bad.any():
+                    row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+                    raise EstimationError(
+                        f"variable {v!r} is not numeric (row {row}: {frame[v].iloc[row - 1]!r}); "
+                        "use proportion() for categorical variables")
+                frame[v] = conv
+        arr = frame.to_numpy(dtype=float, na_value=np.nan)
+        num_block = {v: arr[:, j] for j, v in enumerate(numeric)}
     cols, meta = [], []
-    for name in variables:
-        col = data[name]
-        if levels or (levels is None and _is_categorical(col)):
-            miss = col.isna().to_numpy()
-            levs = _levels(col)
-            if not levs:
-                raise EstimationError(f"variable {name!r} has no valid values")
-            raw = col.to_numpy(dtype=object)
-            for lev in levs:
-                ind = (raw == lev).astype(float)
-                ind[miss] = np.nan
-                cols.append(ind)
-                meta.append((name, str(lev)))
-        else:
-            vals = pd.to_numeric(col, errors="coerce")
-            bad = vals.isna() & col.notna()
-            if bad.any():
-                row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
-                raise EstimationError(f"variable {name!r} is not numeric (row {row}: {col.iloc[row - 1]!r}); "
-                                      "use proportion() for categorical variables")
-            cols.append(vals.to_numpy(dtype=float, na_value=np.nan))
+    for name, is_split in zip(variables, split):
+        if not is_split:
+            cols.append(num_block[name])
             meta.append((name, ""))
+            continue
+        col = data[name]
+        miss = col.isna().to_numpy()
+        levs = _levels(col)
+        if not levs:
+            raise EstimationError(f"variable {name!r} has no valid values")
+        raw = col.to_numpy(dtype=object)
+        for lev in levs:
+            ind = (raw == lev).astype(float)
+            ind[miss] = np.nan
+            cols.append(ind)
+            meta.append((name, _level_text(lev)))
+    if len(cols) == len(numeric) and numeric == variables:
+        return np.ascontiguousarray(arr), meta
     return np.column_stack(cols), meta
+
+
+def _level_text(value) -> str:
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def group_codes(data: pd.DataFrame, by: Sequence[str], domain: np.ndarray | None
@@ -135,11 +156,14 @@ def group_codes(data: pd.DataFrame, by: Sequence[str], domain: np.ndarray | None
         sub = frame[complete]
         if len(sub) == 0:
             raise EstimationError(f"no respondent has values for all of {list(by)} in this domain")
-        mi = pd.MultiIndex.from_frame(sub)
-        c, uniq = pd.factorize(mi, sort=True)
         codes = np.full(n, -1, dtype=np.int64)
+        if len(by) == 1:
+            c, uniq = pd.factorize(sub[by[0]], sort=True)
+            groups = pd.DataFrame({by[0]: np.asarray(uniq)})
+        else:
+            c, uniq = pd.factorize(pd.MultiIndex.from_frame(sub), sort=True)
+            groups = pd.DataFrame(list(uniq), columns=list(by))
         codes[complete] = c
-        groups = pd.DataFrame(list(uniq), columns=list(by))
         for b in by:
             if isinstance(frame[b].dtype, pd.CategoricalDtype):
                 groups[b] = pd.Categorical(groups[b], categories=frame[b].cat.categories,
@@ -153,139 +177,6 @@ def group_codes(data: pd.DataFrame, by: Sequence[str], domain: np.ndarray | None
     if domain is not None:
         codes = np.where(domain, 0, -1).astype(np.int64)
     return codes, groups
-
-
-# --------------------------------------------------------------------------- core
-
-
-@dataclass(frozen=True, eq=False)
-class BatchResult:
-    """Estimates of K columns in G groups, flattened group-major (index ``g * K + k``)."""
-
-    theta: np.ndarray  # (G, K)
-    se: np.ndarray  # (G, K)
-    factor: np.ndarray  # (m, G*K)
-    n_unweighted: np.ndarray  # (G, K)
-    n_weighted: np.ndarray  # (G, K)
-    deff: np.ndarray  # (G, K)
-
-
-def _sorted_groups(codes: np.ndarray, G: int) -> list[np.ndarray]:
-    """Row indices of each group, from one sort (rows with code -1 are left out)."""
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(G + 1))
-    return [order[bounds[g]:bounds[g + 1]] for g in range(G)]
-
-
-def batch_estimates(design: Design, values: np.ndarray, codes: np.ndarray, G: int, *,
-                    denominator: np.ndarray | None = None, total: bool = False,
-                    deff: bool = True) -> BatchResult:
-    """Ratio estimates ``sum(w a) / sum(w b)`` of every column in every group, with variances.
-
-    Parameters
-    ----------
-    design : Design
-    values : ndarray (n, K)
-        Numerator variables ``a`` (NaN: missing).
-    codes : ndarray (n,)
-        Group of each row (``-1``: none), ``0 .. G-1``.
-    denominator : ndarray (n, K), optional
-        Denominator variables ``b`` (ratios); default 1 for valid rows (means).
-    total : bool
-        Estimate totals ``sum(w a)`` instead.
-    """
-    n, K = values.shape
-    w = design.weights
-    valid = ~np.isnan(values)
-    if denominator is not None:
-        valid &= ~np.isnan(denominator)
-    valid &= (codes >= 0)[:, None]
-    a = np.where(valid, values, 0.0)
-    b = valid.astype(float) if denominator is None else np.where(valid, denominator, 0.0)
-    wa = a * w[:, None]
-    wb = b * w[:, None]
-    N = V.aggregate(codes, G, wa)
-    D = V.aggregate(codes, G, wb)
-    n_unw = V.aggregate(codes, G, valid.astype(float))
-    W = D if denominator is None else V.aggregate(codes, G, valid * w[:, None])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        theta = N.copy() if total else N / D
-        if design.is_replicate:
-            factor = _replicate(design, a, b, valid, codes, G, theta, total)
-        elif design.calibration:
-            factor = _taylor_units(design, wa, wb, codes, G, theta, D, total)
-        else:
-            factor = _taylor_totals(design, wa, wb, codes, G, theta, D, total)
-        var = V.variance_diag(factor).reshape(G, K)
-        se = np.sqrt(var)
-        dvals = np.full((G, K), np.nan)
-        if deff and denominator is None:
-            th_rows = theta[np.maximum(codes, 0)] if not total else (N / D)[np.maximum(codes, 0)]
-            resid = np.where(valid, a - th_rows, 0.0)
-            ss = V.aggregate(codes, G, resid**2 * w[:, None])
-            s2 = ss / W * n_unw / (n_unw - 1)
-            if total:
-                vsrs = s2 * W**2 * (W - n_unw) / (W * n_unw)
-            else:
-                vsrs = s2 / n_unw * (W - n_unw) / W
-            dvals = var / vsrs
-    empty = n_unw == 0
-    theta = np.where(empty, np.nan, theta)
-    se = np.where(empty, np.nan, se)
-    return BatchResult(theta=theta, se=se, factor=factor, n_unweighted=n_unw, n_weighted=W, deff=dvals)
-
-
-def _taylor_totals(design, wa, wb, codes, G, theta, D, total):
-    totals = []
-    for st in design.stages:
-        C = st.n_total_clusters
-        idx = np.where(codes >= 0, st.clusters * G + codes, -1)
-        SA = V.aggregate(idx, C * G, wa).reshape(C, G, -1)
-        if total:
-            T = SA
-        else:
-            SB = V.aggregate(idx, C * G, wb).reshape(C, G, -1)
-            T = (SA - theta[None] * SB) / D[None]
-        totals.append(np.nan_to_num(T.reshape(C, -1), nan=0.0, posinf=0.0, neginf=0.0))
-    return V.taylor_factor_from_totals(design, totals)
-
-
-def _taylor_units(design, wa, wb, codes, G, theta, D, total):
-    n, K = wa.shape
-    groups = _sorted_groups(codes, G)
-    per_chunk = max(1, _MAX_CELLS // max(n * K, 1))
-    parts = []
-    for start in range(0, G, per_chunk):
-        gs = range(start, min(G, start + per_chunk))
-        z = np.zeros((n, len(gs) * K))
-        for j, g in enumerate(gs):
-            rows = groups[g]
-            if total:
-                block = wa[rows]
-            else:
-                block = (wa[rows] - theta[g][None] * wb[rows]) / D[g][None]
-            z[rows, j * K:(j + 1) * K] = np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
-        parts.append(V.taylor_factor_from_units(design, z))
-    return np.hstack(parts) if len(parts) > 1 else parts[0]
-
-
-def _replicate(design, a, b, valid, codes, G, theta, total):
-    R = design.n_replicates
-    K = a.shape[1]
-    reps = np.full((R, G, K), np.nan)
-    for g, rows in enumerate(_sorted_groups(codes, G)):
-        if rows.size == 0:
-            continue
-        wr = design.repweights[rows]
-        Nr = wr.T @ a[rows]
-        if total:
-            reps[:, g, :] = Nr
-        else:
-            Dr = wr.T @ b[rows]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                reps[:, g, :] = Nr / Dr
-    F = V.replicate_factor(design, theta.reshape(-1), reps.reshape(R, -1))
-    return np.nan_to_num(F, nan=0.0)
 
 
 # --------------------------------------------------------------------------- public estimators

@@ -1,0 +1,268 @@
+"""The vectorised estimation engine (private): ratio estimates of many columns in many groups.
+
+Every estimate is ``theta = sum(w a) / sum(w b)`` over the rows of a group with
+a valid answer (``b = 1`` for means, a total has no denominator). For all
+columns and groups at once, one sparse matrix product per stage sums
+``[w a, w b, valid, w a^2]`` by (cluster x group); estimates, counts and design
+effects follow from those sums, and the cluster totals of the influence values
+``(w a - theta w b) / sum(w b)`` feed the variance kernels. Columns are processed
+in blocks so that memory stays bounded for a million respondents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _variance as V
+from .design import Design
+
+__all__ = ["BatchResult", "batch_estimates", "batch_estimates_many", "sorted_groups"]
+
+_BLOCK_ELEMENTS = 30_000_000  # entries of the (n x 4k) work array held at once
+_MAX_CELLS = 40_000_000  # entries of a unit-level influence block (weighted designs)
+
+
+@dataclass(frozen=True, eq=False)
+class BatchResult:
+    """Estimates of K columns in G groups; factors are flattened group-major (``g * K + k``).
+
+    ``factor`` is the variance factor of ``theta`` (``vcov = factor.T @ factor``);
+    ``factor_N``/``factor_D`` those of the numerator and denominator totals
+    (only with ``with_totals=True``).
+    """
+
+    theta: np.ndarray
+    se: np.ndarray
+    factor: np.ndarray
+    n_unweighted: np.ndarray
+    n_weighted: np.ndarray
+    deff: np.ndarray
+    N: np.ndarray
+    D: np.ndarray
+    factor_N: np.ndarray | None = None
+    factor_D: np.ndarray | None = None
+
+
+def sorted_groups(codes: np.ndarray, G: int) -> list[np.ndarray]:
+    """Row indices of each group, from one sort (rows with code -1 are left out)."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(G + 1))
+    return [order[bounds[g]:bounds[g + 1]] for g in range(G)]
+
+
+def batch_estimates(design: Design, values: np.ndarray, codes: np.ndarray, G: int, *,
+                    denominator: np.ndarray | None = None, total: bool = False,
+                    deff: bool = True, with_totals: bool = False) -> BatchResult:
+    """Ratio estimates ``sum(w a) / sum(w b)`` of every column in every group, with variances.
+
+    Parameters
+    ----------
+    design : Design
+    values : ndarray (n, K)
+        Numerator variables ``a`` (NaN: missing).
+    codes : ndarray (n,)
+        Group of each row, ``0 .. G-1`` (``-1``: in no group).
+    G : int
+        Number of groups.
+    denominator : ndarray (n, K), optional
+        Denominator variables ``b`` (ratios); by default 1 on valid rows (means).
+    total : bool
+        Estimate totals ``sum(w a)`` instead of ratios.
+    deff : bool
+        Compute design effects (means and totals only).
+    with_totals : bool
+        Also return the variance factors of the numerator and denominator totals.
+    """
+    return batch_estimates_many(design, values, [(codes, G)], denominator=denominator, total=total,
+                                deff=deff, with_totals=with_totals)[0]
+
+
+def batch_estimates_many(design: Design, values: np.ndarray, groupings: list[tuple[np.ndarray, int]], *,
+                         denominator: np.ndarray | None = None, total: bool = False, deff: bool = True,
+                         with_totals: bool = False) -> list[BatchResult]:
+    """:func:`batch_estimates` for several groupings of the same columns (one per demographic).
+
+    The columns are prepared once and shared by every grouping.
+    """
+    n, K = values.shape
+    width = max(1, min(K, _BLOCK_ELEMENTS // max(4 * n, 1)))
+    contexts = [_Context(design, codes, G) for codes, G in groupings]
+    parts: list[list[BatchResult]] = [[] for _ in groupings]
+    for s in range(0, K, width):
+        prep = _Prepared(design, values[:, s:s + width],
+                         None if denominator is None else denominator[:, s:s + width], deff)
+        for i, ctx in enumerate(contexts):
+            parts[i].append(_block(ctx, prep, total, deff, with_totals))
+    return [_concat(p, G) for p, (_, G) in zip(parts, groupings)]
+
+
+def _concat(parts: list[BatchResult], G: int) -> BatchResult:
+    if len(parts) == 1:
+        return parts[0]
+
+    def cat(name):
+        arrays = [getattr(p, name) for p in parts]
+        if arrays[0] is None:
+            return None
+        if name not in ("factor", "factor_N", "factor_D"):
+            return np.concatenate(arrays, axis=1)
+        m = arrays[0].shape[0]
+        return np.concatenate([a.reshape(m, G, -1) for a in arrays], axis=2).reshape(m, -1)
+
+    return BatchResult(**{f: cat(f) for f in BatchResult.__dataclass_fields__})
+
+
+class _Context:
+    """Grouping structures of one call, built once and shared by the column blocks.
+
+    The sparse matrices carry the weights, so the data columns are never multiplied by them.
+    """
+
+    def __init__(self, design: Design, codes: np.ndarray, G: int):
+        self.design = design
+        self.G = G
+        self.stage_mats = []
+        self.groups = None
+        w = design.weights
+        keep = codes >= 0
+        rows = np.flatnonzero(keep)
+        self.count_mat = sp.csr_matrix((np.ones(rows.size), (codes[keep], rows)), shape=(G, codes.size))
+        self.group_mat = sp.csr_matrix((w[rows], (codes[keep], rows)), shape=(G, codes.size))
+        if not design.is_replicate and not design.calibration:
+            for st in design.stages:
+                idx = st.clusters[rows] * G + codes[rows]
+                self.stage_mats.append(sp.csr_matrix((w[rows], (idx, rows)),
+                                                     shape=(st.n_total_clusters * G, codes.size)))
+        else:
+            self.groups = sorted_groups(codes, G)
+
+
+class _Prepared:
+    """The columns of one block, prepared once: ``[a | b]``, the valid indicator, ``a^2``."""
+
+    def __init__(self, design: Design, values, denominator, deff: bool):
+        n, k = values.shape
+        self.k = k
+        valid = ~np.isnan(values)
+        if denominator is not None:
+            valid &= ~np.isnan(denominator)
+        a = np.where(valid, values, 0.0)
+        self.valid = valid.astype(float)
+        b = self.valid if denominator is None else np.where(valid, denominator, 0.0)
+        self.ab = np.hstack([a, b])
+        self.a2 = np.square(a) if (deff and denominator is None) else None
+        self.ratio = denominator is not None
+
+
+def _block(ctx: _Context, prep: _Prepared, total, deff, with_totals) -> BatchResult:
+    design, G, k = ctx.design, ctx.G, prep.k
+    stage_sums = None
+    if ctx.stage_mats:
+        C1 = design.stages[0].n_total_clusters
+        S1 = np.asarray(ctx.stage_mats[0] @ prep.ab).reshape(C1, G, 2 * k)
+        sums = S1.sum(axis=0)
+        stage_sums = [S1]
+        for s in range(1, len(ctx.stage_mats)):
+            Cs = design.stages[s].n_total_clusters
+            stage_sums.append(np.asarray(ctx.stage_mats[s] @ prep.ab).reshape(Cs, G, 2 * k))
+    else:
+        sums = np.asarray(ctx.group_mat @ prep.ab)
+    N, D = sums[:, :k], sums[:, k:]
+    n_unw = np.asarray(ctx.count_mat @ prep.valid)
+    W = np.asarray(ctx.group_mat @ prep.valid) if prep.ratio else D
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = N.copy() if total else N / D
+        fN = fD = None
+        if stage_sums is not None:
+            factor, fN, fD = _taylor_totals(design, stage_sums, theta, D, total, k, with_totals)
+        elif design.is_replicate:
+            factor, fN, fD = _replicate(design, ctx.groups, prep.ab, theta, total, k, with_totals, N, D)
+        else:
+            factor, fN, fD = _taylor_units(design, ctx.groups, prep.ab, theta, D, total, k, with_totals)
+        var = V.variance_diag(factor).reshape(G, k)
+        se = np.sqrt(var)
+        dvals = np.full((G, k), np.nan)
+        if deff and prep.a2 is not None:
+            swa2 = np.asarray(ctx.group_mat @ prep.a2)
+            mean = N / D
+            ss = np.maximum(swa2 - 2 * mean * N + mean**2 * D, 0.0)  # sum w (a - mean)^2
+            s2 = ss / W * n_unw / (n_unw - 1)
+            if total:
+                vsrs = s2 * W**2 * (W - n_unw) / (W * n_unw)
+            else:
+                vsrs = s2 / n_unw * (W - n_unw) / W
+            dvals = var / vsrs
+    empty = n_unw == 0
+    return BatchResult(theta=np.where(empty, np.nan, theta), se=np.where(empty, np.nan, se),
+                       factor=factor, n_unweighted=n_unw, n_weighted=W, deff=dvals, N=N, D=D,
+                       factor_N=fN, factor_D=fD)
+
+
+def _clean(x: np.ndarray) -> np.ndarray:
+    return np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _taylor_totals(design, stage_sums, theta, D, total, k, with_totals):
+    infl, tN, tD = [], [], []
+    for S in stage_sums:
+        C = S.shape[0]
+        SA, SB = S[..., :k], S[..., k:2 * k]
+        T = SA if total else (SA - theta[None] * SB) / D[None]
+        infl.append(_clean(T.reshape(C, -1)))
+        if with_totals:
+            tN.append(np.ascontiguousarray(SA).reshape(C, -1))
+            tD.append(np.ascontiguousarray(SB).reshape(C, -1))
+    factor = V.taylor_factor_from_totals(design, infl)
+    if not with_totals:
+        return factor, None, None
+    return factor, V.taylor_factor_from_totals(design, tN), V.taylor_factor_from_totals(design, tD)
+
+
+def _taylor_units(design, groups, ab, theta, D, total, k, with_totals):
+    n = ab.shape[0]
+    G = len(groups)
+    per_chunk = max(1, _MAX_CELLS // max(n * k, 1))
+    wa, wb = ab[:, :k] * design.weights[:, None], ab[:, k:] * design.weights[:, None]
+    out: dict[str, list] = {"theta": [], "N": [], "D": []}
+    for start in range(0, G, per_chunk):
+        gs = range(start, min(G, start + per_chunk))
+        blocks = {"theta": np.zeros((n, len(gs) * k))}
+        if with_totals:
+            blocks["N"] = np.zeros((n, len(gs) * k))
+            blocks["D"] = np.zeros((n, len(gs) * k))
+        for j, g in enumerate(gs):
+            rows = groups[g]
+            sl = slice(j * k, (j + 1) * k)
+            blocks["theta"][rows, sl] = _clean(wa[rows] if total else
+                                               (wa[rows] - theta[g][None] * wb[rows]) / D[g][None])
+            if with_totals:
+                blocks["N"][rows, sl] = wa[rows]
+                blocks["D"][rows, sl] = wb[rows]
+        for name, z in blocks.items():
+            out[name].append(V.taylor_factor_from_units(design, z))
+    cat = {name: (np.hstack(v) if len(v) > 1 else v[0]) if v else None for name, v in out.items()}
+    return cat["theta"], cat["N"], cat["D"]
+
+
+def _replicate(design, groups, ab, theta, total, k, with_totals, N, D):
+    R = design.n_replicates
+    G = len(groups)
+    reps_N = np.zeros((R, G, k))
+    reps_D = np.zeros((R, G, k))
+    for g, rows in enumerate(groups):
+        if rows.size == 0:
+            continue
+        wr = design.repweights[rows]
+        reps_N[:, g, :] = wr.T @ ab[rows, :k]
+        reps_D[:, g, :] = wr.T @ ab[rows, k:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reps = reps_N if total else reps_N / reps_D
+    factor = _clean(V.replicate_factor(design, theta.reshape(-1), reps.reshape(R, -1)))
+    if not with_totals:
+        return factor, None, None
+    fN = _clean(V.replicate_factor(design, N.reshape(-1), reps_N.reshape(R, -1)))
+    fD = _clean(V.replicate_factor(design, D.reshape(-1), reps_D.reshape(R, -1)))
+    return factor, fN, fD
