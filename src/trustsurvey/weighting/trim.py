@@ -1,0 +1,131 @@
+"""Weight trimming with redistribution, as R's ``trimWeights()``.
+
+Weights below ``lower`` are raised to it and weights above ``upper`` cut to it;
+the net amount removed is shared out *equally* (added, not multiplied) among the
+respondents whose weights were inside the bounds, so the sum of the weights is
+unchanged. The redistribution can push some weights over a bound again: with
+``strict=True`` the step is repeated until every weight is within the bounds
+(R's ``strict=TRUE``).
+
+As in R, trimming keeps the design's earlier weighting steps for linearisation
+variances and records no new one. For replicate designs every replicate column
+is trimmed the same way (R's own replicate method leaves the full-sample weights
+untrimmed; trustsurvey trims them as well, so point estimates follow the trimmed
+weights).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import WeightingError
+from ._common import check_survey, finish
+from .diagnostics import build_result
+from .registry import register
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..survey import Survey
+
+__all__ = ["trim_weights", "trim_array"]
+
+
+def trim_array(W: np.ndarray, lower: float, upper: float, *, strict: bool = False,
+               max_iter: int = 1000) -> tuple[np.ndarray, int, int]:
+    """Trim each column of ``W`` (``n x K``; zero weights stay zero).
+
+    Returns the trimmed weights, the number of rounds and the number of weights
+    of the first column outside the bounds in the first round.
+
+    >>> w, rounds, n_out = trim_array(np.array([[1.0], [2.0], [3.0], [10.0]]), 0, 5)
+    >>> w.ravel().round(4).tolist(), rounds, n_out
+    ([2.6667, 3.6667, 4.6667, 5.0], 1, 1)
+    """
+    W = np.array(W, dtype=float, copy=True)
+    active = W != 0
+    rounds = 0
+    first_out = 0
+    while True:
+        outside = active & ((W < lower) | (W > upper))
+        if not outside.any():
+            break
+        if rounds == 0:
+            first_out = int(outside[:, 0].sum())
+        if rounds >= max_iter:
+            raise WeightingError(f"trimming did not settle within {max_iter} rounds; widen the bounds")
+        rounds += 1
+        clipped = np.where(active, np.clip(W, lower, upper), 0.0)
+        excess = (W - clipped).sum(axis=0)
+        inside = active & ~outside
+        n_inside = inside.sum(axis=0)
+        if np.any((n_inside == 0) & outside.any(axis=0)):
+            raise WeightingError(
+                f"every weight is outside [{lower:g}, {upper:g}]: nothing is left to take the trimmed "
+                "weight; widen the bounds")
+        share = excess / np.maximum(n_inside, 1)
+        W = np.where(inside, clipped + share, clipped)
+        if not strict:
+            break
+    return W, rounds, first_out
+
+
+@register("trim", takes_targets=False, summary="trim weights to bounds, redistributing the excess (R's trimWeights)")
+def trim_weights(survey: "Survey", lower: float | None = None, upper: float | None = None, *,
+                 strict: bool = False, max_iter: int = 1000) -> "Survey":
+    """Trim weights to ``[lower, upper]`` and share the excess among the others, like R's ``trimWeights``.
+
+    Parameters
+    ----------
+    survey : Survey
+        The whole sample (not a subset).
+    lower, upper : float, optional
+        Bounds of the weights (at least one).
+    strict : bool
+        Repeat until no weight is outside the bounds (redistribution can push
+        weights over a bound again).
+    max_iter : int
+        Maximum number of rounds under ``strict``.
+
+    Returns
+    -------
+    Survey
+        A new Survey; the sum of the weights is unchanged; ``attrs["weighting"]``
+        has the diagnostics (``details["n_trimmed"]``).
+
+    Raises
+    ------
+    WeightingError
+        No bound given, ``lower >= upper``, or ``strict`` bounds that no set of
+        weights with the same sum can satisfy.
+
+    Examples
+    --------
+    >>> import pandas as pd, trustsurvey as ts
+    >>> s = ts.Survey(pd.DataFrame({"w": [1.0, 2.0, 3.0, 10.0]}), weights="w")
+    >>> s.trim_weights(upper=5).weights.round(4).tolist()
+    [2.6667, 3.6667, 4.6667, 5.0]
+    """
+    check_survey(survey, "trim_weights")
+    lo = -np.inf if lower is None else float(lower)
+    hi = np.inf if upper is None else float(upper)
+    if lower is None and upper is None:
+        raise WeightingError("trim_weights() needs lower= and/or upper= (bounds of the weights)")
+    if not lo < hi:
+        raise WeightingError(f"trim_weights(): lower={lower!r} must be below upper={upper!r}")
+    design = survey.design
+    W = design.weights[:, None] if design.repweights is None else np.column_stack([design.weights, design.repweights])
+    if strict:
+        n_pos = (W != 0).sum(axis=0)
+        tot = W.sum(axis=0)
+        if np.any(tot > n_pos * hi * (1 + 1e-12)) or np.any(tot < n_pos * lo * (1 - 1e-12)):
+            j = int(np.flatnonzero((tot > n_pos * hi * (1 + 1e-12)) | (tot < n_pos * lo * (1 - 1e-12)))[0])
+            what = "the full-sample weights" if j == 0 else f"replicate column {j}"
+            raise WeightingError(
+                f"strict trimming to [{lo:g}, {hi:g}] is impossible for {what}: {int(n_pos[j])} weights "
+                f"must add up to {tot[j]:,.6g}, i.e. average {tot[j] / n_pos[j]:.6g}; widen the bounds")
+    trimmed, rounds, n_out = trim_array(W, lo, hi, strict=strict, max_iter=max_iter)
+    weights = trimmed[:, 0]
+    result = build_result("trim", design.weights, weights, iterations=max(rounds, 1), converged=True,
+                          details={"lower": lo, "upper": hi, "strict": strict, "n_trimmed": n_out})
+    return finish(survey, weights, trimmed[:, 1:] if design.is_replicate else None, (), result)
