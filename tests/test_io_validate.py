@@ -371,3 +371,21 @@ def test_large_file_validates_in_seconds(q):
     elapsed = time.perf_counter() - start
     assert problems[["row", "column"]].values.tolist() == [[123_457, "trust_kp"]]
     assert elapsed < 10.0
+
+
+def test_design_that_does_not_fit_is_a_problem(q, tmp_path):
+    frame = valid_frame()
+    frame.loc[frame["stratum"] == 12, "psu"] = 1200  # stratum 12 now has a single PSU
+    assert problems_of(frame, q).empty  # the column checks pass ...
+    from trustsurvey.io import validate_file
+
+    result = validate_file(frame, q)  # ... but the declared design cannot be built
+    p = result.problems.iloc[0]
+    assert len(result.problems) == 1 and p.column == "stratum" and "only one PSU" in p.problem
+    with pytest.raises(DataValidationError, match="design does not fit"):
+        read_survey(frame, q)
+
+
+def test_no_data_rows(q):
+    p = only_problem(valid_frame().iloc[:0], q)
+    assert pd.isna(p.row) and p.column == "respondent_id" and "no rows" in p.problem

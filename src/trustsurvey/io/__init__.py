@@ -1,7 +1,10 @@
 """Read response data, check it against the questionnaire and return a :class:`~trustsurvey.Survey`.
 
 >>> import trustsurvey as ts
->>> s = ts.read_survey(ts.datasets.example_path(2025), ts.datasets.example_questionnaire())  # doctest: +SKIP
+>>> from trustsurvey.questionnaire import bundled
+>>> s = ts.read_survey(ts.datasets.example_path(2025), bundled())
+>>> len(s.data), int((s.missing_kinds["trust_kp"] == "dont_know").sum())
+(1496, 36)
 
 The work is split in three modules: :mod:`~trustsurvey.io.readers` reads files
 (CSV, Excel, SPSS, Stata, Parquet) without interpreting them,
@@ -17,7 +20,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from ..errors import DataValidationError
+from ..errors import DataValidationError, DesignError
 from .readers import SUPPORTED_SUFFIXES, read_columns, read_table, source_name
 from .spec import ValidationSpec, questionnaire_waves, validation_spec
 from .validate import PROBLEM_COLUMNS, check_responses, empty_problems
@@ -106,6 +109,17 @@ def validate_responses(
     problems : pandas.DataFrame
         ``row, respondent_id, column, value, problem`` (empty when valid); ``row``
         counts data rows from 1 (the first row after the header).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from trustsurvey.datasets import example_path
+    >>> from trustsurvey.questionnaire import bundled
+    >>> raw = pd.read_csv(example_path(2025))
+    >>> raw.loc[0, "trust_kp"] = 7
+    >>> clean, kinds, problems = validate_responses(raw, bundled())
+    >>> problems[["row", "column", "value"]].to_dict("records")
+    [{'row': 1, 'column': 'trust_kp', 'value': '7'}]
     """
     q = _questionnaire(questionnaire)
     spec = validation_spec(q, resolve_wave(q, [str(c) for c in frame.columns], wave))
@@ -123,12 +137,15 @@ class ValidationResult:
         The wave whose column names were used.
     data, missing_kinds, problems : pandas.DataFrame
     spec : ValidationSpec
+    survey : Survey or None
+        The Survey built from the clean data when no problem was found.
     """
 
     def __init__(self, source: str, wave: int | None, data: pd.DataFrame, missing_kinds: pd.DataFrame,
-                 problems: pd.DataFrame, spec: ValidationSpec):
+                 problems: pd.DataFrame, spec: ValidationSpec, survey: Any = None):
         self.source, self.wave, self.spec = source, wave, spec
         self.data, self.missing_kinds, self.problems = data, missing_kinds, problems
+        self.survey = survey
 
     @property
     def ok(self) -> bool:
@@ -188,7 +205,24 @@ def validate_file(
     text_columns = [c.source for c in spec.columns if c.kind == "text"]
     raw = read_table(source, sheet=sheet, text_columns=text_columns)
     clean, kinds, problems = check_responses(raw, spec, extra=extra)
-    return ValidationResult(source_name(source), wave, clean, kinds, problems, spec)
+    survey = None
+    if problems.empty:
+        # the declared design must also work on these data (e.g. no stratum with a single PSU)
+        try:
+            survey = _survey(clean, q, kinds)
+        except DesignError as exc:
+            problems = _design_problem(spec, str(exc))
+    return ValidationResult(source_name(source), wave, clean, kinds, problems, spec, survey)
+
+
+def _design_problem(spec: ValidationSpec, message: str) -> pd.DataFrame:
+    """A one-row problem table for a design the data do not fit, on the strata (or PSU, weight) column."""
+    name = next((n for n in (spec.strata, *spec.psu, spec.weight) if n is not None), None)
+    column = next((c.source for c in spec.columns if c.name == name), "design")
+    row = {"row": pd.NA, "respondent_id": pd.NA, "column": column, "value": pd.NA,
+           "problem": f"the questionnaire's design does not fit the data: {message}"}
+    return pd.concat([empty_problems(), pd.DataFrame([row])], ignore_index=True).astype(
+        empty_problems().dtypes.to_dict())
 
 
 def read_survey(
@@ -235,13 +269,17 @@ def read_survey(
     Examples
     --------
     >>> import trustsurvey as ts
-    >>> q = ts.datasets.example_questionnaire()                       # doctest: +SKIP
-    >>> s = ts.read_survey(ts.datasets.example_path(2025), q)         # doctest: +SKIP
+    >>> from trustsurvey.questionnaire import bundled
+    >>> s = ts.read_survey(ts.datasets.example_path(2025), bundled())
+    >>> s
+    <Survey: 1496 respondents; design with 16 strata (stratum), 120 PSUs (psu); df=104>
+    >>> s.data["trust_kp"].dtype, s.missing_kinds["contact_satisfaction"].cat.categories.tolist()
+    (Int64Dtype(), ['dont_know', 'refused', 'not_applicable', 'not_asked'])
     """
     q = _questionnaire(questionnaire)
     result = validate_file(path_or_frame, q, wave=wave, sheet=sheet, extra=extra)
     result.raise_for_problems()
-    return _survey(result.data, q, result.missing_kinds)
+    return result.survey
 
 
 def _survey(data: pd.DataFrame, questionnaire: Any, missing_kinds: pd.DataFrame):

@@ -425,6 +425,9 @@ def check_responses(
             also = f"; the file has a column {col.name!r}, which is this item's name in another wave" \
                 if col.name != col.source and col.name in frame.columns else ""
             problems.column_problem(col.source, f"required column missing from the data{wave}{hint}{also}")
+    if n == 0:
+        problems.column_problem(spec.id or (spec.columns[0].source if spec.columns else "data"),
+                                "the data have no rows: a header but no respondents")
     if extra == "error":
         for c in unknown:
             clash = " (an item id; this wave's file names it differently)" if c in names else ""
