@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from .chisq import chisq
 from .ttest import ttest
+from .glm import glm
 from .results import (MODEL_COLUMNS, TEST_COLUMNS, ChangeResult, ChisqResult, GroupTestResult,
                       ModelResult, ReliabilityResult, TableResult, TrendResult, TTestResult)
 
-__all__ = ["chisq", "ttest", "ChisqResult", "TTestResult", "ModelResult", "TableResult", "ChangeResult",
+__all__ = ["chisq", "ttest", "glm", "ChisqResult", "TTestResult", "ModelResult", "TableResult", "ChangeResult",
            "TrendResult", "GroupTestResult", "ReliabilityResult", "TEST_COLUMNS", "MODEL_COLUMNS"]
