@@ -32,6 +32,10 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
+# Functions that share their module's name are bound eagerly: importing the
+# submodule would otherwise shadow the lazy attribute with the module itself.
+from .breakdown import breakdown, trend  # noqa: E402
+
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:

@@ -92,7 +92,7 @@ def _item_columns(survey, items, metrics) -> tuple[np.ndarray, list[_Column]]:
             if net in wanted and net in nets:
                 add(np.where(valid, np.isin(x, list(nets[net])), np.nan), item, net)
         if "mean" in wanted and scale.scored and len(scale.codes) > 2:
-            smap = scale.score_map
+            smap = scale.score_map()
             add(pd.Series(x).map(smap).to_numpy(float, na_value=np.nan), item, "mean")
         if "share" in wanted:
             for code in scale.valid_codes:
@@ -109,6 +109,12 @@ def _item_columns(survey, items, metrics) -> tuple[np.ndarray, list[_Column]]:
 
 def _is_multiple(q, item: str) -> bool:
     return item in q.question_ids and q.question(item).type == "multiple"
+
+
+def _is_breakdown_variable(q, demo: str) -> bool:
+    """Default breakdown variables: coded demographics with at most 12 categories (not age, municipality)."""
+    scale = q.scale_for(demo)
+    return scale is not None and 1 < len(scale.valid_codes) <= 12
 
 
 def _default_items(q) -> list[str]:
@@ -170,7 +176,8 @@ def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | st
     items : list of str, optional
         Item, multiple-response question or index ids; default every one.
     by : list of str, optional
-        Demographic ids; default every demographic and derived variable.
+        Demographic ids; default every coded demographic and derived variable with
+        at most 12 categories (so not age or municipality, which a plan can still ask for).
     metrics : list of str, optional
         Any of ``top2, bottom2, mean, share, dont_know, option_share``; default all that fit.
     lang : {"en", "sq", "sr"}
@@ -213,7 +220,7 @@ def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | st
     if by is None:
         if q is None:
             raise EstimationError("by= is needed for a survey without a questionnaire")
-        by = [d for d in q.demographic_ids if d in survey._data.columns and d not in ("age",)]
+        by = [d for d in q.demographic_ids if d in survey._data.columns and _is_breakdown_variable(q, d)]
     by = [by] if isinstance(by, str) else list(by)
     values, meta = _item_columns(survey, items, metrics)
     design = survey.design

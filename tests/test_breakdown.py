@@ -1,0 +1,123 @@
+"""ts.breakdown and ts.trend: same numbers as the estimation API, tests, multiplicity, small bases."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import trustsurvey as ts
+from trustsurvey.breakdown import BREAKDOWN_COLUMNS, TREND_COLUMNS
+
+
+from pathlib import Path
+
+from trustsurvey.questionnaire import bundled
+
+HERE = Path(__file__).parent
+
+
+def _example(wave):
+    return ts.read_survey(ts.datasets.example_path(wave), bundled(), wave=wave)
+
+
+@pytest.fixture(scope="module")
+def s25():
+    return _example(2025)
+
+
+@pytest.fixture(scope="module")
+def table(s25):
+    return ts.breakdown(s25)
+
+
+def test_columns_and_national_rows(table, s25):
+    assert list(table.columns) == BREAKDOWN_COLUMNS
+    nat = table[table["by"] == "national"]
+    assert set(nat["group"]) == {"all"}
+    assert nat["p_value"].isna().all()
+    q = s25.questionnaire
+    assert set(table["item"]) >= {"trust_kp", "pf_index", "concerns", "contact_satisfaction"}
+    assert "municipality" not in set(table["by"])  # too fine for the default tables
+    assert {"region", "gender", "age_group", "settlement"} <= set(table["by"])
+    assert table.loc[table["item"] == "trust_kp", "item_label"].iloc[0] == q.label("trust_kp", "en")
+
+
+def test_numbers_equal_the_estimation_api(table, s25):
+    rows = table[(table["item"] == "trust_kp") & (table["metric"] == "top2") & (table["by"] == "region")
+                 & (table["flag"] != "suppressed")]
+    top2 = s25.data["trust_kp"].isin([4, 5]).astype(float).where(s25.data["trust_kp"].notna())
+    est = s25.with_columns({"t2": top2}).proportion("t2", by="region").to_frame()
+    est = est[est["level"] == "1"]
+    est = est.set_index(est["region"].astype(int).astype(str))
+    got = rows.set_index("group")
+    np.testing.assert_allclose(got["estimate"], est.loc[got.index, "estimate"], rtol=1e-10)
+    np.testing.assert_allclose(got["se"], est.loc[got.index, "se"], rtol=1e-10)
+    np.testing.assert_allclose(got["ci_low"], est.loc[got.index, "ci_low"], rtol=1e-10)
+    mean = s25.mean("pf_index", by="gender").to_frame()
+    rows = table[(table["item"] == "pf_index") & (table["by"] == "gender")]
+    np.testing.assert_allclose(rows["estimate"], mean["estimate"], rtol=1e-10)
+    np.testing.assert_allclose(rows["se"], mean["se"], rtol=1e-10)
+    np.testing.assert_allclose(rows["deff"], mean["deff"], rtol=1e-10)
+
+
+def test_adjusted_p_never_below_raw(table):
+    ok = table["p_value"].notna()
+    assert ok.sum() > 100
+    assert (table.loc[ok, "p_adj"] >= table.loc[ok, "p_value"] - 1e-15).all()
+    assert (table.loc[ok, "p_adj"] <= 1).all()
+
+
+def test_small_groups_are_suppressed(table):
+    small = table["n_unweighted"] < 30
+    assert small.any()  # e.g. the Gorani community
+    assert (table.loc[small, "flag"] == "suppressed").all()
+    assert table.loc[small, ["estimate", "se", "ci_low", "ci_high", "p_value"]].isna().all().all()
+    gorani = table[(table["by"] == "ethnicity") & (table["group"] == "6")]
+    assert (gorani["flag"] == "suppressed").all()
+    low = (table["n_unweighted"] >= 30) & (table["n_unweighted"] < 100)
+    assert (table.loc[low, "flag"] == "low_base").all()
+
+
+def test_shares_sum_to_one_and_filtered_base(table, s25):
+    shares = table[(table["metric"] == "share") & (table["flag"] != "suppressed")]
+    sums = shares.groupby(["item", "by", "group"])["estimate"].sum()
+    np.testing.assert_allclose(sums.to_numpy(), 1.0, rtol=1e-10)
+    # contact_satisfaction is asked only after contact: its base is those who had contact
+    nat = table[(table["item"] == "contact_satisfaction") & (table["metric"] == "top2")
+                & (table["by"] == "national")]
+    asked = (s25.data["contact_12m"] == 1).sum()
+    assert int(nat["n_unweighted"].iloc[0]) <= asked < len(s25.data)
+
+
+def test_group_vs_rest_matches_r_svyttest_for_two_groups():
+    """For a two-level demographic, group vs rest is the two-sample design t-test.
+
+    R: svyttest(api00 ~ sch_wide, dclus1) gives t = 2.10898984779292 (see
+    tests/reference/r_survey_cases.json, case clus1_ttest_api00_sch_wide).
+    """
+    api = pd.read_csv(HERE / "reference" / "data" / "apiclus1.csv")
+    s = ts.Survey(api, weights="pw", psu="dnum", fpc="fpc")
+    t = ts.breakdown(s, items=["api00"], by=["sch_wide"], min_base=0, low_base=0)
+    rows = t[t["by"] == "sch_wide"]
+    tstat = stats.t.isf(rows["p_value"].to_numpy() / 2, s.degf)
+    np.testing.assert_allclose(tstat, 2.10898984779292, rtol=1e-6)
+
+
+def test_trend_changes(s25):
+    s24 = _example(2024)
+    tr = ts.trend({2024: s24, 2025: s25}, items=["trust_kp", "app_aware"], by=["region"], metrics=["top2", "share"])
+    assert list(tr.columns) == TREND_COLUMNS
+    first = tr[tr["wave"] == 2024]
+    assert first["change"].isna().all()
+    later = tr[(tr["wave"] == 2025) & tr["estimate"].notna()]
+    prev = tr[tr["wave"] == 2024].set_index(["item", "metric", "level", "by", "group"])["estimate"]
+    key = later.set_index(["item", "metric", "level", "by", "group"])
+    np.testing.assert_allclose(key["change"], key["estimate"] - prev.loc[key.index], rtol=1e-12)
+    ok = tr["change_p"].notna()
+    assert (tr.loc[ok, "change_p_adj"] >= tr.loc[ok, "change_p"] - 1e-15).all()
+    assert tr["trend_slope"].isna().all()  # two waves: no trend test
+
+
+def test_bad_metric(s25):
+    with pytest.raises(ts.EstimationError, match="unknown metric"):
+        ts.breakdown(s25, metrics=["top3"])
