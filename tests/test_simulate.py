@@ -92,6 +92,10 @@ def test_bad_arguments_raise_design_errors(pop25):
         draw_sample(pop25, 1, take=(0, 5))
     with pytest.raises(DesignError, match="n_psu=20"):
         draw_sample(pop25, 1, n_psu=20)
+    bare = pop25[["psu", "stratum"]].copy()
+    bare.attrs.clear()
+    with pytest.raises(DesignError, match="pass wave="):
+        draw_sample(bare, 1)
 
 
 # --- population ---------------------------------------------------------------

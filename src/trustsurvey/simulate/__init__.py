@@ -179,7 +179,11 @@ def draw_sample(
     >>> s["stratum"].nunique(), bool(s.groupby("psu").size().between(10, 15).all())
     (16, True)
     """
-    wave = _check_wave(population.attrs.get("wave") if wave is None else wave)
+    if wave is None:
+        wave = population.attrs.get("wave")
+        if wave is None:
+            raise DesignError("draw_sample: the population has no attrs['wave']: pass wave=2024 or wave=2025")
+    wave = _check_wave(wave)
     rng = _rng(seed, wave, 2)
     rows, weight = select_sample(population, rng, n_psu=n_psu, min_psu_region=min_psu_region, take=take)
     pick = population.take(rows)

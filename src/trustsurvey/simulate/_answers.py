@@ -239,12 +239,15 @@ def simulate_answers(
 
     out: dict[str, object] = {"latent_trust": trust}
 
-    def nxt(latent, shift, noise=0.6, cuts=CUTS5):
-        code = _ordinal(latent + np.float32(shift) + np.float32(noise) * z[nxt.k], cuts)
-        nxt.k += 1
-        return code
+    # One noise row per latent item below (rows 6-19, in this order); rows
+    # 20-25 drive contact satisfaction, civic engagement, don't-know and
+    # refusal propensities and the concerns.
+    item_noise = iter(z[6:20])
+    z_contact, civic, z_dk, z_ref, z_worry, z_traffic = z[20:26]
 
-    nxt.k = 6
+    def nxt(latent, shift, noise=0.6, cuts=CUTS5):
+        return _ordinal(latent + np.float32(shift) + np.float32(noise) * next(item_noise), cuts)
+
     out["trust_kp"] = nxt(trust, 0.0, 0.45)
     out["trust_station"] = nxt(trust, -0.05, 0.6)
     out["satisfaction_neighbourhood"] = nxt(trust, -0.1, 0.7)
@@ -263,13 +266,13 @@ def simulate_answers(
     out["int_political"] = (6 - nxt(integrity, -1.3)).astype(np.int8)
     out["report_crime"] = nxt(trust, 0.2, 0.8, CUTS4)
     out["cooperate"] = nxt(trust, -0.08, 0.8, CUTS4)
-    k = nxt.k
+    if next(item_noise, None) is not None:
+        raise RuntimeError("simulate_answers: a noise row was left unused")  # pragma: no cover
 
     u = rng_wave.random((12, n), dtype=np.float32)
     contact = u[0] < _logistic(-1.35 + 0.45 * male + 0.3 * young + 0.2 * urban - 0.3 * old)
     out["contact_12m"] = np.where(contact, 1, 2).astype(np.int8)
-    out["contact_satisfaction"] = _ordinal(0.85 * trust + 0.8 * z[k] - 0.05, CUTS5)
-    civic = z[k + 1]
+    out["contact_satisfaction"] = _ordinal(0.85 * trust + 0.8 * z_contact - 0.05, CUTS5)
     lpsc = u[1] < _logistic(-1.35 + 0.6 * civic + 0.25 * male + 0.2 * rural + 0.15 * ind(ag >= 4) + 0.1 * trust)
     out["lpsc_aware"] = np.where(lpsc, 1, 2).astype(np.int8)
     out["lpsc_participate"] = np.where(u[2] < _logistic(-1.6 + 0.6 * civic), 1, 2).astype(np.int8)
@@ -285,10 +288,10 @@ def simulate_answers(
     # Don't know / refused, with personal propensities (older, less educated
     # and women say "don't know" more often; some people refuse a lot).
     dk_scale = np.exp(
-        0.5 * z[k + 2] + 0.35 * old + 0.2 * female + 0.35 * primary - 0.3 * tertiary - 0.2
+        0.5 * z_dk + 0.35 * old + 0.2 * female + 0.35 * primary - 0.3 * tertiary - 0.2
     )
-    ref_scale = np.exp(0.8 * z[k + 3] - 0.32 + 0.4 * serb * north)
-    for j, (name, (p_dk, p_ref)) in enumerate(_MISSING.items()):
+    ref_scale = np.exp(0.8 * z_ref - 0.32 + 0.4 * serb * north)
+    for name, (p_dk, p_ref) in _MISSING.items():
         v = rng_wave.random(n, dtype=np.float32)
         p_r = p_ref * ref_scale
         p_d = np.minimum(p_dk * dk_scale, 0.6)
@@ -301,12 +304,12 @@ def simulate_answers(
     out["app_used"] = _masked(out["app_used"], out["app_aware"] == 1)
 
     # Neighbourhood concerns (multiple response, "none" exclusive).
-    worry = 0.7 * z[k + 4] - 0.3 * (safety - 0.62)
+    worry = 0.7 * z_worry - 0.3 * (safety - 0.62)
     low_integrity = -(integrity - integrity.mean())
     logits = np.stack([
         -0.85 + 0.35 * urban + worry,
         -1.1 + 0.35 * urban + 0.25 * young + worry,
-        -0.55 + 0.1 * urban + 0.5 * z[k + 5],
+        -0.55 + 0.1 * urban + 0.5 * z_traffic,
         -1.95 + 0.55 * female + worry,
         -1.35 + 0.5 * low_integrity + 0.2 * tertiary,
         -1.6 + 0.25 * ind((ag == 3) | (ag == 4)) + worry,
