@@ -13,7 +13,10 @@ from ..errors import QuestionnaireError
 __all__ = ["read_yaml", "write_yaml", "dump_yaml"]
 
 
-class _Loader(yaml.SafeLoader):
+_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when available
+
+
+class _Loader(_SafeBase):
     """Safe loader that rejects duplicate keys (a silent overwrite in plain YAML)."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from dataclasses import dataclass, field
 from importlib import resources
@@ -298,6 +299,7 @@ class Questionnaire:
         return tuple(cols)
 
 
+@functools.lru_cache(maxsize=8)
 def bundled(name: str = "kosovo_police_trust") -> Questionnaire:
     """A questionnaire shipped with the package (``kosovo_police_trust``).
 
