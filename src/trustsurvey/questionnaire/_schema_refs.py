@@ -251,6 +251,8 @@ class ReferenceChecks(Checker):
         ik = self.item_kind(vid)
         if metric == "index_mean":
             return None if ik == "index" else f"metric 'index_mean' needs an index, {vid!r} is not one"
+        if ik == "single" and self.variables[vid][1].get("scale") not in self.scale_info:
+            return None  # the unknown scale is reported at the question
         if metric == "mean":
             if ik in ("numeric", "index", "option"):
                 return None

@@ -332,7 +332,7 @@ class VariableChecks(Checker):
                     self.add(f"{p}.items[{j}]", f"unknown item {it!r}")
                 elif qd.get("type") != "single":
                     self.add(f"{p}.items[{j}]", f"item {it!r} is {qd.get('type')!r}: an index needs single-choice items")
-                elif not self.scale_info.get(qd.get("scale"), {}).get("scored"):
+                elif qd.get("scale") in self.scale_info and not self.scale_info[qd["scale"]]["scored"]:
                     self.add(f"{p}.items[{j}]", f"item {it!r} has scale {qd.get('scale')!r} without numeric scores")
                 if items_.count(it) > 1 and items_.index(it) == j:
                     self.add(f"{p}.items[{j}]", f"item {it!r} listed twice")
