@@ -17,8 +17,10 @@ from __future__ import annotations
 from .chisq import chisq
 from .ttest import ttest
 from .glm import glm
+from .adjust import adjust_pvalues
+from .compare import compare_groups, group_vs_rest, wald_groups
 from .results import (MODEL_COLUMNS, TEST_COLUMNS, ChangeResult, ChisqResult, GroupTestResult,
                       ModelResult, ReliabilityResult, TableResult, TrendResult, TTestResult)
 
-__all__ = ["chisq", "ttest", "glm", "ChisqResult", "TTestResult", "ModelResult", "TableResult", "ChangeResult",
+__all__ = ["chisq", "ttest", "glm", "adjust_pvalues", "compare_groups", "group_vs_rest", "wald_groups", "ChisqResult", "TTestResult", "ModelResult", "TableResult", "ChangeResult",
            "TrendResult", "GroupTestResult", "ReliabilityResult", "TEST_COLUMNS", "MODEL_COLUMNS"]
