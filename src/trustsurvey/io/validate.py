@@ -326,6 +326,7 @@ def _check_design(spec: ValidationSpec, cols: dict[str, _Column], problems: _Col
 
 
 def _check_groups(spec: ValidationSpec, cols: dict[str, _Column], problems: _Collector) -> None:
+    """An exclusive option ("none of these") must not be chosen together with another option."""
     for group in spec.groups:
         present = [o for o in group.options if o in cols]
         for ex in group.exclusive:
@@ -333,17 +334,17 @@ def _check_groups(spec: ValidationSpec, cols: dict[str, _Column], problems: _Col
                 continue
             others = [o for o in present if o != ex]
             chosen = cols[ex].values == 1
-            listed = np.full(problems.n, "", dtype=object)
-            clash = np.zeros(problems.n, dtype=bool)
-            for o in others:
-                on = cols[o].values == 1
-                clash |= chosen & on
-                listed = np.where(chosen & on, listed + (np.where(listed == "", "", ", ")) + o, listed)
-            if clash.any():
-                text = np.array([f"{ex} = 1 excludes every other option of {group.name}, but also chosen: {t}"
-                                 for t in listed], dtype=object)
-                problems.rows(cols[ex].spec.source, clash, cols[ex].raw, text)
-                cols[ex].bad |= clash
+            on = {o: chosen & (cols[o].values == 1) for o in others}
+            clash = np.logical_or.reduce(list(on.values())) if on else np.zeros(problems.n, dtype=bool)
+            if not clash.any():
+                continue
+            rows = np.flatnonzero(clash)
+            text = np.empty(problems.n, dtype=object)
+            for r in rows:
+                also = ", ".join(o for o in others if on[o][r])
+                text[r] = f"{ex} = 1 excludes every other option of {group.name}, but also chosen: {also}"
+            problems.rows(cols[ex].spec.source, clash, cols[ex].raw, text)
+            cols[ex].bad |= clash
 
 
 def _kinds_frame(cols: dict[str, _Column], spec: ValidationSpec, index: pd.Index) -> pd.DataFrame:
@@ -355,7 +356,7 @@ def _kinds_frame(cols: dict[str, _Column], spec: ValidationSpec, index: pd.Index
             continue
         codes = np.where(cols[col.name].bad, -1, cols[col.name].kind_codes).astype(np.int8)
         out[col.name] = pd.Categorical.from_codes(codes, categories=list(MISSING_KINDS))
-    return pd.DataFrame(out, index=index)
+    return pd.DataFrame(out, index=index, copy=False)
 
 
 def _clean_column(data: _Column) -> pd.Series:
@@ -365,8 +366,9 @@ def _clean_column(data: _Column) -> pd.Series:
         series[data.blank] = None
         return series.astype("str")
     if col.kind in ("coded", "option"):
-        values = np.where(data.bad | data.blank | (data.kind_codes >= 0), np.nan, data.values)
-        return pd.Series(values).astype("Int64")
+        mask = data.bad | data.blank | (data.kind_codes >= 0) | np.isnan(data.values)
+        ints = np.where(mask, 0, data.values).astype(np.int64)
+        return pd.Series(pd.arrays.IntegerArray(ints, mask))
     if col.kind in ("numeric", "weight", "fpc"):
         return pd.Series(np.where(data.bad | data.blank | (data.kind_codes >= 0), np.nan, data.values))
     # id, strata, psu: keep the values as read (numbers as integers where they are whole)
@@ -462,7 +464,7 @@ def check_responses(
     _check_groups(spec, cols, problems)
 
     # Routing is evaluated on the clean values (missing codes are NA, as in SPSS).
-    clean = pd.DataFrame({name: _clean_column(d) for name, d in cols.items()}, index=index)
+    clean = pd.DataFrame({name: _clean_column(d) for name, d in cols.items()}, index=index, copy=False)
     for col in spec.columns:
         if col.name not in cols or col.kind not in ("coded", "numeric", "option"):
             continue
