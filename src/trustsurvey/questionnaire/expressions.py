@@ -182,12 +182,7 @@ class _Compare:
             with np.errstate(invalid="ignore"):
                 res = _OPS[self.op](np.asarray(a, dtype=float), np.asarray(b, dtype=float))
         else:
-            a_arr = np.broadcast_to(np.asarray(a, dtype=object), (n,))
-            b_arr = np.broadcast_to(np.asarray(b, dtype=object), (n,))
-            res = np.zeros(n, dtype=bool)
-            ok = ~missing
-            if ok.any():
-                res[ok] = [bool(_OPS[self.op](str(x), str(y))) for x, y in zip(a_arr[ok], b_arr[ok])]
+            res = _OPS[self.op](_as_text(a, missing, n), _as_text(b, missing, n))
         res = np.broadcast_to(np.asarray(res, dtype=bool), (n,))
         return res & ~missing
 
@@ -200,6 +195,12 @@ class _Compare:
             for side in (self.left, self.right):
                 if isinstance(side, _Column):
                     yield Comparison(side.name, self.op, ())
+
+
+def _as_text(values, missing: np.ndarray, n: int) -> np.ndarray:
+    """Values as a numpy text array of length ``n`` (missing entries blank; they are masked later)."""
+    arr = np.broadcast_to(np.asarray(values, dtype=object), (n,))
+    return np.where(missing, "", arr).astype(str)
 
 
 def _is_numeric(node) -> bool:
@@ -225,9 +226,8 @@ class _In:
         if numeric:
             res = np.isin(np.asarray(a, dtype=float), np.asarray(self.items, dtype=float))
         else:
-            arr = np.broadcast_to(np.asarray(a, dtype=object), (n,))
-            pool = set(self.items)
-            res = np.fromiter((str(x) in pool for x in arr), dtype=bool, count=n)
+            miss = np.broadcast_to(np.asarray(ma), (n,))
+            res = np.isin(_as_text(a, miss, n), np.asarray(self.items, dtype=str))
         res = np.broadcast_to(res, (n,))
         if self.negate:
             res = ~res
@@ -357,8 +357,6 @@ class _Parser:
             right = self.parse_value()
             if isinstance(left, _Literal) and isinstance(right, _Literal):
                 raise _error(self.text, "a comparison needs at least one variable", t.pos)
-            if _is_text(left) and _is_numeric_literal(right) or _is_text(right) and _is_numeric_literal(left):
-                raise _error(self.text, "cannot compare text with a number", t.pos)
             return _Compare(left, t.value, right)
         if t.kind == "keyword" and t.value == "in":
             self.advance()
@@ -405,10 +403,6 @@ class _Parser:
         if len({isinstance(v, str) for v in items}) > 1:
             raise _error(self.text, "a list must hold only numbers or only texts", t.pos)
         return tuple(items)
-
-
-def _is_text(node) -> bool:
-    return isinstance(node, _Literal) and not node.numeric
 
 
 @dataclass(frozen=True)
