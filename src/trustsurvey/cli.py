@@ -314,6 +314,27 @@ def _example_files() -> dict[int, Path]:
     return files
 
 
+def _spreadsheet_safe(frame):
+    """Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) get a leading ``'``.
+
+    Numbers written as text (``-1``) are left alone.
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        if not (pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object):
+            continue
+        text = out[col].astype("str")
+        risky = text.str.match(r"^[=+\-@\t\r]").fillna(False).astype(bool)
+        numeric = pd.to_numeric(text.where(risky), errors="coerce").notna()
+        fix = (risky & ~numeric).to_numpy()
+        if fix.any():
+            out[col] = out[col].astype(object)
+            out.loc[fix, col] = "'" + text[fix]
+    return out
+
+
 def _summarise_example(out: Path) -> list[str]:
     """Validate the bundled example waves; write the summaries into ``out``; return lines to print."""
     import pandas as pd
@@ -340,7 +361,8 @@ def _summarise_example(out: Path) -> list[str]:
 
     summary = {"questionnaire": {"survey_id": q.survey_id, "version": q.version, "wave": q.wave}, "files": files}
     (out / "validation.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    first(pd.concat(problems, ignore_index=True)).to_csv(out / "validation_problems.csv", index=False)
+    _spreadsheet_safe(first(pd.concat(problems, ignore_index=True))).to_csv(
+        out / "validation_problems.csv", index=False)
     first(pd.concat(missing, ignore_index=True)).to_csv(out / "missing_answers.csv", index=False)
     first(pd.concat(sample, ignore_index=True)).to_csv(out / "sample_composition.csv", index=False,
                                                         float_format="%.6f")
