@@ -16,6 +16,7 @@ vectorised pass and builds the clean analysis data.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import pandas as pd
@@ -126,6 +127,7 @@ def validate_responses(
     return check_responses(read_table(frame), spec, extra=extra)
 
 
+@dataclass(frozen=True, eq=False)
 class ValidationResult:
     """What :func:`validate_file` found: the clean data, the missing kinds and the problems.
 
@@ -136,16 +138,20 @@ class ValidationResult:
     wave : int or None
         The wave whose column names were used.
     data, missing_kinds, problems : pandas.DataFrame
+        As returned by :func:`validate_responses`.
     spec : ValidationSpec
+        The expected columns.
     survey : Survey or None
         The Survey built from the clean data when no problem was found.
     """
 
-    def __init__(self, source: str, wave: int | None, data: pd.DataFrame, missing_kinds: pd.DataFrame,
-                 problems: pd.DataFrame, spec: ValidationSpec, survey: Any = None):
-        self.source, self.wave, self.spec = source, wave, spec
-        self.data, self.missing_kinds, self.problems = data, missing_kinds, problems
-        self.survey = survey
+    source: str
+    wave: int | None
+    data: pd.DataFrame
+    missing_kinds: pd.DataFrame
+    problems: pd.DataFrame
+    spec: ValidationSpec
+    survey: Any = None
 
     @property
     def ok(self) -> bool:
