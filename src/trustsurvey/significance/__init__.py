@@ -14,13 +14,21 @@ from the kernels of :mod:`trustsurvey._variance` via the estimation engine.
 
 from __future__ import annotations
 
+from .adjust import ADJUST_METHODS, adjust_pvalues
+from .change import change, trend_test
 from .chisq import chisq
-from .ttest import ttest
-from .glm import glm
-from .adjust import adjust_pvalues
 from .compare import compare_groups, group_vs_rest, wald_groups
+from .effects import cohens_h, cramers_v
+from .glm import glm
+from .olr import olr
+from .reliability import cronbach_alpha
 from .results import (MODEL_COLUMNS, TEST_COLUMNS, ChangeResult, ChisqResult, GroupTestResult,
                       ModelResult, ReliabilityResult, TableResult, TrendResult, TTestResult)
+from .ttest import ttest
 
-__all__ = ["chisq", "ttest", "glm", "adjust_pvalues", "compare_groups", "group_vs_rest", "wald_groups", "ChisqResult", "TTestResult", "ModelResult", "TableResult", "ChangeResult",
-           "TrendResult", "GroupTestResult", "ReliabilityResult", "TEST_COLUMNS", "MODEL_COLUMNS"]
+__all__ = [
+    "chisq", "ttest", "glm", "olr", "change", "trend_test", "compare_groups", "group_vs_rest",
+    "wald_groups", "adjust_pvalues", "cramers_v", "cohens_h", "cronbach_alpha",
+    "ChisqResult", "TTestResult", "ModelResult", "TableResult", "ChangeResult", "TrendResult",
+    "GroupTestResult", "ReliabilityResult", "TEST_COLUMNS", "MODEL_COLUMNS", "ADJUST_METHODS",
+]

@@ -113,7 +113,7 @@ def compare_groups(survey: Any, variables: str | Sequence[str], by: str | Sequen
     >>> rng = np.random.default_rng(2)
     >>> df = pd.DataFrame({"y": rng.normal(size=90), "g": rng.choice(["a", "b", "c"], 90),
     ...                    "psu": np.repeat(np.arange(30), 3)})
-    >>> t = ts.significance.compare_groups(ts.Survey(df, psu="psu"), "y", "g")
+    >>> t = compare_groups(ts.Survey(df, psu="psu"), "y", "g")
     >>> t[["group", "reference"]].values.tolist()
     [['b', 'a'], ['c', 'a'], ['c', 'b']]
     >>> bool((t["p_adj"] >= t["p_value"]).all())
@@ -189,7 +189,7 @@ def group_vs_rest(survey: Any, variables: str | Sequence[str], by: str | Sequenc
     >>> rng = np.random.default_rng(4)
     >>> df = pd.DataFrame({"y": rng.normal(size=60), "g": rng.choice(["a", "b"], 60),
     ...                    "psu": np.repeat(np.arange(20), 3)})
-    >>> t = ts.significance.group_vs_rest(ts.Survey(df, psu="psu"), "y", "g")
+    >>> t = group_vs_rest(ts.Survey(df, psu="psu"), "y", "g")
     >>> t["group"].tolist(), bool(np.isclose(t["difference"][0], -t["difference"][1]))
     (['a', 'b'], True)
     """
@@ -281,7 +281,7 @@ def wald_groups(survey: Any, variables: str | Sequence[str], by: str | Sequence[
     >>> rng = np.random.default_rng(6)
     >>> df = pd.DataFrame({"y": rng.normal(size=90), "g": rng.choice(["a", "b", "c"], 90),
     ...                    "psu": np.repeat(np.arange(30), 3)})
-    >>> r = ts.significance.wald_groups(ts.Survey(df, psu="psu"), "y", "g")
+    >>> r = wald_groups(ts.Survey(df, psu="psu"), "y", "g")
     >>> r.ndf, r.ddf
     (2.0, 27.0)
     """
