@@ -18,6 +18,8 @@ Modules: :mod:`.rules` (one function per rule over tidy tables),
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import Any
 
 import pandas as pd
@@ -109,7 +111,7 @@ def recommend(survey: Any = None, previous: Any = None, rules: Any = None, *, ta
     questionnaire : Questionnaire, optional
         Defaults to ``survey.questionnaire``.
     breakdown_options : dict, optional
-        Keyword arguments for ``ts.breakdown`` (``min_base``, ``adjust``, ...).
+        Keyword arguments for ``ts.breakdown`` and ``ts.trend`` (``items``, ``by``, ``min_base``, ``adjust``, ...).
 
     Returns
     -------
@@ -150,7 +152,7 @@ def recommend(survey: Any = None, previous: Any = None, rules: Any = None, *, ta
             w = (pw + 1) if pw is not None else 2
         if pw is None or pw >= w:
             pw = w - 1
-        trend = make_trend({pw: previous, w: survey})
+        trend = make_trend({pw: previous, w: survey}, **(breakdown_options or {}))
     tw, tpw = _trend_waves(trend)
     wave = wave if wave is not None else (tw if tw is not None else _wave_of(survey))
     previous_wave = previous_wave if previous_wave is not None else tpw
@@ -167,3 +169,18 @@ def recommend(survey: Any = None, previous: Any = None, rules: Any = None, *, ta
     labeller = Labeller(q, tables)
     recs = build(ranked, specs, labeller, wave=wave, previous_wave=previous_wave, status=status)
     return Recommendations(recs, lang=lang, wave=wave, previous_wave=previous_wave, tracking=tracking)
+
+
+class _CallableModule(types.ModuleType):
+    """``trustsurvey.recommend`` is both this package and its main function.
+
+    Importing the package binds the name ``recommend`` of ``trustsurvey`` to
+    the package, shadowing the lazily exported function; calling the package
+    calls the function, so ``ts.recommend(s)`` works whichever came first.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Recommendations:
+        return recommend(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -20,7 +20,7 @@ from . import rules as R
 from .model import Recommendation, make_id, recommendation_from_row
 from .priority import add_priority
 from .texts import (COST, DEFAULT_TEMPLATES, LANGUAGES, Labeller, deadline_text, evidence_comment, fill,
-                    supporting_institutions, template_values)
+                    region_of, supporting_institutions, template_values)
 
 __all__ = ["default_rules", "resolve_rules", "candidates", "build", "item_signs", "scale_ranges"]
 
@@ -315,7 +315,12 @@ def build(ranked: pd.DataFrame, rules: Sequence[RecommendationRule], labeller: L
             own = lambda name: (getattr(spec, name, None) or FrozenDict()).get(lang)  # noqa: E731
             texts["text"][lang] = fill(own("text") or defaults["text"][lang], v)
             texts["indicator"][lang] = fill(own("indicator") or defaults["indicator"][lang], v)
-            texts["responsible"][lang] = fill(own("responsible"), v) if own("responsible") else v["responsible"]
+            # a region's (or municipality's) row goes to its Regional Police Directorate unless the rule's
+            # own template is written per group (has placeholders); other rows use the rule's institution
+            resp = own("responsible")
+            regional = region_of(row["by"], row["group"]) is not None
+            texts["responsible"][lang] = (fill(resp, v) if resp and (not regional or "{" in resp)
+                                          else v["responsible"])
             extra = tuple(getattr(spec, "supporting", ()) or ())
             if extra:
                 names = [fill(s.get(lang) or s.get("en") or "", v) for s in extra]

@@ -392,8 +392,10 @@ def decline(trend: pd.DataFrame, *, min_change: float = 0.05, alpha: float = 0.0
     metric : str
         The metric checked (``top2``, ``mean``, ``index_mean``, ...).
     by : str, list or "all", optional
-        Demographics whose group rows are checked too (default: the
-        national rows and every group row the trend table has).
+        Demographics whose group rows are checked too. Default: the national
+        rows only -- every further demographic multiplies the number of
+        tests (the trend table adjusts p-values within each demographic, not
+        across them), so group declines are looked for only where a plan asks.
     item_sign : mapping, optional
         See :func:`row_polarity`.
 
@@ -424,8 +426,7 @@ def decline(trend: pd.DataFrame, *, min_change: float = 0.05, alpha: float = 0.0
     p = _num(cur, "change_p")
     p_adj = _num(cur, pcol)
     ok = _usable(cur, min_base) & _items_mask(cur, items) & _select_metric(cur, metric)
-    if by is not None:
-        ok = ok & (_by_mask(cur, by, national=True))
+    ok = ok & (_by_mask(cur, by, national=True))
     prev_flag = (cur["_prev_flag"].astype(object).fillna("").astype(str) == "suppressed").to_numpy()
     ok = ok & (~prev_flag & np.isfinite(cur["previous"].to_numpy(float)))
     pol = row_polarity(cur["item"], cur["metric"], item_sign)

@@ -6,9 +6,12 @@ raising. The fields are those of
 :data:`trustsurvey.questionnaire.sections.TEMPLATE_FIELDS` plus ``where``
 (`` (Region: Prizren)`` or empty for Kosovo as a whole), ``national`` (the
 national estimate), ``ci`` (the confidence interval) and ``responsible`` (the
-default responsible institution). Shares are written as percentages with one
-decimal (``45.3%``; ``45,3%`` in sq and sr), gaps and changes in percentage
-points (``12.3 percentage points``), means and index values with one decimal.
+default responsible institution). Levels (``estimate``, ``goal``,
+``previous``, ``threshold`` of level rules) are percentages with one decimal
+for shares (``45.3%``; ``45,3%`` in sq and sr) and one decimal for means and
+indices; ``change`` and ``gap`` (and the ``threshold`` of the decline and gap
+rules) are sizes without a sign, in percentage points for shares
+(``5.2 percentage points``): the template's verb says the direction.
 
 Responsible institution: a region's Regional Police Directorate for a region
 (or a municipality of it), otherwise the General Police Directorate and the
@@ -481,7 +484,7 @@ def template_values(row: Mapping[str, Any], lang: str, labeller: Labeller, *, wa
         "item_label": item_label, "item_id": item_key, "group_label": group_label, "group_variable": by_label,
         "where": where, "estimate": fv("estimate"), "goal": fv("goal"), "national": fv("national"),
         "previous": fv("previous"), "dont_know": fv("estimate"),
-        "change": format_points(row.get("change"), metric, lang, signed=True),
+        "change": format_points(row.get("change"), metric, lang),
         "gap": format_points(row.get("gap"), metric, lang),
         "threshold": (format_points(row.get("threshold"), metric, lang) if row.get("rule") in ("group_gap", "decline")
                       else fv("threshold")),
