@@ -250,22 +250,27 @@ def _codes_hint(col: ColumnSpec) -> str:
     return "fill in the answer"
 
 
+def _key(d: _Column) -> pd.Series:
+    """A column's values for grouping: its numbers when every non-blank cell is one, else the raw cells."""
+    if d.values is not None and not np.isnan(d.values[~d.blank]).any():
+        return pd.Series(d.values)
+    return pd.Series(d.raw, dtype=object)
+
+
 def _check_design(spec: ValidationSpec, cols: dict[str, _Column], problems: _Collector) -> None:
     n = problems.n
     if spec.id in cols:
         d = cols[spec.id]
         blank = d.blank
         problems.rows(d.spec.source, blank, d.raw, "respondent id is blank; every row needs a unique id")
-        key = pd.Series(d.raw, dtype=object)
-        if d.values is not None and not np.isnan(d.values[~blank]).any():
-            key = pd.Series(d.values)
-        key = key.where(~blank)
+        key = _key(d).where(~blank)
         dup = key.duplicated(keep="first").to_numpy() & ~blank
         if dup.any():
             first = pd.Series(np.arange(n)).groupby(key.to_numpy(), dropna=True).transform("min")
             first_row = first.reindex(range(n)).to_numpy()
-            text = np.array([f"duplicate respondent id; first seen in row {int(r) + 1}" if ok else ""
-                             for r, ok in zip(np.where(dup, first_row, 0), dup)], dtype=object)
+            text = np.empty(n, dtype=object)
+            for r in np.flatnonzero(dup):
+                text[r] = f"duplicate respondent id; first seen in row {int(first_row[r]) + 1}"
             problems.rows(d.spec.source, dup, d.raw, text)
             d.bad |= dup
     if spec.weight in cols:
@@ -303,8 +308,7 @@ def _check_design(spec: ValidationSpec, cols: dict[str, _Column], problems: _Col
         return
     s, p = cols[spec.strata], cols[spec.psu[0]]
     ok = ~s.blank & ~p.blank
-    pairs = pd.DataFrame({"psu": pd.Series(p.raw, dtype=object), "stratum": pd.Series(s.raw, dtype=object),
-                          "row": np.arange(n)})[ok]
+    pairs = pd.DataFrame({"psu": _key(p), "stratum": _key(s), "row": np.arange(n)})[ok]
     firsts = pairs.groupby(["psu", "stratum"], sort=False, dropna=True)["row"].min().reset_index()
     counts = firsts.groupby("psu", sort=False)["stratum"].transform("size")
     firsts = firsts[counts.to_numpy() > 1].sort_values(["psu", "row"], kind="stable")
