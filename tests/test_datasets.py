@@ -37,8 +37,17 @@ def test_bad_arguments():
         example_path(2019)
     with pytest.raises(TrustSurveyError, match="fmt='xlsx'"):
         example_path(2025, "xlsx")
-    with pytest.raises(TrustSurveyError, match="raw=True"):
-        load_example(2025, raw=False)
+
+
+def test_validated_example_is_a_survey():
+    import trustsurvey as ts
+
+    s = load_example(2025, raw=False)
+    assert isinstance(s, ts.Survey)
+    assert s.questionnaire.survey_id == "kp_trust"
+    assert len(s.data) == len(load_example(2025))
+    assert s.data["trust_kp"].max() <= 5  # 98/99 are missing, not values
+    assert (s.missing_kinds["trust_kp"] == "dont_know").any()
 
 
 def test_shipped_csv_is_a_fresh_regeneration(regenerated):

@@ -206,7 +206,7 @@ def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | st
     Examples
     --------
     >>> import trustsurvey as ts
-    >>> s = ts.datasets.load_example(2025)
+    >>> s = ts.datasets.load_example(2025, raw=False)
     >>> t = ts.breakdown(s, items=["trust_kp"], by=["gender"], metrics=["top2"])
     >>> t[["by", "group", "metric"]].values.tolist()
     [['national', 'all', 'top2'], ['gender', '1', 'top2'], ['gender', '2', 'top2']]

@@ -54,7 +54,7 @@ def example_path(wave: int = 2025, fmt: str = "csv") -> Path:
     return Path(str(resources.files("trustsurvey").joinpath("data", "examples", f"kp_trust_{wave}.{fmt}")))
 
 
-def load_example(wave: int = 2025, *, raw: bool = True) -> pd.DataFrame:
+def load_example(wave: int = 2025, *, raw: bool = True):
     """Load a wave of the bundled example survey.
 
     Parameters
@@ -62,12 +62,13 @@ def load_example(wave: int = 2025, *, raw: bool = True) -> pd.DataFrame:
     wave : int
         2024 or 2025.
     raw : bool
-        Return the data file as it is (the only option for now; a validated
-        :class:`~trustsurvey.Survey` arrives with :mod:`trustsurvey.io`).
+        True: the data file as it is (a DataFrame); False: the validated
+        :class:`~trustsurvey.Survey` (read against the bundled questionnaire, design
+        weights, missing codes as NA), as :func:`trustsurvey.read_survey` returns it.
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame or Survey
         One row per respondent, columns as in the file: integer codes
         (``Int64`` for the routed ``contact_satisfaction``, ``lpsc_participate``
         and ``app_used``, blank where not asked), ``design_weight`` (float) and
@@ -82,9 +83,10 @@ def load_example(wave: int = 2025, *, raw: bool = True) -> pd.DataFrame:
     True
     """
     if not raw:
-        raise TrustSurveyError(
-            "load_example(raw=False) needs trustsurvey.io, which is not available yet: use raw=True"
-        )
+        from .io import read_survey
+        from .questionnaire import bundled
+
+        return read_survey(example_path(wave, "csv"), bundled(), wave=wave)
     path = example_path(wave, "csv")
     dtype = {c: "Int64" for c in _NULLABLE}
     dtype["comment_open"] = "str"
