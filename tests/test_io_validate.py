@@ -389,3 +389,11 @@ def test_design_that_does_not_fit_is_a_problem(q, tmp_path):
 def test_no_data_rows(q):
     p = only_problem(valid_frame().iloc[:0], q)
     assert pd.isna(p.row) and p.column == "respondent_id" and "no rows" in p.problem
+
+
+def test_derived_column_in_the_file_is_recomputed(q):
+    frame = valid_frame().assign(age_group=9)  # a stale or wrong derived column
+    clean, _, problems = validate_responses(frame, q)
+    assert problems.empty
+    expected = np.where(frame["age"] >= 35, 2, 1)
+    assert (clean["age_group"].to_numpy() == expected).all()

@@ -398,7 +398,9 @@ def check_responses(
         The expected columns (see :func:`trustsurvey.io.validation_spec`).
     extra : {"error", "ignore", "keep"}
         Columns the questionnaire does not know: report them as problems, drop
-        them, or keep them unchecked in the clean data.
+        them, or keep them unchecked in the clean data. Columns named like a
+        derived variable or index are not unknown: they are recomputed from the
+        questionnaire's definition (the file's values are not used).
 
     Returns
     -------
