@@ -29,7 +29,7 @@ from .estimation import group_codes
 from .inference import proportion_interval, t_interval, t_test
 from .multiplicity import adjust_blocks
 
-__all__ = ["breakdown", "trend", "BREAKDOWN_COLUMNS", "TREND_COLUMNS", "METRICS"]
+__all__ = ["breakdown", "trend", "relabel", "BREAKDOWN_COLUMNS", "TREND_COLUMNS", "METRICS"]
 
 BREAKDOWN_COLUMNS = ["item", "item_label", "metric", "level", "level_label", "by", "group", "group_label",
                      "estimate", "se", "ci_low", "ci_high", "n_unweighted", "n_weighted", "deff",
@@ -320,6 +320,27 @@ def _flag(table: pd.DataFrame, min_base: int, low_base: int, max_cv: float) -> p
     for c in ("estimate", "se", "ci_low", "ci_high", "deff", "p_value"):
         table.loc[suppressed, c] = np.nan
     return table
+
+
+def relabel(table: pd.DataFrame, questionnaire, lang: str) -> pd.DataFrame:
+    """The same breakdown or trend table with its labels in another language."""
+    out = table.copy()
+    if questionnaire is None or len(out) == 0:
+        return out
+    q = questionnaire
+    items = out["item"].unique()
+    out["item_label"] = out["item"].map({i: q.label(i, lang) if q.has_variable(i) else i for i in items})
+    pairs = out[["item", "metric", "level"]].drop_duplicates()
+    level_map = {}
+    for item, metric, level in pairs.itertuples(index=False):
+        meta = [_Column(item, metric, level)]
+        level_map[(item, metric, level)] = _labels(q, meta, lang)[1][0]
+    out["level_label"] = [level_map[k] for k in zip(out["item"], out["metric"], out["level"])]
+    groups = out[["by", "group"]].drop_duplicates()
+    group_map = {(b, g): (_NATIONAL_LABEL.get(lang, "Kosovo") if b == "national" else _group_label(q, b, g, lang))
+                 for b, g in groups.itertuples(index=False)}
+    out["group_label"] = [group_map[k] for k in zip(out["by"], out["group"])]
+    return out
 
 
 # --------------------------------------------------------------------------- trends
