@@ -9,8 +9,18 @@ totals of the calibration variables equal the population totals:
 - ``"logit"``: ``g`` between finite ``bounds`` ``L < 1 < U`` along a logistic curve.
 
 The iterative methods solve for ``lambda`` by Newton steps with a
-Moore-Penrose inverse and step halving, and stop when every total's misfit
-divided by ``1 + |total|`` is below ``tol`` (R's ``grake``, ``epsilon``).
+Moore-Penrose inverse, and stop when every total's misfit divided by
+``1 + |total|`` is below ``tol`` (R's ``grake``, ``epsilon``). Where R halves a
+step only when it overflows, trustsurvey also halves steps that would worsen the
+fit, so calibration far from the start (weights not yet scaled to the
+population) converges where R's plain Newton steps can diverge; the solution is
+the same.
+
+Like R, when every total is more than 20 times its sample estimate (weights
+that are not yet scaled to the population) the weights are first multiplied by
+the mean ratio — but only without bounds: R then reads the bounds relative to the
+rescaled weights, trustsurvey keeps them relative to the weights given, so that
+``bounds`` always bound ``new / old weight``.
 
 The model matrix has an intercept and treatment-coded categorical margins, as
 R's ``model.matrix(~ stype + api99)``: the first categorical margin is coded by
@@ -44,6 +54,7 @@ __all__ = ["calibrate", "CALIBRATION_METHODS", "model_matrix", "calibration_g"]
 
 CALIBRATION_METHODS = ("linear", "raking", "logit")
 _PRESCALE = 20.0  # R's SOMETHRESHOLD
+_HALVINGS = 60
 
 
 def model_matrix(prep: PreparedTargets) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -133,40 +144,43 @@ def calibration_g(X: np.ndarray, w: np.ndarray, totals: np.ndarray, method: str,
     scale = None
     with np.errstate(divide="ignore", invalid="ignore"):
         scales = totals / sample
-    if np.all(np.isfinite(scales)) and scales.min() > _PRESCALE:
+    if not np.isfinite(L) and not np.isfinite(U) and np.all(np.isfinite(scales)) and scales.min() > _PRESCALE:
         scale = float(np.mean(scales))
         w = w * scale
         sample = sample * scale
+    denom = 1.0 + np.abs(totals)
     eta = np.zeros(X.shape[1])
     xeta = X @ eta
+    misfit = totals - sample - X.T @ (w * fm1(xeta))
+    size = float(np.linalg.norm(misfit / denom))
     history: list[float] = []
     it = 1
     converged = False
     with np.errstate(over="ignore", invalid="ignore"):
         while True:
-            T = (X * (w * df(xeta))[:, None]).T @ X
-            misfit = totals - sample - X.T @ (w * fm1(xeta))
-            deta = np.linalg.pinv(T, rcond=256 * np.finfo(float).eps) @ misfit
-            eta = eta + deta
-            xeta = X @ eta
-            g = 1.0 + fm1(xeta)
-            deriv = df(xeta)
-            while it < max_iter and not (np.all(np.isfinite(g)) and np.all(np.isfinite(deriv))):
-                it += 1
+            J = (X * (w * df(xeta))[:, None]).T @ X
+            deta = np.linalg.pinv(J, rcond=256 * np.finfo(float).eps) @ misfit
+            for _ in range(_HALVINGS):  # Newton step, halved until finite and not worse
+                new_xeta = xeta + X @ deta
+                new_fm, new_df = fm1(new_xeta), df(new_xeta)
+                if np.all(np.isfinite(new_fm)) and np.all(np.isfinite(new_df)):
+                    new_misfit = totals - sample - X.T @ (w * new_fm)
+                    new_size = float(np.linalg.norm(new_misfit / denom))
+                    if new_size <= size:
+                        break
                 deta = deta / 2.0
-                eta = eta - deta
-                xeta = X @ eta
-                g = 1.0 + fm1(xeta)
-                deriv = df(xeta)
-            misfit = totals - sample - X.T @ (w * fm1(xeta))
-            rel = np.abs(misfit) / (1.0 + np.abs(totals))
-            history.append(float(np.max(rel)) if np.all(np.isfinite(rel)) else float("inf"))
+            else:
+                break  # no step improves the fit: stuck (reported as not converged)
+            eta, xeta, misfit, size = eta + deta, new_xeta, new_misfit, new_size
+            rel = np.abs(misfit) / denom
+            history.append(float(np.max(rel)))
             if np.all(rel < tol):
                 converged = True
                 break
             it += 1
             if it > max_iter:
                 break
+        g = 1.0 + fm1(xeta)
     if scale is not None:
         g = g * scale
     return g, it, history, converged

@@ -38,6 +38,8 @@ __all__ = ["rake", "RAKE_VARIANCE_ITERATIONS"]
 
 #: how many times R's svyrecvar iterates the raking projections
 RAKE_VARIANCE_ITERATIONS = 10
+#: tolerances below this fraction of the total are raised to it (changes at rounding level)
+_ROUNDING = 32 * np.finfo(float).eps
 
 
 @register("rake", summary="iterative proportional fitting to one-way or crossed margins (R's rake)")
@@ -62,7 +64,8 @@ def rake(survey: "Survey", margins: Any, *, unit: str = "auto", population: floa
         Maximum number of sweeps over all margins.
     tol : float
         Convergence tolerance on the change of the crossed cell totals between
-        sweeps; below 1 it is a fraction of the sum of the weights (R's ``epsilon``).
+        sweeps; below 1 it is a fraction of the sum of the weights (R's ``epsilon``),
+        at least ``7e-15`` of the population (rounding).
     missing : {"error", "impute", "exclude"}
         Respondents with a missing weighting variable: fail (default), give them
         the most common category, or set their weight to 0.
@@ -103,7 +106,9 @@ def rake(survey: "Survey", margins: Any, *, unit: str = "auto", population: floa
     cell, n_cells, cell_levels = cross_cells(ms, active)
     Wc = cell_totals(cell, n_cells, W)
     f = np.ones_like(Wc)
-    eps = tol * float(W[:, 0].sum()) if tol < 1 else float(tol)
+    total = float(W[:, 0].sum())
+    scale = max(total, max(float(m.targets.sum()) for m in ms))
+    eps = max(tol * total if tol < 1 else float(tol), _ROUNDING * scale)
     old = Wc[:, 0].copy()
     history: list[float] = []
     snapshots: list[np.ndarray] = []
