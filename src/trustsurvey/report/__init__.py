@@ -1,0 +1,30 @@
+"""Report outputs: one self-contained HTML file, an Excel workbook, CSVs and ``manifest.json``.
+
+No statistics happen here: the functions format and write tables and figures
+that the layers below computed.
+
+- :func:`render_html` / :class:`ReportContext` / :class:`ReportFigure`: the HTML report (sq, sr, en);
+- :func:`write_excel`: every table in one formatted workbook;
+- :func:`write_csv`: deterministic CSV (byte-identical for the same table);
+- :func:`build_manifest`, :func:`write_json`, :func:`read_json`, :func:`compare_manifests`: reproducibility;
+- :func:`prepare_output_dir`: write into a temporary directory, move into place, never overwrite without force;
+- :func:`escape_formula`: the spreadsheet-formula escaping shared by CSV and Excel;
+- :func:`key_indicators`, :func:`margins_of_error`: small tables the report shows.
+"""
+
+from __future__ import annotations
+
+from .display import key_indicators, margins_of_error
+from .excel import write_excel
+from .html import ReportContext, ReportFigure, html_text, render_html
+from .manifest import Mismatch, build_manifest, compare_manifests, mismatch_table, read_json, write_json
+from .output import MARKER, prepare_output_dir
+from .safety import check_no_microdata, escape_formula, escape_frame
+from .tables import csv_text, write_csv
+
+__all__ = [
+    "ReportContext", "ReportFigure", "render_html", "html_text", "write_excel", "write_csv", "csv_text",
+    "build_manifest", "write_json", "read_json", "compare_manifests", "Mismatch", "mismatch_table",
+    "prepare_output_dir", "MARKER", "escape_formula", "escape_frame", "check_no_microdata",
+    "key_indicators", "margins_of_error",
+]

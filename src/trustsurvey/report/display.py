@@ -1,0 +1,332 @@
+"""Tables as the report shows them: formatted cells in the report's language.
+
+The statistical tables stay tidy and numeric (CSV, Excel, manifest); this
+module only turns them into text for the HTML page: percentages for shares,
+``<0.001`` for small p-values, translated headings and flags, a wide
+"groups as columns" view of a breakdown, key indicators with their change since
+the previous wave, and margins of error.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ReportError
+from ..plotting._style import format_number, metric_label
+from .i18n import column_name, strings
+from .safety import check_no_microdata
+
+__all__ = ["display_table", "breakdown_tables", "key_indicators", "margins_of_error", "PROPORTION_METRICS"]
+
+PROPORTION_METRICS = frozenset({"top2", "bottom2", "share", "dont_know", "option_share"})
+_PCT_COLUMNS = frozenset({"estimate", "ci_low", "ci_high", "previous"})
+_PTS_COLUMNS = frozenset({"se", "change_se", "change"})
+_P_COLUMNS = frozenset({"p_value", "p_adj", "change_p", "change_p_adj", "trend_p"})
+_FLAG_MARK = {"low_base": "*", "unreliable": "†"}
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
+
+
+def format_p(p: float, lang: str) -> str:
+    """``<0.001`` or three decimals, with the language's decimal mark."""
+    if _missing(p):
+        return "—"
+    return ("<" + format_number(0.001, 3, lang)) if p < 0.001 else format_number(p, 3, lang)
+
+
+def _cell(value: Any, column: str, proportion: bool, lang: str, alpha: float) -> dict:
+    s = strings(lang)
+    if _missing(value):
+        return {"text": "—", "cls": "na"}
+    if isinstance(value, (bool, np.bool_)):
+        return {"text": str(bool(value)), "cls": ""}
+    if column == "flag":
+        return {"text": s.get(str(value), str(value)) if value else "", "cls": "flag"}
+    if column == "metric":
+        return {"text": metric_label(str(value), lang), "cls": ""}
+    if isinstance(value, (int, np.integer)) or (isinstance(value, (float, np.floating)) and column in
+                                                ("n_unweighted", "wave", "n_weighted")):
+        dec = 0
+        return {"text": format_number(float(value), dec, lang) if column != "wave" else str(int(value)),
+                "cls": "num"}
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if column in _P_COLUMNS:
+            return {"text": format_p(v, lang), "cls": "num sig" if v < alpha else "num"}
+        if column == "moe":
+            return {"text": "±" + format_number(100 * v, 1, lang), "cls": "num"}
+        if proportion and column in _PCT_COLUMNS:
+            return {"text": format_number(100 * v, 1, lang) + "%", "cls": "num"}
+        if proportion and column in _PTS_COLUMNS:
+            sign = "+" if column == "change" and v > 0 else ""
+            return {"text": sign + format_number(100 * v, 1, lang), "cls": "num"}
+        if column == "change":
+            return {"text": ("+" if v > 0 else "") + format_number(v, 2, lang), "cls": "num"}
+        return {"text": format_number(v, 2 if abs(v) >= 1 else 3, lang), "cls": "num"}
+    return {"text": str(value), "cls": ""}
+
+
+def display_table(frame: pd.DataFrame, lang: str = "en", *, alpha: float = 0.05, name: str = "table",
+                  columns: Sequence[str] | None = None) -> dict:
+    """A table as headings and formatted cells.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    lang : {"sq", "sr", "en"}
+    alpha : float
+        p-values below it are marked (class ``sig``).
+    name : str
+        The table's name in error messages.
+    columns : list of str, optional
+        Columns to show (all by default).
+
+    Notes
+    -----
+    Estimates, intervals and changes are shown as percentages in rows whose
+    ``metric`` is a proportion; in a table without a ``metric`` column, when
+    every ``estimate`` lies in [0, 1].
+
+    Returns
+    -------
+    dict
+        ``{"headers": [str], "rows": [[{"text", "cls", "ci", "title"}]]}``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"metric": ["top2"], "estimate": [0.634], "p_adj": [0.0004]})
+    >>> [c["text"] for c in display_table(t, "sq")["rows"][0]]
+    ['pozitive (dy më të lartat)', '63,4%', '<0,001']
+    """
+    strings(lang)
+    if not isinstance(frame, pd.DataFrame):
+        raise ReportError(f"table {name!r} is a {type(frame).__name__}, not a pandas DataFrame")
+    check_no_microdata(frame, name)
+    cols = list(frame.columns) if columns is None else [c for c in columns if c in frame.columns]
+    if "metric" in frame.columns:
+        proportion = frame["metric"].astype(str).isin(list(PROPORTION_METRICS)).tolist()
+    else:
+        # no metric column (recommendations, say): estimates are shares when all lie in [0, 1]
+        est = pd.to_numeric(frame["estimate"], errors="coerce") if "estimate" in frame.columns else pd.Series([])
+        shares = bool(len(est.dropna())) and bool(est.dropna().between(0, 1).all())
+        proportion = [shares] * len(frame)
+    rows = []
+    for i, record in enumerate(frame[cols].itertuples(index=False, name=None)):
+        prop = proportion[i]
+        rows.append([{"ci": "", "title": "", **_cell(v, str(c), prop, lang, alpha)} for c, v in zip(cols, record)])
+    return {"headers": [column_name(str(c), lang) for c in cols], "rows": rows}
+
+
+def _row_keys(frame: pd.DataFrame, metric: str) -> list[tuple[str, str, str]]:
+    keys = []
+    for item, sub in frame.groupby("item", sort=False):
+        present = set(sub["metric"])
+        if metric in present:
+            keys.append((item, metric, ""))
+        elif "mean" in present:
+            keys.append((item, "mean", ""))
+        elif "option_share" in present:
+            opts = sub[sub["metric"] == "option_share"]["level"].astype(str)
+            keys += [(item, "option_share", lv) for lv in dict.fromkeys(opts)]
+    return keys
+
+
+def breakdown_tables(frame: pd.DataFrame, lang: str = "en", *, metric: str = "top2", alpha: float = 0.05,
+                     by: Sequence[str] | None = None) -> list[dict]:
+    """A breakdown as one wide table per demographic: items as rows, national and groups as columns.
+
+    Each item shows ``metric`` (top-2 share by default), or its mean when it has
+    no such metric (indices), or one row per option (multiple response). Cells
+    hold the value, ``▲``/``▼`` when the group differs significantly from the rest
+    (adjusted p below ``alpha``), ``*`` low base, ``†`` unreliable, ``—``
+    suppressed, and the confidence interval in small print.
+
+    Returns
+    -------
+    list of dict
+        ``{"title", "by", "headers", "rows"}`` per demographic; rows are lists of
+        ``{"text", "ci", "cls", "title"}`` cells, the first being the item label.
+    """
+    s = strings(lang)
+    from ..plotting._style import demographic_name
+
+    needed = ["item", "item_label", "metric", "level", "level_label", "by", "group", "group_label", "estimate",
+              "ci_low", "ci_high", "n_unweighted", "p_adj", "flag"]
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise ReportError(f"the breakdown table lacks column(s) {', '.join(missing)}; pass a ts.breakdown table")
+    check_no_microdata(frame, "breakdown")
+    keys = _row_keys(frame, metric)
+    demos = [b for b in dict.fromkeys(frame["by"].astype(str)) if b != "national"]
+    if by is not None:
+        demos = [b for b in demos if b in set(by)]
+    f = frame.assign(_level=frame["level"].astype(str), _group=frame["group"].astype(str))
+    indexed = f.set_index(["item", "metric", "_level", "by", "_group"])
+    indexed = indexed[~indexed.index.duplicated()]
+    labels = {}
+    for item, met, level in keys:
+        sub = f[(f["item"] == item) & (f["metric"] == met) & (f["_level"] == level)]
+        label = str(sub["item_label"].iloc[0])
+        if met == "option_share":
+            label += " — " + str(sub["level_label"].iloc[0])
+        elif met != metric:
+            label += f" ({metric_label(met, lang)})"
+        labels[(item, met, level)] = label
+    out = []
+    for demo in demos:
+        groups = list(dict.fromkeys(zip(f.loc[f["by"] == demo, "_group"], f.loc[f["by"] == demo, "group_label"])))
+        nat = f[f["by"] == "national"]
+        cols = ([("national", "all", str(nat["group_label"].iloc[0]))] if len(nat) else []) + \
+            [(demo, g, str(lab)) for g, lab in groups]
+        rows = []
+        for item, met, level in keys:
+            row = [{"text": labels[(item, met, level)], "ci": "", "cls": "label", "title": ""}]
+            nat_v = np.nan
+            for b, g, _ in cols:
+                key = (item, met, level, b, g)
+                if key not in indexed.index:
+                    row.append({"text": "", "ci": "", "cls": "na", "title": ""})
+                    continue
+                r = indexed.loc[key]
+                row.append(_wide_cell(r, met, lang, alpha, nat_v, s))
+                if b == "national":
+                    nat_v = float(r["estimate"]) if not _missing(r["estimate"]) else np.nan
+            rows.append(row)
+        out.append({"title": s["by_demographic"].format(name=demographic_name(demo, lang)), "by": demo,
+                    "headers": [s["item"]] + [c[2] for c in cols], "rows": rows})
+    return out
+
+
+def _wide_cell(r: pd.Series, metric: str, lang: str, alpha: float, national: float, s: dict) -> dict:
+    flag = "" if _missing(r["flag"]) else str(r["flag"])
+    est = r["estimate"]
+    n_text = "n = " + format_number(float(r["n_unweighted"]), 0, lang) if not _missing(r["n_unweighted"]) else ""
+    if flag == "suppressed" or _missing(est):
+        return {"text": "—", "ci": "", "cls": "suppressed", "title": f"{s['suppressed']} ({n_text})"}
+    prop = metric in PROPORTION_METRICS
+    scale, dec, unit = (100.0, 0, "%") if prop else (1.0, 1, "")
+    text = format_number(scale * float(est), dec, lang) + unit
+    padj = r["p_adj"]
+    cls = "num"
+    if not _missing(padj) and float(padj) < alpha and np.isfinite(national):
+        up = float(est) > national
+        text += "▲" if up else "▼"
+        cls += " above" if up else " below"
+    text += _FLAG_MARK.get(flag, "")
+    if flag:
+        cls += " " + flag
+    lo, hi = r["ci_low"], r["ci_high"]
+    ci = ""
+    if not _missing(lo) and not _missing(hi):
+        ci = f"{format_number(scale * float(lo), dec, lang)}–{format_number(scale * float(hi), dec, lang)}"
+    title = f"{s['ci']}: {ci}{unit}; {n_text}" if ci else n_text
+    if flag:
+        title += f"; {s.get(flag, flag)}"
+    return {"text": text, "ci": ci, "cls": cls, "title": title}
+
+
+def key_indicators(table: pd.DataFrame, items: Sequence[str] | None = None,
+                   metrics: Sequence[str] = ("top2", "mean")) -> pd.DataFrame:
+    """The national headline figures, with the change since the previous wave when known.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A ``ts.trend`` table (the last wave is shown, with ``change`` and its
+        p-values) or a ``ts.breakdown`` table (no change).
+    items : list of str, optional
+        Items in the order to show (every item by default).
+    metrics : list of str
+        For each item, the first of these metrics it has (without levels).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``item, item_label, metric, wave, estimate, ci_low, ci_high, n_unweighted, previous_wave,
+        previous, change, change_p, change_p_adj, flag`` (change columns NA without an earlier wave).
+
+    Examples
+    --------
+    >>> from trustsurvey.plotting._examples import example_trend
+    >>> k = key_indicators(example_trend(), items=["trust_kp", "trust_index"])
+    >>> k[["item", "metric", "wave", "previous_wave"]].values.tolist()
+    [['trust_kp', 'top2', 2025, 2024], ['trust_index', 'mean', 2025, 2024]]
+    """
+    need = ["item", "item_label", "metric", "level", "by", "estimate", "ci_low", "ci_high", "n_unweighted", "flag"]
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise ReportError(f"key_indicators needs a ts.trend or ts.breakdown table; it lacks {', '.join(missing)}")
+    nat = table[(table["by"] == "national") & (table["level"].astype(str) == "")]
+    all_items = list(dict.fromkeys(nat["item"]))
+    if items is None:
+        items = all_items
+    else:
+        unknown = [i for i in items if i not in all_items]
+        if unknown:
+            raise ReportError(f"key_indicators: item(s) {', '.join(unknown)} have no national row; available: "
+                              f"{', '.join(all_items)}")
+    has_wave = "wave" in nat.columns
+    records = []
+    for item in items:
+        sub = nat[nat["item"] == item]
+        met = next((m for m in metrics if m in set(sub["metric"])), None)
+        if met is None:
+            continue
+        sub = sub[sub["metric"] == met]
+        if has_wave:
+            sub = sub.sort_values("wave")
+        last = sub.iloc[-1]
+        prev = sub.iloc[-2] if has_wave and len(sub) > 1 else None
+        records.append({
+            "item": item, "item_label": last["item_label"], "metric": met,
+            "wave": int(last["wave"]) if has_wave else pd.NA,
+            "estimate": last["estimate"], "ci_low": last["ci_low"], "ci_high": last["ci_high"],
+            "n_unweighted": last["n_unweighted"],
+            "previous_wave": int(prev["wave"]) if prev is not None else pd.NA,
+            "previous": prev["estimate"] if prev is not None else np.nan,
+            "change": last["change"] if has_wave and "change" in sub.columns and prev is not None else np.nan,
+            "change_p": last.get("change_p", np.nan) if prev is not None else np.nan,
+            "change_p_adj": last.get("change_p_adj", np.nan) if prev is not None else np.nan,
+            "flag": last["flag"],
+        })
+    out = pd.DataFrame.from_records(records, columns=[
+        "item", "item_label", "metric", "wave", "estimate", "ci_low", "ci_high", "n_unweighted", "previous_wave",
+        "previous", "change", "change_p", "change_p_adj", "flag"])
+    for c in ("wave", "previous_wave"):
+        out[c] = out[c].astype("Int64")
+    return out
+
+
+def margins_of_error(breakdown: pd.DataFrame) -> pd.DataFrame:
+    """The largest margin of error (half the confidence interval) of a share, per group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``by, group, group_label, n_unweighted, moe`` (moe as a proportion:
+        0.041 is ±4.1 percentage points), national first.
+
+    Examples
+    --------
+    >>> from trustsurvey.plotting._examples import example_breakdown
+    >>> m = margins_of_error(example_breakdown())
+    >>> m.iloc[0][["by", "group"]].tolist(), bool(m["moe"].between(0, 0.5).all())
+    (['national', 'all'], True)
+    """
+    need = ["metric", "by", "group", "group_label", "ci_low", "ci_high", "n_unweighted", "flag"]
+    missing = [c for c in need if c not in breakdown.columns]
+    if missing:
+        raise ReportError(f"margins_of_error needs a ts.breakdown table; it lacks {', '.join(missing)}")
+    t = breakdown[breakdown["metric"].isin(list(PROPORTION_METRICS)) & (breakdown["flag"] != "suppressed")]
+    t = t.assign(moe=(pd.to_numeric(t["ci_high"]) - pd.to_numeric(t["ci_low"])) / 2,
+                 group=t["group"].astype(str))
+    out = (t.groupby(["by", "group"], sort=False)
+           .agg(group_label=("group_label", "first"), n_unweighted=("n_unweighted", "max"), moe=("moe", "max"))
+           .reset_index())
+    out["_nat"] = out["by"] != "national"
+    return out.sort_values("_nat", kind="mergesort").drop(columns="_nat").reset_index(drop=True)

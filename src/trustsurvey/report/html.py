@@ -1,0 +1,352 @@
+"""The report as ONE self-contained HTML file.
+
+Figures are embedded as data URIs (SVG by default, PNG on request), the CSS and
+the font (a subset of DejaVu Sans with every Albanian and Serbian letter) are
+inline, there is no JavaScript, and a Content-Security-Policy forbids the page
+to load anything from outside: it opens the same offline, from an e-mail
+attachment or a USB stick. Every text cell is HTML-escaped (jinja2 autoescape).
+
+Sections: key indicators with the change since last year, figures,
+methodology (sample, design, weighting diagnostics, margins of error), results
+by group, further tables, statistical tests, recommendations and the 2.2.2
+action plan, notes. Sections without content are left out.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+
+from ..errors import ReportError
+from ..fonts import css_font_face
+from .display import breakdown_tables, display_table, format_p, key_indicators, margins_of_error
+from .i18n import HTML_LANG, strings
+from .safety import check_no_microdata
+
+__all__ = ["ReportContext", "ReportFigure", "render_html", "html_text", "CONTENT_SECURITY_POLICY"]
+
+#: Nothing may be fetched: images and fonts only from data URIs, styles inline, no scripts.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'; "
+                           "base-uri 'none'; form-action 'none'")
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    """A figure of the report.
+
+    Attributes
+    ----------
+    id : str
+        Anchor and manifest id (``trust_by_region``).
+    title : str
+    figure : matplotlib Figure or Axes, bytes (PNG or SVG) or path to a .png/.svg file
+    caption : str
+        Source, base and year (see :func:`trustsurvey.plotting.caption_text`).
+    alt : str
+        Text alternative (the title by default).
+    format : {"svg", "png"}
+        How a matplotlib figure is embedded.
+    """
+
+    id: str
+    title: str
+    figure: Any
+    caption: str = ""
+    alt: str = ""
+    format: str = "svg"
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything the HTML report shows; every field but ``lang`` is optional.
+
+    Attributes
+    ----------
+    lang : {"sq", "sr", "en"}
+    title, subtitle : str, optional
+        Defaults: the standard title and "Annual survey report <year>" in ``lang``.
+    year, previous_year : int, optional
+    source : str
+        Who ran the survey (shown under the title).
+    version : str
+        The trustsurvey version (footer).
+    key_indicators : DataFrame, optional
+        A ``ts.trend`` table (last wave and its change), a ``ts.breakdown``
+        table, or the output of :func:`trustsurvey.report.display.key_indicators`.
+    key_items : list of str, optional
+        Which items to show as key indicators (all by default).
+    figures : list of ReportFigure
+    sample : mapping or DataFrame, optional
+        Sample facts (respondents, PSUs, strata, fieldwork dates, response rate).
+    design : str
+        The design in words; blank lines separate paragraphs.
+    weighting : mapping or DataFrame, optional
+        Weighting diagnostics (method, iterations, converged, Kish design effect, effective n, weight range).
+    margins : DataFrame, optional
+        Margins of error; computed from ``breakdown`` when omitted.
+    breakdown : DataFrame, optional
+        A ``ts.breakdown`` table, shown as one wide table per demographic.
+    breakdown_metric : str
+        The metric of the wide tables (``top2``).
+    tables : mapping of title to DataFrame
+        Further tables, shown as they are.
+    tests : DataFrame or mapping of title to DataFrame, optional
+    recommendations, action_plan : DataFrame, optional
+    notes : list of str
+    alpha : float
+        Significance level used for marks in tables.
+    """
+
+    lang: str = "en"
+    title: str | None = None
+    subtitle: str | None = None
+    year: int | None = None
+    previous_year: int | None = None
+    source: str = ""
+    version: str = ""
+    key_indicators: pd.DataFrame | None = None
+    key_items: Sequence[str] | None = None
+    figures: Sequence[ReportFigure] = ()
+    sample: Mapping[str, Any] | pd.DataFrame | None = None
+    design: str = ""
+    weighting: Mapping[str, Any] | pd.DataFrame | None = None
+    margins: pd.DataFrame | None = None
+    breakdown: pd.DataFrame | None = None
+    breakdown_metric: str = "top2"
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    tests: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None
+    recommendations: pd.DataFrame | None = None
+    action_plan: pd.DataFrame | None = None
+    notes: Sequence[str] = ()
+    alpha: float = 0.05
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> "ReportContext":
+        """A context from a dict, with a ReportError naming unknown keys."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ReportError(f"unknown report context key(s) {', '.join(unknown)}; allowed: "
+                              f"{', '.join(sorted(names))}")
+        figures = [f if isinstance(f, ReportFigure) else ReportFigure(**f) for f in values.get("figures", ())]
+        return cls(**{**values, "figures": tuple(figures)})
+
+
+def _image_uri(fig: ReportFigure) -> str:
+    obj = fig.figure
+    if isinstance(obj, (str, Path)):
+        path = Path(obj)
+        if not path.is_file():
+            raise ReportError(f"figure {fig.id!r}: file {str(path)!r} does not exist")
+        data = path.read_bytes()
+    elif isinstance(obj, (bytes, bytearray)):
+        data = bytes(obj)
+    else:
+        from ..plotting.save import figure_bytes
+
+        if fig.format not in ("svg", "png"):
+            raise ReportError(f"figure {fig.id!r}: format {fig.format!r} cannot be embedded; use 'svg' or 'png'")
+        data = figure_bytes(obj, fig.format)
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        mime = "image/png"
+    elif b"<svg" in data[:4096]:
+        mime = "image/svg+xml"
+    else:
+        raise ReportError(f"figure {fig.id!r} is neither PNG nor SVG; give a matplotlib figure, PNG or SVG")
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _pairs(values: Mapping[str, Any] | pd.DataFrame | None, lang: str, name: str) -> dict | None:
+    if values is None:
+        return None
+    if isinstance(values, pd.DataFrame):
+        return {"kind": "table", **display_table(values, lang, name=name)}
+    from ..plotting._style import format_number
+
+    items = []
+    for k, v in values.items():
+        if isinstance(v, bool):
+            text = str(v)
+        elif isinstance(v, int):
+            text = format_number(v, 0, lang)
+        elif isinstance(v, float):
+            text = format_number(v, 2 if abs(v) < 100 else 0, lang)
+        else:
+            text = "" if v is None else str(v)
+        items.append((str(k), text))
+    return {"kind": "pairs", "items": items}
+
+
+def _indicator_cards(ctx: ReportContext, s: dict) -> list[dict]:
+    if ctx.key_indicators is None:
+        return []
+    table = ctx.key_indicators
+    if "previous_wave" not in table.columns:
+        table = key_indicators(table, items=ctx.key_items)
+    elif ctx.key_items is not None:
+        table = table[table["item"].isin(list(ctx.key_items))]
+    check_no_microdata(table, "key_indicators")
+    from ..plotting._style import PROPORTION_METRICS, format_number
+
+    cards = []
+    for r in table.to_dict("records"):
+        prop = r["metric"] in PROPORTION_METRICS
+        scale, unit, dec = (100.0, "%", 0) if prop else (1.0, "", 1)
+        est = r["estimate"]
+        card = {"label": str(r["item_label"]), "value": "—", "ci": "", "change": "", "cls": "flat", "note": ""}
+        if r.get("flag") == "suppressed" or pd.isna(est):
+            card["note"] = s["suppressed"]
+        else:
+            card["value"] = format_number(scale * float(est), dec, ctx.lang) + unit
+            if not pd.isna(r["ci_low"]) and not pd.isna(r["ci_high"]):
+                card["ci"] = (f"{s['ci']}: {format_number(scale * float(r['ci_low']), dec, ctx.lang)}–"
+                              f"{format_number(scale * float(r['ci_high']), dec, ctx.lang)}{unit}")
+            if r.get("flag") in ("low_base", "unreliable"):
+                card["note"] = s[r["flag"]]
+        change = r.get("change")
+        prev_wave = r.get("previous_wave")
+        if change is not None and not pd.isna(change) and not pd.isna(est):
+            p = r.get("change_p_adj")
+            if p is None or pd.isna(p):
+                p = r.get("change_p")
+            significant = p is not None and not pd.isna(p) and float(p) < ctx.alpha
+            arrow = "▲" if change > 0 else ("▼" if change < 0 else "■")
+            pts = format_number(scale * float(change), 1, ctx.lang)
+            since = s["change_since"].format(year=prev_wave if not pd.isna(prev_wave) else ctx.previous_year)
+            card["change"] = (f"{arrow} {'+' if change > 0 else ''}{pts} {s['points'] if prop else ''} {since} "
+                              f"({s['significant'] if significant else s['not_significant']}"
+                              f"{_p_phrase(p, ctx.lang)})"
+                              ).replace("  ", " ")
+            card["cls"] = ("up" if change > 0 else "down") if significant else "flat"
+        elif "previous_wave" in r and pd.isna(prev_wave):
+            card["change"] = s["no_previous"]
+        cards.append(card)
+    return cards
+
+
+def _p_phrase(p, lang: str) -> str:
+    if p is None or pd.isna(p):
+        return ""
+    text = format_p(float(p), lang)
+    return ", p " + text if text.startswith("<") else ", p = " + text
+
+
+def _decimal(x: float, lang: str) -> str:
+    text = f"{x:g}"
+    return text if lang == "en" else text.replace(".", ",")
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in str(text or "").split("\n\n") if p.strip()]
+
+
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("trustsurvey.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def html_text(context: ReportContext | Mapping[str, Any]) -> str:
+    """The HTML page of a report as text (see :func:`render_html`)."""
+    ctx = context if isinstance(context, ReportContext) else ReportContext.from_mapping(context)
+    s = strings(ctx.lang)
+    figures = []
+    seen = set()
+    for fig in ctx.figures:
+        if fig.id in seen:
+            raise ReportError(f"two figures have the id {fig.id!r}; figure ids must be unique")
+        seen.add(fig.id)
+        figures.append({"id": fig.id, "title": fig.title, "caption": fig.caption, "alt": fig.alt or fig.title,
+                        "src": _image_uri(fig)})
+    margins = ctx.margins
+    if margins is None and ctx.breakdown is not None:
+        margins = margins_of_error(ctx.breakdown)
+    tests = ctx.tests
+    if isinstance(tests, pd.DataFrame):
+        tests = {s["tests"]: tests}
+    sections = {
+        "key_indicators": _indicator_cards(ctx, s),
+        "figures": figures,
+        "methodology": {
+            "sample": _pairs(ctx.sample, ctx.lang, "sample"),
+            "design": _paragraphs(ctx.design),
+            "weighting": _pairs(ctx.weighting, ctx.lang, "weighting"),
+            "margins": None if margins is None else display_table(
+                margins, ctx.lang, name="margins",
+                columns=[c for c in margins.columns if c not in ("by", "group")]),
+        },
+        "breakdown": [] if ctx.breakdown is None else breakdown_tables(
+            ctx.breakdown, ctx.lang, metric=ctx.breakdown_metric, alpha=ctx.alpha),
+        "tables": [{"title": str(t), **display_table(f, ctx.lang, alpha=ctx.alpha, name=str(t))}
+                   for t, f in (ctx.tables or {}).items()],
+        "tests": [{"title": str(t), **display_table(f, ctx.lang, alpha=ctx.alpha, name=str(t))}
+                  for t, f in (tests or {}).items()],
+        "recommendations": None if ctx.recommendations is None else display_table(
+            ctx.recommendations, ctx.lang, alpha=ctx.alpha, name="recommendations"),
+        "action_plan": None if ctx.action_plan is None else display_table(
+            ctx.action_plan, ctx.lang, alpha=ctx.alpha, name="action_plan"),
+    }
+    meth = sections["methodology"]
+    has_methodology = bool(meth["sample"] or meth["design"] or meth["weighting"] or meth["margins"])
+    contents = [(key, s[key]) for key, present in (
+        ("key_indicators", bool(sections["key_indicators"])), ("figures", bool(figures)),
+        ("methodology", has_methodology),
+        ("breakdown", bool(sections["breakdown"] or sections["tables"])),
+        ("tests", bool(sections["tests"])), ("recommendations", sections["recommendations"] is not None),
+        ("action_plan", sections["action_plan"] is not None), ("notes", bool(ctx.notes))) if present]
+    title = ctx.title or s["title"]
+    subtitle = ctx.subtitle if ctx.subtitle is not None else (
+        s["subtitle"].format(year=ctx.year) if ctx.year is not None else "")
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        s=s, html_lang=HTML_LANG[ctx.lang], csp=CONTENT_SECURITY_POLICY, font_css=css_font_face(),
+        title=title, subtitle=subtitle, source=ctx.source, contents=contents, sections=sections,
+        has_methodology=has_methodology, notes=list(ctx.notes),
+        breakdown_note=s["breakdown_note"].format(alpha=_decimal(ctx.alpha, ctx.lang)),
+        generated=s["generated"].format(version=ctx.version).replace("  ", " ") if ctx.version else "",
+    )
+
+
+def render_html(context: ReportContext | Mapping[str, Any], path: str | Path) -> Path:
+    """Write the report as one self-contained HTML file.
+
+    Parameters
+    ----------
+    context : ReportContext or mapping
+        What to show (a dict with the same keys is accepted).
+    path : str or pathlib.Path
+        The ``.html`` file to write (UTF-8).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from trustsurvey.plotting._examples import example_breakdown
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "report.html"
+    >>> _ = render_html({"lang": "sq", "year": 2025, "breakdown": example_breakdown("sq"),
+    ...                  "key_indicators": example_breakdown("sq")}, out)
+    >>> "Treguesit kryesorë" in out.read_text(encoding="utf-8")
+    True
+    """
+    text = html_text(context)
+    path = Path(path)
+    try:
+        path.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise ReportError(f"cannot write the report {str(path)!r}: {exc.strerror}") from exc
+    return path
