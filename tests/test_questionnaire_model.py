@@ -264,8 +264,29 @@ def test_missing_file_and_schema_problems(tmp_path):
     with pytest.raises(QuestionnaireError) as exc:
         Questionnaire.from_yaml(p)
     assert str(p) in str(exc.value)
-    assert exc.value.problems == ["questions: must list at least one question"]
-    assert lint_file(p) == ["questions: must list at least one question"]
+    assert exc.value.problems == ["questions: must list at least one question (line 6)"]
+    assert lint_file(p) == ["questions: must list at least one question (line 6)"]
+
+
+def test_problems_name_their_line_in_the_file(kp, tmp_path):
+    text = KP_YAML.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    station = next(i for i, line in enumerate(lines) if "id: police_visibility" in line)
+    scale_line = next(i for i in range(station, station + 5) if lines[i].strip() == "scale: freq5")
+    lines[scale_line] = lines[scale_line].replace("freq5", "agree7")
+    p = tmp_path / "kp.yaml"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(QuestionnaireError) as exc:
+        Questionnaire.from_yaml(p)
+    (problem,) = exc.value.problems
+    assert problem.startswith("questions[4].scale: unknown scale 'agree7'")
+    assert problem.endswith(f"(line {scale_line + 1})")
+    # lint of a loadable file: a missing translation, located at its mapping
+    text2 = text.replace("      sr: Koliko verujete Policiji Kosova?\n", "", 1)
+    p.write_text(text2, encoding="utf-8")
+    (problem,) = lint_file(p)
+    line = next(i for i, l in enumerate(text2.splitlines()) if "sq: Sa i besoni Policisë së Kosovës?" in l)
+    assert problem == f"questions[0].text: missing 'sr' label (line {line + 1})"
 
 
 # ------------------------------------------------------------------ scales, derived variables

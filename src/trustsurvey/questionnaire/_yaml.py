@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import yaml
 
 from ..errors import QuestionnaireError
 
-__all__ = ["read_yaml", "write_yaml", "dump_yaml"]
+__all__ = ["read_yaml", "write_yaml", "dump_yaml", "locate"]
 
 
 _SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when available
@@ -97,3 +98,42 @@ def write_yaml(data: Any, path: str | os.PathLike, header: str | None = None) ->
     if header:
         text = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines()) + text
     Path(path).write_text(text, encoding="utf-8")
+
+
+_PATH_TOKEN = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+
+def _node_at(root: yaml.Node, path: str) -> yaml.Node | None:
+    node = root
+    for m in _PATH_TOKEN.finditer(path):
+        index, key = m.group(1), m.group(2)
+        if index is not None:
+            if not isinstance(node, yaml.SequenceNode) or int(index) >= len(node.value):
+                return node
+            node = node.value[int(index)]
+        else:
+            if not isinstance(node, yaml.MappingNode):
+                return node
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == key:
+                    node = v
+                    break
+            else:
+                return node
+    return node
+
+
+def locate(path: str | os.PathLike, problems: list[str]) -> list[str]:
+    """Append ``(line N)`` to each ``"yaml.path: message"`` problem, found in the file at ``path``."""
+    try:
+        root = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=_SafeBase)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return list(problems)
+    if root is None:
+        return list(problems)
+    out = []
+    for p in problems:
+        ypath, sep, _ = p.partition(": ")
+        node = _node_at(root, ypath) if sep and ypath != "<root>" else None
+        out.append(f"{p} (line {node.start_mark.line + 1})" if node is not None else p)
+    return out

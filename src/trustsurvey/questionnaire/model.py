@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import QuestionnaireError
 from ._convert import build_kwargs, to_plain
 from ._frozen import FrozenDict, make_labels
-from ._yaml import read_yaml, write_yaml
+from ._yaml import locate, read_yaml, write_yaml
 from .indices import Index
 from .scales import SELECTED_SCALE, Scale
 from .sections import DesignSpec, RecommendationRule, Target, Weighting
@@ -127,10 +127,20 @@ class Questionnaire:
         Raises
         ------
         QuestionnaireError
-            On a missing file, a YAML syntax error (with file and line) or schema problems.
+            On a missing file, a YAML syntax error (with file and line) or schema problems
+            (each with its YAML path and, at the end, its line in the file).
         """
         data = read_yaml(path)
-        return cls.from_dict(data, source=str(path))
+        try:
+            return cls.from_dict(data, source=str(path))
+        except QuestionnaireError as exc:
+            if not exc.problems:
+                raise
+            problems = locate(path, exc.problems)
+            raise QuestionnaireError(
+                f"{path}: the questionnaire has {len(problems)} problem(s); fix them and load it again",
+                problems=problems,
+            ) from None
 
     def to_dict(self) -> dict[str, Any]:
         """The YAML layout as plain dicts and lists (``from_dict(q.to_dict()) == q``)."""

@@ -64,14 +64,19 @@ def lint(q: Questionnaire) -> list[str]:
 
 
 def lint_file(path) -> list[str]:
-    """Load a questionnaire YAML file and lint it; load errors are returned as problems too."""
+    """Load a questionnaire YAML file and lint it; load errors are returned as problems too.
+
+    Each problem ends with its line in the file, e.g.
+    ``questions[2].text: missing 'sr' label (line 181)``.
+    """
+    from ._yaml import locate
     from .model import Questionnaire
 
     try:
         q = Questionnaire.from_yaml(path)
     except QuestionnaireError as exc:
         return list(exc.problems) or [str(exc)]
-    return lint(q)
+    return locate(path, lint(q))
 
 
 class _Validator(VariableChecks, ReferenceChecks):
