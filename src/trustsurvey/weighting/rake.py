@@ -126,8 +126,16 @@ def rake(survey: "Survey", margins: Any, *, unit: str = "auto", population: floa
             converged = True
             break
         old = new
+    worst = _worst_margin(ms, cell_levels, Wc[:, 0] * f[:, 0])
     if not converged:
-        _fail(ms, cell_levels, Wc[:, 0] * f[:, 0], history, max_iter, eps)
+        _fail(worst, history, max_iter, eps)
+    if worst[0] * worst[5] > max(10 * eps, 1e-9 * scale):
+        raise WeightingError(
+            f"the margins cannot all be met by raking this sample: the sweeps stopped changing after "
+            f"{len(history)} sweeps, but margin {worst[1]!r} category {worst[2]!r} reaches {worst[3]:,.6g} "
+            f"against a target of {worst[4]:,.6g}. Some categories of different margins never occur "
+            "together in the sample (or only together), so the targets contradict each other; collapse "
+            "categories or check the targets")
 
     inactive = cell < 0
     cidx = np.maximum(cell, 0)
@@ -148,14 +156,19 @@ def rake(survey: "Survey", margins: Any, *, unit: str = "auto", population: floa
     return finish(survey, weights, repweights, steps, result)
 
 
-def _fail(ms, cell_levels, cell_w: np.ndarray, history: list[float], max_iter: int, eps: float) -> None:
+def _worst_margin(ms, cell_levels, cell_w: np.ndarray) -> tuple:
+    """``(relative error, margin, category, reached, target, margin total)`` of the worst-fitting category."""
     errors = []
     for m, lev in zip(ms, cell_levels):
         tot = np.bincount(lev, weights=cell_w, minlength=m.n_levels)
-        rel = np.abs(tot - m.targets) / m.targets.sum()
+        total = float(m.targets.sum())
+        rel = np.abs(tot - m.targets) / total
         i = int(np.argmax(rel))
-        errors.append((float(rel[i]), m.name, m.levels[i], float(tot[i]), float(m.targets[i])))
-    worst = max(errors)
+        errors.append((float(rel[i]), m.name, m.levels[i], float(tot[i]), float(m.targets[i]), total))
+    return max(errors)
+
+
+def _fail(worst: tuple, history: list[float], max_iter: int, eps: float) -> None:
     tail = ", ".join(f"{h:.3g}" for h in history[-6:])
     raise WeightingError(
         f"raking did not converge in {max_iter} sweeps (tolerance {eps:.3g}); the largest change of a "
