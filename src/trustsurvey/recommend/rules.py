@@ -90,13 +90,21 @@ def _check(table: pd.DataFrame, required: Iterable[str], what: str) -> pd.DataFr
             f"the {what} table lacks column(s) {', '.join(missing)}; pass the table ts.{what} returns "
             f"(columns needed: {', '.join(required)})")
     out = table.copy()
-    for c in ("item", "metric", "level", "by", "group", "flag"):
-        out[c] = out[c].astype(object).where(out[c].notna(), "").astype(str)
     for c in ("item_label", "group_label"):
         if c not in out.columns:
             out[c] = out["item" if c == "item_label" else "group"]
-        out[c] = out[c].astype(object).where(out[c].notna(), "").astype(str)
+    for c in ("item", "metric", "level", "by", "group", "flag", "item_label", "group_label"):
+        # plain Python strings in object columns: "" for missing, codes as text ("6", not 6.0)
+        out[c] = pd.Series([_text(x) for x in out[c].tolist()], index=out.index, dtype=object)
     return out
+
+
+def _text(x) -> str:
+    if x is None or x is pd.NA or (isinstance(x, float) and x != x):
+        return ""
+    if isinstance(x, (float, np.floating)) and float(x).is_integer():
+        return str(int(x))
+    return str(x)
 
 
 def _usable(t: pd.DataFrame, min_base: int | float | None) -> np.ndarray:
@@ -204,21 +212,26 @@ def _with_national(t: pd.DataFrame) -> pd.DataFrame:
 
 
 def _frame(rows: pd.DataFrame, rule: str, **cols: Any) -> pd.DataFrame:
-    """Candidate rows in the :data:`CANDIDATE_COLUMNS` layout."""
-    out = pd.DataFrame(index=rows.index)
+    """Candidate rows in the :data:`CANDIDATE_COLUMNS` layout (built column-wise in one constructor)."""
+    n = len(rows)
+    data: dict[str, Any] = {}
     for c in CANDIDATE_COLUMNS:
         if c in cols:
-            out[c] = cols[c]
+            v = cols[c]
         elif c in rows.columns:
-            out[c] = rows[c]
+            v = rows[c].to_numpy()
         else:
-            out[c] = np.nan if c in _FLOAT else ""
-    out["rule"] = rule
-    for c in _FLOAT:
-        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
-    for c in set(CANDIDATE_COLUMNS) - set(_FLOAT):
-        out[c] = out[c].astype(object).where(out[c].notna(), "").astype(str)
-    return out.reset_index(drop=True)[list(CANDIDATE_COLUMNS)]
+            v = None
+        if v is not None and np.ndim(v) == 0:
+            v = np.repeat(np.asarray(v, dtype=object), n)
+        if c in _FLOAT:
+            data[c] = (np.full(n, np.nan) if v is None
+                       else pd.to_numeric(pd.Series(np.asarray(v, dtype=object)), errors="coerce").to_numpy(float))
+        else:
+            data[c] = ([""] * n if v is None
+                       else ["" if x is None or (isinstance(x, float) and x != x) else str(x) for x in v])
+    data["rule"] = [rule] * n
+    return pd.DataFrame(data, columns=list(CANDIDATE_COLUMNS))
 
 
 def _holm(p: np.ndarray) -> np.ndarray:
