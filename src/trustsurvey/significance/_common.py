@@ -9,15 +9,17 @@ import pandas as pd
 
 from ..errors import SignificanceError
 
-__all__ = ["parts", "check_columns", "present_levels", "as_list", "indicator_matrix", "level_text"]
+__all__ = ["parts", "check_columns", "present_levels", "as_list", "indicator_matrix", "level_text",
+           "domain_group_codes"]
 
 
 def parts(survey: Any) -> tuple[pd.DataFrame, Any, np.ndarray]:
     """``(data, design, in_domain)`` of a Survey; ``in_domain`` is all-True without a domain."""
     for attr in ("data", "design", "domain"):
-        if not hasattr(survey, attr):
+        if not hasattr(type(survey), attr):
             raise SignificanceError(f"expected a trustsurvey.Survey, got {type(survey).__name__}")
-    data = survey.data
+    # the Survey's own frame, read only here (``survey.data`` would copy every column on each call)
+    data = survey._data if isinstance(getattr(survey, "_data", None), pd.DataFrame) else survey.data
     dom = survey.domain
     mask = np.ones(len(data), dtype=bool) if dom is None else np.asarray(dom, dtype=bool)
     return data, survey.design, mask
@@ -74,3 +76,21 @@ def indicator_matrix(codes: np.ndarray, k: int) -> np.ndarray:
     out = (codes[:, None] == np.arange(k)[None, :]).astype(float)
     out[codes < 0] = np.nan
     return out
+
+
+def domain_group_codes(data: pd.DataFrame, by: Sequence[str], domain: np.ndarray | None
+                       ) -> tuple[np.ndarray, pd.DataFrame]:
+    """:func:`trustsurvey.estimation.group_codes` restricted to a domain (groups present in it only)."""
+    from ..errors import EstimationError
+    from ..estimation import group_codes
+
+    if domain is None or not by:
+        return group_codes(data, list(by), domain)
+    idx = np.flatnonzero(domain)
+    try:
+        sub_codes, groups = group_codes(data.iloc[idx].reset_index(drop=True), list(by), None)
+    except EstimationError as exc:
+        raise SignificanceError(f"{exc} (in the analysed domain)") from None
+    codes = np.full(len(data), -1, dtype=np.int64)
+    codes[idx] = sub_codes
+    return codes, groups

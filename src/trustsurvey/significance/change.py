@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SignificanceError, TrustSurveyWarning
-from ..estimation import batch_estimates, group_codes, variable_matrix
+from ..estimation import batch_estimates, variable_matrix
 from ..inference import t_interval, t_test
-from ._common import as_list, check_columns, level_text, parts
+from ._common import as_list, domain_group_codes, check_columns, level_text, parts
 from .adjust import adjust_pvalues
 from .results import ChangeResult, TrendResult
 
@@ -52,7 +52,7 @@ def wave_estimates(survey: Any, variable: str, by: str | Sequence[str] | None = 
         values, meta = hit[:, None], [(variable, level_text(level))]
     else:
         values, meta = variable_matrix(data, [variable])
-    codes, groups = group_codes(data, by, survey.domain)
+    codes, groups = domain_group_codes(data, by, survey.domain)
     G, K = len(groups), values.shape[1]
     res = batch_estimates(design, values, codes, G, deff=False)
     out = groups.loc[np.repeat(np.arange(G), K)].reset_index(drop=True) if by else pd.DataFrame(index=range(K))

@@ -31,9 +31,9 @@ from scipy import stats
 
 from .. import _variance as V
 from ..errors import SignificanceError, TrustSurveyWarning
-from ..estimation import batch_estimates, group_codes, variable_matrix
+from ..estimation import batch_estimates, variable_matrix
 from ..inference import t_test
-from ._common import as_list, level_text, parts
+from ._common import as_list, domain_group_codes, level_text, parts
 from .adjust import adjust_pvalues
 from .results import GroupTestResult
 
@@ -66,7 +66,7 @@ def _setup(survey: Any, variables, by):
 
 
 def _groups(data, demo, domain):
-    codes, groups = group_codes(data, [demo], domain)
+    codes, groups = domain_group_codes(data, [demo], domain)
     G = len(groups)
     labels = [level_text(v) for v in groups[demo].tolist()]
     if G < 2:
