@@ -303,3 +303,50 @@ def test_survey_methods_delegate(survey):
     assert s.poststratify(POP_TYPES).attrs["weighting"].method == "poststratify"
     assert s.calibrate(POP_TYPES, method="raking").attrs["weighting"].method == "calibrate (raking)"
     assert s.trim_weights(upper=40).attrs["weighting"].method == "trim"
+
+
+@pytest.mark.parametrize("replicate", [None, "jk1"])
+@pytest.mark.parametrize("how", ["rake", "poststratify", "calibrate_linear", "calibrate_raking"])
+def test_calibrated_totals_have_zero_standard_error(survey, replicate, how):
+    """A total the weights are calibrated to is known: its SE vanishes, by linearisation and by replicates."""
+    s = survey("clus1")
+    if replicate:
+        s = s.to_replicate(replicate)
+    margins = {**POP_TYPES, **POP_SW}
+    if how == "rake":
+        out = s.rake(margins, tol=1e-13)
+    elif how == "poststratify":
+        out = s.poststratify(POP_TYPES)
+    else:
+        out = s.calibrate(margins, method=how.split("_")[1], tol=1e-12)
+    t = out.total("stype").to_frame()
+    np.testing.assert_allclose(t["estimate"], [4421, 755, 1018], rtol=1e-9)
+    assert t["se"].max() < 1e-6 * 6194
+    other = out.total("enroll").to_frame()["se"][0]
+    assert other > 1000  # a total that is not calibrated keeps its uncertainty
+
+
+def test_brr_design_poststratified(data):
+    df = data("nhanes2brr.csv").assign(tall=lambda d: np.where(d["height"] > 170, "yes", "no"))
+    s = ts.Survey(df, weights="finalwgt", replicate_weights="brr_*", replicate_method="brr", mse=True)
+    ps = s.poststratify({"tall": {"yes": 7_000_000, "no": 9_000_000}})
+    t = ps.total("tall").to_frame()
+    np.testing.assert_allclose(t["estimate"], [9_000_000, 7_000_000], rtol=1e-12)
+    assert t["se"].max() < 1e-3
+    se = ps.mean("weight").to_frame()["se"][0]
+    assert 0 < se < 5
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0.1, 100), min_size=3, max_size=40), st.floats(0.0, 0.45), st.floats(0.55, 1.0))
+def test_trimming_keeps_the_sum_and_strict_keeps_the_bounds(w, q_lo, q_hi):
+    w = np.array(w)
+    lower, upper = float(np.quantile(w, q_lo)), float(np.quantile(w, q_hi))
+    if not lower < w.mean() < upper:
+        return
+    s = ts.Survey(pd.DataFrame({"w": w}), weights="w")
+    loose = s.trim_weights(lower=lower, upper=upper).weights.to_numpy()
+    assert loose.sum() == pytest.approx(w.sum(), rel=1e-12)
+    strict = s.trim_weights(lower=lower, upper=upper, strict=True).weights.to_numpy()
+    assert strict.sum() == pytest.approx(w.sum(), rel=1e-12)
+    assert strict.min() >= lower * (1 - 1e-12) and strict.max() <= upper * (1 + 1e-12)

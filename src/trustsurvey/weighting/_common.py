@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..survey import Survey
     from .diagnostics import WeightingResult
 
-__all__ = ["frame", "check_survey", "weight_matrix", "cross_cells", "level_totals", "finish"]
+__all__ = ["frame", "check_survey", "weight_matrix", "cross_cells", "cell_totals", "level_totals", "safe_ratio",
+           "finish"]
 
 _DENSE_CELLS = 20_000_000
 

@@ -119,8 +119,9 @@ def weight(survey: "Survey", *, questionnaire: Any = None, method: str | None = 
                              "rake()/calibrate() with targets")
     section = getattr(q, "weighting", None)
     if section is None:
-        raise WeightingError(f"questionnaire {getattr(q, 'id', '') or ''!s} has no weighting section; add "
-                             "one (method, total, variables with targets and sources)".replace("  ", " "))
+        name = getattr(q, "survey_id", None)
+        raise WeightingError(f"the questionnaire{f' {name!r}' if name else ''} has no weighting section; add "
+                             "one (method, total, variables with targets and sources)")
     name = method or getattr(section, "method", None) or "rake"
     if name not in ("rake", "poststratify", "calibrate"):
         raise WeightingError(f"weighting method {name!r} cannot be driven by a questionnaire; use rake, "

@@ -30,13 +30,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["trim_weights", "trim_array"]
 
+_SLACK = 1e-12  # relative overshoot of a bound tolerated after the first round (rounding)
+
 
 def trim_array(W: np.ndarray, lower: float, upper: float, *, strict: bool = False,
                max_iter: int = 1000) -> tuple[np.ndarray, int, int]:
     """Trim each column of ``W`` (``n x K``; zero weights stay zero).
 
     Returns the trimmed weights, the number of rounds and the number of weights
-    of the first column outside the bounds in the first round.
+    of the first column outside the bounds in the first round. After the first
+    round, overshoots of a bound by less than ``1e-12`` of it count as inside
+    (redistributing rounding errors would never settle).
 
     >>> w, rounds, n_out = trim_array(np.array([[1.0], [2.0], [3.0], [10.0]]), 0, 5)
     >>> w.ravel().round(4).tolist(), rounds, n_out
@@ -46,8 +50,13 @@ def trim_array(W: np.ndarray, lower: float, upper: float, *, strict: bool = Fals
     active = W != 0
     rounds = 0
     first_out = 0
+    lo_slack = lower - _SLACK * abs(lower) if np.isfinite(lower) else lower
+    hi_slack = upper + _SLACK * abs(upper) if np.isfinite(upper) else upper
     while True:
-        outside = active & ((W < lower) | (W > upper))
+        if rounds == 0:  # R's exact comparison decides the first round
+            outside = active & ((W < lower) | (W > upper))
+        else:  # later rounds ignore overshoots at rounding level, which would never settle
+            outside = active & ((W < lo_slack) | (W > hi_slack))
         if not outside.any():
             break
         if rounds == 0:
