@@ -60,7 +60,7 @@ def test_repository_copies_equal_package_copies():
 
 
 def test_shipped_sav_is_reproducible(regenerated, tmp_path):
-    frames, _ = regenerated
+    frames = regenerated
     for wave, frame in frames.items():
         out = write_sav(frame, tmp_path / f"kp_trust_{wave}.sav", wave=wave, source_columns=SOURCE_COLUMNS[wave])
         assert out.read_bytes() == example_path(wave, "sav").read_bytes(), wave
@@ -82,7 +82,7 @@ def test_load_example_dtypes_and_names():
 
 
 def test_load_example_equals_the_simulated_frame(regenerated):
-    frames, _ = regenerated
+    frames = regenerated
     for wave, frame in frames.items():
         pd.testing.assert_frame_equal(load_example(wave), frame, check_dtype=True)
 
