@@ -1,8 +1,8 @@
 """Wording of recommendations in Albanian (sq), Serbian (sr, Latin script) and English (en).
 
-Templates are Python format strings filled with :meth:`str.format_map` through
-:class:`SafeDict`, so an unknown placeholder is left as written instead of
-raising. The fields are those of
+Templates are Python format strings filled by :func:`fill`, which fills only
+plain ``{name}`` fields and leaves anything else (unknown names, attribute
+access) as written instead of raising. The fields are those of
 :data:`trustsurvey.questionnaire.sections.TEMPLATE_FIELDS` plus ``where``
 (`` (Region: Prizren)`` or empty for Kosovo as a whole), ``national`` (the
 national estimate), ``ci`` (the confidence interval) and ``responsible`` (the
@@ -22,6 +22,7 @@ DCPP). Deadline: the end of the next survey year.
 from __future__ import annotations
 
 import math
+import string
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,19 +59,48 @@ class SafeDict(dict):
 
 
 def fill(template: str, values: Mapping[str, Any]) -> str:
-    """Fill ``template`` safely: unknown fields stay, a malformed template is returned unchanged.
+    """Fill ``template`` safely.
+
+    Only plain ``{name}`` fields (with an optional format spec) are filled;
+    unknown names, positional fields and attribute or index access
+    (``{item_label.__class__}``) are left as written, and a malformed template
+    is returned unchanged -- a questionnaire file can never make the
+    formatter reach into Python objects.
 
     Examples
     --------
     >>> fill("Raise {item_label}{where} to {goal}", {"item_label": "trust", "where": "", "goal": "70.0%"})
     'Raise trust to 70.0%'
+    >>> fill("{item_label.__class__} {0} {n}", {"item_label": "x"})
+    '{item_label.__class__} {0} {n}'
     >>> fill("odd {brace", {})
     'odd {brace'
     """
     try:
-        return template.format_map(SafeDict(values))
-    except (ValueError, IndexError, AttributeError, KeyError):
+        parts = list(_FORMATTER.parse(template))
+    except ValueError:
         return template
+    out = []
+    for literal, name, spec, conversion in parts:
+        out.append(literal)
+        if name is None:
+            continue
+        if name.isidentifier() and name in values:
+            value = values[name]
+            try:
+                out.append(format(value if conversion is None else _convert(value, conversion), spec or ""))
+                continue
+            except (ValueError, TypeError):
+                pass
+        out.append("{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
+    return "".join(out)
+
+
+_FORMATTER = string.Formatter()
+
+
+def _convert(value: Any, conversion: str) -> Any:
+    return {"s": str, "r": repr, "a": ascii}.get(conversion, str)(value)
 
 
 def _decimal(text: str, lang: str) -> str:

@@ -145,7 +145,7 @@ def track(previous_plan, table: pd.DataFrame, trend: pd.DataFrame | None = None,
     key = ["item", "metric", "level", "by", "group"]
     t = t.loc[_usable(t, None)].drop_duplicates(key)
     cur = t[key + ["estimate", "ci_low", "ci_high", "n_unweighted"]]
-    out = plan.drop(columns=[c for c in ("ci_low", "ci_high", "n_unweighted", "change", "wave") if c in plan.columns])
+    out = plan[["id", "rule", "item", "metric", "level", "by", "group", "goal", "direction", "estimate", "text"]]
     out = out.rename(columns={"estimate": "previous"})
     for c in ("item", "metric", "level", "by", "group"):
         out[c] = out[c].astype(str)
