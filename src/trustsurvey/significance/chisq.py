@@ -152,6 +152,10 @@ def chisq(survey: Any, row: str, col: str, *, statistic: str = "F") -> ChisqResu
         Y = tot[:K] - Nr[r_of] * Nc[c_of] / Nt
         FJ = res.factor @ J.T
         use = np.flatnonzero((r_of > 0) & (c_of > 0))
+        if statistic == "adjWald" and nu - ndf0 + 1 <= 0:
+            raise SignificanceError(
+                f"adjWald needs more design degrees of freedom ({nu:g}) than contrasts ({ndf0}); "
+                "use statistic='F'")
         Vu = FJ[:, use].T @ FJ[:, use]
         try:
             wald = float(Y[use] @ np.linalg.solve(Vu, Y[use]))
@@ -164,10 +168,6 @@ def chisq(survey: Any, row: str, col: str, *, statistic: str = "F") -> ChisqResu
             stat = wald / ndf0
         else:
             ndf, ddf = float(ndf0), nu - ndf0 + 1
-            if ddf <= 0:
-                raise SignificanceError(
-                    f"adjWald needs more design degrees of freedom ({nu:g}) than contrasts "
-                    f"({ndf0}); use statistic='F'")
             stat = wald * ddf / (ndf0 * nu)
         p = float(stats.f.sf(stat, ndf, ddf))
         return ChisqResult(row=row, col=col, method=statistic, statistic=stat, ndf=ndf, ddf=float(ddf),

@@ -33,7 +33,7 @@ from .. import _variance as V
 from ..errors import SignificanceError, TrustSurveyWarning
 from ..estimation import batch_estimates, variable_matrix
 from ..inference import t_test
-from ._common import as_list, domain_group_codes, level_text, parts
+from ._common import as_list, check_columns, domain_group_codes, level_text, parts
 from .adjust import adjust_pvalues
 from .results import GroupTestResult
 
@@ -58,6 +58,7 @@ def _setup(survey: Any, variables, by):
         raise SignificanceError("name at least one variable to compare")
     if not by:
         raise SignificanceError("name at least one by-variable (demographic) whose groups to compare")
+    check_columns(data, variables + by, "variable(s)")
     overlap = sorted(set(variables) & set(by))
     if overlap:
         raise SignificanceError(f"{overlap} is both a variable and a by-variable")

@@ -44,12 +44,12 @@ _THRESH = 30.0
 
 
 def _logit_linkinv(eta):
-    tmp = np.where(eta < -_THRESH, _EPS, np.where(eta > _THRESH, 1 / _EPS, np.exp(np.clip(eta, -700, 700))))
+    tmp = np.where(eta < -_THRESH, _EPS, np.where(eta > _THRESH, 1 / _EPS, np.exp(np.clip(eta, -40, 40))))
     return tmp / (1 + tmp)
 
 
 def _logit_mu_eta(eta):
-    e = np.exp(np.clip(eta, -700, 700))
+    e = np.exp(np.clip(eta, -40, 40))
     return np.where((eta > _THRESH) | (eta < -_THRESH), _EPS, e / (1 + e) ** 2)
 
 
@@ -205,25 +205,34 @@ def _drop_aliased(X: np.ndarray, names: list, w: np.ndarray, formula: str) -> tu
 
 
 def _separation(X, y, names, fit, formula, response) -> None:
+    """Warn about (quasi-)complete separation: the outcome is constant within a level of a
+    categorical term (so its coefficient is infinite), or fitted probabilities reach 0 or 1."""
     eps = 10 * _EPS
     extreme = (fit.mu > 1 - eps) | (fit.mu < eps)
-    if not extreme.any() and fit.converged:
-        return
     culprits = []
+    dummies: dict[str, list[int]] = {}
     for j, name in enumerate(names):
         col = X[:, j]
         if name == "Intercept" or not np.all(np.isin(col, (0.0, 1.0))):
             continue
+        if "[" in name:
+            dummies.setdefault(name.split("[")[0], []).append(j)
         ys = y[col == 1]
         if ys.size and (np.all(ys == 0) or np.all(ys == 1)):
             culprits.append(name)
-    where = f" (the outcome is constant within {culprits})" if culprits else ""
+    for term, cols in dummies.items():  # the reference level: every dummy of the term is 0
+        ys = y[(X[:, cols] == 0).all(axis=1)]
+        if ys.size and (np.all(ys == 0) or np.all(ys == 1)):
+            culprits.append(f"the reference level of {term}")
+    if not culprits and not extreme.any() and fit.converged:
+        return
+    where = f"the outcome is constant within {culprits}" if culprits else \
+        f"{int(extreme.sum())} fitted probabilities are numerically 0 or 1"
     warnings.warn(
-        f"perfect or quasi-complete separation in the logistic model {formula!r}: "
-        f"{int(extreme.sum())} fitted probabilities of {response!r} are numerically 0 or 1{where}"
-        f"{'' if fit.converged else ' and the fit did not converge'}; the coefficients of the separating "
-        "terms and their standard errors are not meaningful: merge or drop those levels or terms",
-        TrustSurveyWarning, stacklevel=4)
+        f"perfect or quasi-complete separation in the logistic model {formula!r} of {response!r}: "
+        f"{where}{'' if fit.converged else '; the fit did not converge'}. The coefficients of the "
+        "separating terms are infinite in truth and their estimates and standard errors are not "
+        "meaningful: merge or drop those levels or terms", TrustSurveyWarning, stacklevel=4)
 
 
 # --------------------------------------------------------------------------- the model
