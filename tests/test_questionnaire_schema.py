@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trustsurvey.errors import QuestionnaireError
 from trustsurvey.questionnaire import Questionnaire, bundled, lint, validate
@@ -323,3 +325,50 @@ def test_lint_catches_problems_of_programmatic_changes():
     problems = lint(bad)
     assert "indices[0].items[0]: unknown item 'trust_kp'" in problems
     assert "targets[0].item: unknown item 'trust_kp': targets refer to questionnaire items or indices" in problems
+
+
+# ------------------------------------------------------------------ robustness: junk anywhere never crashes
+
+def _paths(obj, prefix=()):
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, prefix + (i,))
+
+
+_GOOD = bundled().to_dict()
+_ALL_PATHS = [p for p in _paths(_GOOD) if p]
+_DELETE = object()
+_JUNK = st.one_of(
+    st.just(_DELETE), st.none(), st.booleans(), st.integers(-5, 200), st.floats(allow_nan=True), st.text(max_size=5),
+    st.lists(st.one_of(st.integers(0, 5), st.text(max_size=3), st.none()), max_size=3),
+    st.dictionaries(st.one_of(st.text(max_size=3), st.integers(0, 3)), st.one_of(st.integers(0, 3), st.none()), max_size=2),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(_ALL_PATHS), _JUNK), min_size=1, max_size=3))
+def test_junk_values_give_problems_not_crashes(edits):
+    d = copy.deepcopy(_GOOD)
+    for path, value in edits:
+        obj = d
+        try:
+            for k in path[:-1]:
+                obj = obj[k]
+            if value is _DELETE:
+                del obj[path[-1]]
+            else:
+                obj[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier edit removed the container
+    problems = validate(d)
+    assert all(isinstance(p, str) and ": " in p for p in problems)
+    if problems:
+        with pytest.raises(QuestionnaireError):
+            Questionnaire.from_dict(d)
+    else:
+        q = Questionnaire.from_dict(d)
+        assert Questionnaire.from_dict(q.to_dict()) == q

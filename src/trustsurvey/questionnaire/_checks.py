@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["Checker", "is_int", "is_number", "kind", "codes_text", "REQUIRED_LANGUAGES", "IDENT_RE"]
+__all__ = ["Checker", "SafeDict", "is_int", "is_number", "kind", "codes_text", "REQUIRED_LANGUAGES", "IDENT_RE"]
 
 REQUIRED_LANGUAGES = ("sq", "sr", "en")
 IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -36,6 +36,22 @@ def codes_text(codes) -> str:
     return ", ".join(str(c) for c in codes) or "none"
 
 
+class SafeDict(dict):
+    """A dict whose ``get`` and ``in`` accept unhashable keys (junk from YAML): simply not found."""
+
+    def get(self, key, default=None):
+        try:
+            return super().get(key, default)
+        except TypeError:
+            return default
+
+    def __contains__(self, key) -> bool:
+        try:
+            return super().__contains__(key)
+        except TypeError:
+            return False
+
+
 class Checker:
     """Collects problems as ``"path: message"`` strings."""
 
@@ -43,9 +59,9 @@ class Checker:
         self.strict = strict
         self.problems: list[str] = []
         self.languages: list[str] = list(REQUIRED_LANGUAGES)
-        self.variables: dict[str, tuple[str, Any]] = {}
-        self.where: dict[str, str] = {}
-        self.scale_info: dict[str, dict] = {}
+        self.variables: dict[str, tuple[str, Any]] = SafeDict()
+        self.where: dict[str, str] = SafeDict()
+        self.scale_info: dict[str, dict] = SafeDict()
 
     def add(self, path: str, message: str) -> None:
         self.problems.append(f"{path or '<root>'}: {message}")

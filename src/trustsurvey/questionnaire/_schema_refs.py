@@ -7,7 +7,7 @@ import string
 from collections.abc import Mapping
 
 from ..errors import QuestionnaireError
-from ._checks import Checker, codes_text as _codes, is_int, is_number, kind as _kind
+from ._checks import Checker, SafeDict, codes_text as _codes, is_int, is_number, kind as _kind
 from .expressions import parse_expression
 from .sections import (
     RULE_PARAMS,
@@ -262,7 +262,7 @@ class ReferenceChecks(Checker):
             return f"index {vid!r} takes the metric 'index_mean'"
         if ik == "numeric":
             return f"numeric item {vid!r} takes the metric 'mean'"
-        nets = {"yes": [1]} if ik == "option" else self.scale_info.get(self.variables[vid][1].get("scale"), {}).get("nets", {})
+        nets = SafeDict({"yes": [1]}) if ik == "option" else self.scale_info.get(self.variables[vid][1].get("scale"), {}).get("nets", {})
         if metric in nets:
             return None
         allowed = list(TARGET_METRICS) + [n for n in nets if n not in TARGET_METRICS]
@@ -315,7 +315,7 @@ class ReferenceChecks(Checker):
                     self.add(f"{p}.id", f"duplicate rule id {rid!r} (also at {ids[rid]})")
                 ids[rid] = p
             rule = r.get("rule")
-            if "rule" in r and rule not in RULE_PARAMS:
+            if "rule" in r and rule not in SafeDict(RULE_PARAMS):
                 self.add(f"{p}.rule", f"unknown rule {rule!r} (allowed: {', '.join(RULE_TYPES)})")
             its = r.get("items", "all")
             if its != "all":
@@ -337,7 +337,7 @@ class ReferenceChecks(Checker):
         if not isinstance(params, Mapping):
             self.add(p, f"must be a mapping of parameter names to values, found {_kind(params)}")
             return
-        allowed = RULE_PARAMS.get(rule)
+        allowed = SafeDict(RULE_PARAMS).get(rule)
         if allowed is None:
             return
         for key, value in params.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ._checks import REQUIRED_LANGUAGES, Checker, codes_text as _codes, is_int, is_number, kind as _kind
+from ._checks import REQUIRED_LANGUAGES, Checker, SafeDict, codes_text as _codes, is_int, is_number, kind as _kind
 from .scales import MISSING_KINDS
 from .variables import QUESTION_TYPES
 
@@ -65,7 +65,7 @@ class VariableChecks(Checker):
 
     # ---------------------------------------------------------------- scales
     def scales(self, scales):
-        self.scale_info: dict[str, dict] = {}
+        self.scale_info: dict[str, dict] = SafeDict()
         if scales is None:
             return
         if not isinstance(scales, Mapping):
@@ -75,7 +75,7 @@ class VariableChecks(Checker):
             p = f"scales.{sid}"
             if not self.ident(sid, p, "scale id"):
                 continue
-            info = {"valid": [], "missing": [], "scored": False, "nets": {}, "kinds": {}}
+            info = {"valid": [], "missing": [], "scored": False, "nets": SafeDict(), "kinds": {}}
             self.scale_info[sid] = info
             if not isinstance(s, Mapping):
                 self.add(p, f"must be a mapping with codes, missing, nets, ...; found {_kind(s)}")

@@ -87,7 +87,6 @@ class _Validator(VariableChecks, ReferenceChecks):
         self.keys(d, "", _TOP_KEYS, required=("survey_id", "wave", "version", "languages", "scales", "questions"))
         self.header(d)
         self.scales(d.get("scales"))
-        self.variables = {}  # id -> (kind, dict): kind in question/demographic/option/derived/index
         self.questions(d.get("questions"), "questions")
         self.questions(d.get("demographics"), "demographics")
         self.derived(d.get("derived"))
