@@ -380,3 +380,18 @@ def test_lint_of_a_copy_with_missing_translation(kp):
     del d["questions"][2]["text"]["sr"]
     q = Questionnaire.from_dict(d)  # loads: translations are a lint matter
     assert lint(q) == ["questions[2].text: missing 'sr' label"]
+
+
+def test_codebook_and_scale_frames(kp):
+    cb = kp.to_frame("sq")
+    assert list(cb.columns) == ["id", "section", "type", "scale", "label", "block", "asked_if", "reverse"]
+    assert cb["id"].is_unique
+    assert set(cb["id"]) == set(kp.items) | set(kp.text_ids) | {"concerns"} | set(kp.demographic_ids) | set(kp.index_ids)
+    row = cb.set_index("id").loc["int_bribes"]
+    assert (row["section"], row["scale"], row["reverse"]) == ("question", "agree5", True)
+    assert cb.set_index("id").loc["trust_kp", "label"] == "Besimi në Policinë e Kosovës"
+    f = kp.scale("trust5").to_frame("sr")
+    assert f["code"].tolist() == [1, 2, 3, 4, 5, 98, 99]
+    assert f["missing_kind"].tolist()[-2:] == ["dont_know", "refused"]
+    assert f["net_top2"].tolist() == [False, False, False, True, True, False, False]
+    assert f["label"].iloc[0] == "Uopšte nemam poverenja"

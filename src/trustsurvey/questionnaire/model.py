@@ -301,6 +301,37 @@ class Questionnaire:
                 out[q.column(wave)] = q.id
         return out
 
+    def to_frame(self, lang: str = "en"):
+        """A codebook: one row per variable.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``id, section, type, scale, label, block, asked_if, reverse``;
+            ``section`` is question, option, demographic, derived or index.
+
+        Examples
+        --------
+        >>> cb = bundled().to_frame()
+        >>> cb.loc[cb["id"] == "contact_satisfaction", ["section", "scale", "asked_if"]].to_numpy().tolist()
+        [['question', 'satisf5', 'contact_12m == 1']]
+        """
+        import pandas as pd
+
+        rows = []
+        for section, qs in (("question", self.questions), ("demographic", self.demographics)):
+            for q in qs:
+                rows.append((q.id, section, q.type, q.scale, self.label(q.id, lang), q.block,
+                             None if q.asked_if is None else q.asked_if.text, q.reverse))
+                for o in q.options:
+                    rows.append((o.id, "option", "single", SELECTED_SCALE.id, self.label(o.id, lang), q.block,
+                                 None if q.asked_if is None else q.asked_if.text, False))
+        for d in self.derived:
+            rows.append((d.id, "derived", "single", d.scale, self.label(d.id, lang), None, None, False))
+        for i in self.indices:
+            rows.append((i.id, "index", "numeric", None, self.label(i.id, lang), None, None, False))
+        return pd.DataFrame(rows, columns=["id", "section", "type", "scale", "label", "block", "asked_if", "reverse"])
+
     def data_columns(self) -> tuple[str, ...]:
         """Item ids expected in a harmonised data file: questions (options), demographics, design."""
         cols = list(self.column_map(self.wave).values())

@@ -171,6 +171,24 @@ class Scale:
             f"scale {self.id!r} has no code {code!r} (codes: {', '.join(map(str, self.all_codes))})"
         )
 
+    def to_frame(self, lang: str = "en"):
+        """The codes as a table: ``code, label, score, missing_kind`` plus one boolean column per net.
+
+        Examples
+        --------
+        >>> SELECTED_SCALE.to_frame().to_numpy().tolist()
+        [[0, 'Not mentioned', 0, None, False], [1, 'Mentioned', 1, None, True]]
+        """
+        import pandas as pd
+
+        rows = [(c.code, _label_text(c.label, lang, str(c.code)), c.score, None) for c in self.codes]
+        rows += [(m.code, _label_text(m.label, lang, str(m.code)), None, m.kind) for m in self.missing]
+        frame = pd.DataFrame(rows, columns=["code", "label", "score", "missing_kind"]).astype(
+            {"score": object, "missing_kind": object})
+        for name, codes in self.nets.items():
+            frame[f"net_{name}"] = frame["code"].isin(codes)
+        return frame
+
     def net(self, name: str) -> tuple[int, ...]:
         """The codes of net ``name`` (``top2``, ``bottom2``, ``yes``, ...)."""
         try:
