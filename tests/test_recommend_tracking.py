@@ -192,3 +192,23 @@ def test_round_trip_tracking_from_exported_plan(tmp_path):
     assert "tracking.csv" in out
     wb = openpyxl.load_workbook(out["action_plan.xlsx"])
     assert wb.sheetnames == ["Akcioni plan", "Indikatori", "Preporuke", "Praćenje"]
+
+
+def test_group_gap_tracking_judges_the_gap():
+    # last year: national 0.60, region 6 at 0.30 (gap 0.30, allowed gap 0.10 -> goal 0.50)
+    plan = pd.DataFrame({
+        "id": [f"group_gap:{i}:region:6" for i in ("closed", "narrowed", "widened", "fell")],
+        "rule": "group_gap", "item": ["closed", "narrowed", "widened", "fell"], "by": "region", "group": "6",
+        "estimate": 0.30, "metric": "top2", "level": "", "goal": 0.50, "direction": "higher", "national": 0.60,
+        "gap": 0.30, "text": ""})
+    now = {"closed": (0.75, 0.68), "narrowed": (0.60, 0.36), "widened": (0.80, 0.35), "fell": (0.60, 0.20)}
+    after = table(*[r for i, (nat, grp) in now.items()
+                    for r in (row(item=i, estimate=nat), row(item=i, by="region", group="6", estimate=grp))])
+    before = table(*[r for i in now for r in (row(item=i, estimate=0.60),
+                                              row(item=i, by="region", group="6", estimate=0.30))])
+    out = track(plan, after, trend_of(before, after, {"closed": 0.01, "narrowed": 0.2, "widened": 0.3,
+                                                      "fell": 0.01}))
+    # "closed": the group rose to 0.68 but the country to 0.75: within the allowed 10 points
+    # "widened": the group improved a little, the country much more: the gap grew
+    assert dict(zip(out["item"], out["status"])) == {"closed": "addressed", "narrowed": "in progress",
+                                                      "widened": "not addressed", "fell": "worsened"}

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..errors import PlanError
@@ -340,10 +339,3 @@ def build(ranked: pd.DataFrame, rules: Sequence[RecommendationRule], labeller: L
         out.append(recommendation_from_row(fields))
     return tuple(out)
 
-
-def _as_int(x) -> int | None:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return int(v) if np.isfinite(v) else None

@@ -28,7 +28,6 @@ from typing import Any
 
 __all__ = [
     "LANGUAGES",
-    "SafeDict",
     "fill",
     "format_value",
     "format_points",
@@ -43,19 +42,6 @@ __all__ = [
 
 LANGUAGES = ("sq", "sr", "en")
 _PROPORTION_METRICS = ("top2", "bottom2", "share", "dont_know", "option_share")
-
-
-class SafeDict(dict):
-    """A mapping for :meth:`str.format_map` that leaves unknown placeholders as ``{name}``.
-
-    Examples
-    --------
-    >>> "{a} and {b}".format_map(SafeDict(a="x"))
-    'x and {b}'
-    """
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
 
 
 def fill(template: str, values: Mapping[str, Any]) -> str:

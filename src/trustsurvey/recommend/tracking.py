@@ -7,9 +7,8 @@ since the previous wave and its test). Its status:
 
 ``addressed``
     the estimate has reached the recommendation's goal (``goal``/``direction``
-    of the plan: the target, the threshold, the pre-decline level, the national
-    level less the allowed gap), or it improved significantly since the
-    previous wave (``change_p < alpha``);
+    of the plan: the target, the threshold, the pre-decline level), or it
+    improved significantly since the previous wave (``change_p < alpha``);
 ``in progress``
     it improved, but not significantly (or without a test, when no trend table is given);
 ``worsened``
@@ -19,6 +18,16 @@ since the previous wave and its test). Its status:
 ``no data``
     this year's estimate is missing or suppressed (too few respondents): no
     status can be claimed without evidence.
+
+A group gap (``group_gap``) is judged on the gap itself, against this year's
+national figure: ``addressed`` when the group is now within the allowed gap
+(``min_gap``, recovered from the plan's ``national`` and ``goal``) or when it
+improved significantly *and* the gap narrowed; ``in progress`` when the gap
+narrowed; ``worsened`` when the group's own estimate fell significantly;
+``not addressed`` otherwise. (Whether the gap itself changed significantly
+would need the covariance of the two waves' group and national estimates,
+which the tables do not carry.) Plans without ``national`` fall back to the
+group's own level against ``goal``.
 
 The change test is the plain (unadjusted) ``change_p`` of the trend table:
 each plan item is a hypothesis stated a year in advance, not one of many
@@ -145,11 +154,15 @@ def track(previous_plan, table: pd.DataFrame, trend: pd.DataFrame | None = None,
     key = ["item", "metric", "level", "by", "group"]
     t = t.loc[_usable(t, None)].drop_duplicates(key)
     cur = t[key + ["estimate", "ci_low", "ci_high", "n_unweighted"]]
-    out = plan[["id", "rule", "item", "metric", "level", "by", "group", "goal", "direction", "estimate", "text"]]
-    out = out.rename(columns={"estimate": "previous"})
+    keep = ["id", "rule", "item", "metric", "level", "by", "group", "goal", "direction", "estimate", "text"]
+    out = plan[keep + [c for c in ("national", "gap") if c in plan.columns]]
+    out = out.rename(columns={"estimate": "previous", "national": "_nat_then", "gap": "_gap_then"})
     for c in ("item", "metric", "level", "by", "group"):
         out[c] = out[c].astype(str)
     out = out.merge(cur, on=key, how="left", sort=False)
+    nat = t.loc[t["by"] == "national", ["item", "metric", "level", "estimate"]].drop_duplicates(
+        ["item", "metric", "level"]).rename(columns={"estimate": "_nat_now"})
+    out = out.merge(nat, on=["item", "metric", "level"], how="left", sort=False)
     out["change"] = out["estimate"] - out["previous"]
     out["change_p"] = np.nan
     if trend is not None:
@@ -169,11 +182,14 @@ def track(previous_plan, table: pd.DataFrame, trend: pd.DataFrame | None = None,
     return out[list(TRACKING_COLUMNS)]
 
 
+def _num(out: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in out.columns:
+        return np.full(len(out), np.nan)
+    return pd.to_numeric(out[col], errors="coerce").to_numpy(float)
+
+
 def _status(out: pd.DataFrame, alpha: float) -> np.ndarray:
-    est = pd.to_numeric(out["estimate"], errors="coerce").to_numpy(float)
-    goal = pd.to_numeric(out["goal"], errors="coerce").to_numpy(float)
-    change = pd.to_numeric(out["change"], errors="coerce").to_numpy(float)
-    p = pd.to_numeric(out["change_p"], errors="coerce").to_numpy(float)
+    est, goal, change, p = _num(out, "estimate"), _num(out, "goal"), _num(out, "change"), _num(out, "change_p")
     sign = np.where(out["direction"].to_numpy() == "lower", -1.0, 1.0)
     no_data = ~np.isfinite(est)
     with np.errstate(invalid="ignore"):
@@ -181,8 +197,18 @@ def _status(out: pd.DataFrame, alpha: float) -> np.ndarray:
         better = sign * change > 0
         worse = sign * change < 0
         sig = p < alpha
+        # group gaps: the gap to this year's national figure against the allowed gap and last year's gap
+        nat_then, nat_now, gap_then = _num(out, "_nat_then"), _num(out, "_nat_now"), _num(out, "_gap_then")
+        is_gap = (out["rule"].to_numpy() == "group_gap") & np.isfinite(nat_then) & np.isfinite(nat_now)
+        min_gap = sign * (nat_then - goal)
+        gap_now = sign * (nat_now - est)
+        gap_then = np.where(np.isfinite(gap_then), gap_then, sign * (nat_then - _num(out, "previous")))
+        narrowed = gap_now < gap_then
+    reached = np.where(is_gap, gap_now < min_gap, reached)
+    better = np.where(is_gap, narrowed, better)
+    sig_better = np.where(is_gap, narrowed & (sign * change > 0) & sig, better & sig)
     return np.select(
-        [no_data, reached, better & sig, better, worse & sig],
+        [no_data, reached, sig_better, better, worse & sig],
         ["no data", "addressed", "addressed", "in progress", "worsened"],
         default="not addressed",
     )
