@@ -144,3 +144,26 @@ def test_waves_and_reliability(s):
         cronbach_alpha(s, ["y"])
     with pytest.raises(SignificanceError, match="'g' is not numeric"):
         cronbach_alpha(s, ["y", "g"])
+
+
+def test_nullable_columns_with_missing_values():
+    """Nullable integer and string columns (as read_survey makes them) with NA work everywhere."""
+    rng = np.random.default_rng(71)
+    n = 100
+    df = pd.DataFrame({"y": pd.array(rng.integers(0, 2, n), dtype="Int64"),
+                       "x": pd.array(rng.integers(1, 6, n), dtype="Int64"),
+                       "g": pd.array(rng.choice(["a", "b"], n), dtype="str"), "psu": np.arange(n)})
+    df.loc[3, "x"] = pd.NA
+    df.loc[5, "g"] = None
+    df.loc[7, "y"] = pd.NA
+    s = ts.Survey(df, psu="psu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert glm(s, "y ~ x + C(g)", family="binomial").n == 97
+        assert chisq(s, "x", "g", statistic="Wald").ndf == 4
+        assert ttest(s, "x", "g").df == 97
+        assert len(compare_groups(s, ["x", "y"], "g")) == 2
+        assert change(s, s, "x", level=5, by="g").to_frame()["estimate"].tolist() == [0.0, 0.0]
+        o = s.with_columns({"xo": pd.Categorical(df["x"].astype("float"), categories=[1.0, 2, 3, 4, 5],
+                                                 ordered=True)})
+        assert glm(o, "xo ~ C(g)", family="ordinal").n_slopes == 1

@@ -10,7 +10,7 @@ import pandas as pd
 from ..errors import SignificanceError
 
 __all__ = ["parts", "check_columns", "present_levels", "as_list", "indicator_matrix", "level_text",
-           "domain_group_codes"]
+           "domain_group_codes", "codes_of", "matches"]
 
 
 def parts(survey: Any) -> tuple[pd.DataFrame, Any, np.ndarray]:
@@ -63,12 +63,23 @@ def level_text(v: Any) -> str:
 
 def codes_of(col: pd.Series, levels: list) -> np.ndarray:
     """Integer code of each row's level (``-1``: missing or not among ``levels``)."""
-    raw = col.to_numpy(dtype=object)
     codes = np.full(len(col), -1, dtype=np.int64)
-    miss = col.isna().to_numpy()
-    for i, lev in enumerate(levels):
-        codes[(raw == lev) & ~miss] = i
+    ok = col.notna().to_numpy()
+    if ok.any():
+        codes[ok] = pd.Index(levels, dtype=object).get_indexer(col[ok].to_numpy(dtype=object))
     return codes
+
+
+def matches(col: pd.Series, value: Any) -> np.ndarray:
+    """Rows equal to ``value`` (or to its text, so ``5`` matches ``5.0`` and ``"5"``); NaN where missing."""
+    miss = col.isna().to_numpy()
+    text = level_text(value)
+    vals = col.to_numpy(dtype=object)
+    hit = np.zeros(len(col), dtype=float)
+    ok = np.flatnonzero(~miss)
+    hit[ok] = [float(v == value or level_text(v) == text) for v in vals[ok]]
+    hit[miss] = np.nan
+    return hit
 
 
 def indicator_matrix(codes: np.ndarray, k: int) -> np.ndarray:

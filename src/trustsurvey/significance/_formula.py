@@ -29,6 +29,22 @@ class ModelFrame:
     rows: np.ndarray  # indices into the full data
 
 
+def _patsy_ready(frame: pd.DataFrame, rhs: str) -> pd.DataFrame:
+    """The columns the formula names, with nullable numeric columns as float (NaN for NA):
+    patsy cannot test pandas' ``NA`` for missingness."""
+    import re
+
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", rhs))
+    cols = [c for c in frame.columns if str(c) in words]
+    out = frame[cols].copy()
+    for c in cols:
+        col = out[c]
+        if pd.api.types.is_extension_array_dtype(col.dtype) and (
+                pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype)):
+            out[c] = col.to_numpy(dtype=float, na_value=np.nan)
+    return out
+
+
 def model_frame(formula: str, data: pd.DataFrame, in_domain: np.ndarray) -> ModelFrame:
     """Parse ``formula`` and build the design matrix on the complete cases of the domain."""
     import patsy
@@ -47,7 +63,7 @@ def model_frame(formula: str, data: pd.DataFrame, in_domain: np.ndarray) -> Mode
     keep = in_domain & data[lhs].notna().to_numpy()
     if not keep.any():
         raise SignificanceError(f"no respondent in the analysed rows has a value of {lhs!r}")
-    sub = data.loc[keep]
+    sub = _patsy_ready(data.loc[keep], rhs)
     try:
         desc = patsy.ModelDesc.from_formula(rhs)
         mat = patsy.dmatrix(rhs, sub, NA_action="drop", return_type="dataframe")

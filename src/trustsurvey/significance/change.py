@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import SignificanceError, TrustSurveyWarning
 from ..estimation import batch_estimates, variable_matrix
 from ..inference import t_interval, t_test
-from ._common import as_list, domain_group_codes, check_columns, level_text, parts
+from ._common import as_list, check_columns, domain_group_codes, level_text, matches, parts
 from .adjust import adjust_pvalues
 from .results import ChangeResult, TrendResult
 
@@ -45,10 +45,10 @@ def wave_estimates(survey: Any, variable: str, by: str | Sequence[str] | None = 
     by = as_list(by)
     check_columns(data, [variable] + by, "variable(s)")
     if level is not None:
-        col = data[variable]
-        raw = col.to_numpy(dtype=object)
-        hit = np.array([v == level or level_text(v) == level_text(level) for v in raw], dtype=float)
-        hit[col.isna().to_numpy()] = np.nan
+        hit = matches(data[variable], level)
+        if not np.nansum(hit):
+            warnings.warn(f"level {level!r} of {variable!r} never occurs in this wave", TrustSurveyWarning,
+                          stacklevel=3)
         values, meta = hit[:, None], [(variable, level_text(level))]
     else:
         values, meta = variable_matrix(data, [variable])

@@ -29,7 +29,7 @@ import pandas as pd
 
 from .. import _variance as V
 from ..errors import SignificanceError, TrustSurveyWarning
-from ._common import level_text, parts
+from ._common import level_text, matches, parts
 from ._formula import model_frame
 from .results import ModelResult
 
@@ -159,12 +159,11 @@ def _response(frame, family: str, outcome_level: Any) -> tuple[np.ndarray, Any]:
         return y.to_numpy(dtype=float), None
     numeric = pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)
     if outcome_level is not None:
-        raw = y.to_numpy(dtype=object)
-        hit = np.array([level_text(v) == level_text(outcome_level) or v == outcome_level for v in raw])
-        if not hit.any():
+        hit = matches(y, outcome_level)
+        if not np.any(hit == 1):
             raise SignificanceError(f"outcome_level={outcome_level!r} never occurs in {name!r}; levels: "
-                                    f"{sorted({level_text(v) for v in raw})}")
-        return hit.astype(float), outcome_level
+                                    f"{sorted({level_text(v) for v in y.tolist()})}")
+        return hit, outcome_level
     if numeric and not isinstance(y.dtype, pd.CategoricalDtype):
         vals = y.to_numpy(dtype=float)
         if np.any((vals < 0) | (vals > 1)):
