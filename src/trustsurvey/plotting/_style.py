@@ -206,20 +206,34 @@ def new_axes(ax, figsize: tuple[float, float]):
     return fig.add_subplot()
 
 
-def add_caption(ax, caption: str | None, title: str | None = None) -> None:
-    """Put ``title`` above and ``caption`` (source, base, year) under the axes."""
+def add_caption(ax, caption: str | None, title: str | None = None, below=None) -> None:
+    """Put ``title`` above and ``caption`` (source, base, year) under the axes.
+
+    The caption starts at the left edge of the axes, just under ``below`` (the
+    lowest thing the figure draws under the axes: a legend, say) or, by
+    default, under the x-axis label (or the whole axes decoration when there is
+    no label).
+    """
     if title:
-        ax.set_title(title, loc="left", fontsize=11, fontweight="bold", wrap=True)
-    if caption:
+        import textwrap
+
+        ax.set_title("\n".join(textwrap.wrap(title, 70)) or title, loc="left", fontsize=11, fontweight="bold")
+    if not caption:
+        return
+    if below is None and ax.xaxis.label.get_text():
+        below = ax.xaxis.label
+    if below is None:
         cap = None
 
-        def below_axes(renderer):
+        def below_all(renderer):
             # everything the axes draw (ticks, labels, legend, insets) except the caption itself
             extra = [a for a in ax.get_default_bbox_extra_artists() if a is not cap]
             return ax.get_tightbbox(renderer, bbox_extra_artists=extra, for_layout_only=True)
 
-        cap = ax.annotate(caption, xy=(0, 0), xycoords=below_axes, xytext=(0, -6), textcoords="offset points",
-                          ha="left", va="top", fontsize=7.5, color="#444444", annotation_clip=False)
+        below = below_all
+    cap = ax.annotate(caption, xy=(0, 0), xycoords=("axes fraction", below), xytext=(0, -6),
+                      textcoords="offset points", ha="left", va="top", fontsize=7.5, color="#444444",
+                      annotation_clip=False)
 
 
 def below_axes_transform(ax, points: float):

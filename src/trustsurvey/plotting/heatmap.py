@@ -147,9 +147,9 @@ def plot_heatmap(frame: pd.DataFrame, *, ax=None, lang: str = "en", metric: str 
         if (flags == "low_base").any() or (flags == "unreliable").any():
             handles.append(Patch(facecolor="white", edgecolor="white", label="* " + s["low_base"]))
         handles.append(Patch(facecolor="white", edgecolor="white", label=f"▲▼ {s['above']} / {s['below']}"))
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.0), ncol=1, fontsize=7.5,
+        legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.0), ncol=1, fontsize=7.5,
                   frameon=False,
                   bbox_transform=below_axes_transform(ax, 14 + 10 * max(c.count("\n") + 1 for c in col_labels)))
-        add_caption(ax, caption, title)
+        add_caption(ax, caption, title, below=legend)
     return ax
 

@@ -191,13 +191,17 @@ def plot_likert(frame: pd.DataFrame, *, ax=None, lang: str = "en", items: str | 
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(abs(v), 0, lang)))
         ax.set_xlabel(s["percent_axis"])
         ax.set_yticks(y, bar_labels)
+        if by != "national" and bar_keys and bar_keys[0][1] == "national":
+            ax.get_yticklabels()[0].set_fontweight("bold")
+            if nb > 1:
+                ax.axhline(0.5, color="#999999", lw=0.6)
         ax.set_ylim(nb - 0.5, -0.5)
         ax.tick_params(axis="y", length=0)
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
         handles = [Patch(facecolor=colours[j], label=level_labels[j]) for j in range(k)]
         if dk is not None:
-            inset = ax.inset_axes([1.03, 0.0, 0.13, 1.0], sharey=ax)
+            inset = ax.inset_axes([1.06, 0.0, 0.13, 1.0], sharey=ax)
             inset.barh(y, np.nan_to_num(dk), height=0.62, color=GREY, hatch="//", edgecolor="white", lw=0)
             top = np.nanmax(dk) if np.isfinite(dk).any() else 10.0
             inset.set_xlim(0, max(10.0, top * 1.6))
@@ -210,10 +214,24 @@ def plot_likert(frame: pd.DataFrame, *, ax=None, lang: str = "en", items: str | 
             for side in ("top", "right", "left"):
                 inset.spines[side].set_visible(False)
             handles.append(Patch(facecolor=GREY, hatch="//", edgecolor="white", label=s["dont_know"]))
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-                  bbox_transform=below_axes_transform(ax, 34), ncol=min(len(handles), 6), fontsize=7.5, frameon=False)
-        add_caption(ax, caption, title)
+        legend = ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                  bbox_transform=below_axes_transform(ax, 34), ncol=_legend_columns(handles, figsize_in=ax.figure
+                                                                                     .get_figwidth()),
+                  fontsize=7.5, frameon=False)
+        add_caption(ax, caption, title, below=legend)
     return ax
+
+
+def _legend_columns(handles, figsize_in: float) -> int:
+    """As many legend columns as fit the figure's width (7.5 pt text: about 4.4 pt per character)."""
+    widths = [len(h.get_label()) * 4.4 + 30 for h in handles]  # points: text plus the swatch
+    room = figsize_in * 72 * 0.95
+    for ncol in range(len(handles), 0, -1):
+        nrows = -(-len(widths) // ncol)  # matplotlib fills legend columns top to bottom
+        columns = [widths[c * nrows:(c + 1) * nrows] for c in range(ncol)]
+        if sum(max(c) for c in columns if c) <= room:
+            return ncol
+    return 1
 
 
 def _isnum(value: str) -> bool:
