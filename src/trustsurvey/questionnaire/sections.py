@@ -68,6 +68,11 @@ TEMPLATE_FIELDS = (
     "next_wave",
     "p_value",
     "n",
+    "national",
+    "where",
+    "ci",
+    "relation",
+    "responsible",
 )
 
 
