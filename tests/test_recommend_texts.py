@@ -126,6 +126,17 @@ def test_recommend_on_tables_words_every_language():
     assert "the whole confidence interval is below the goal" in nat.comments["en"]
 
 
+def test_relation_field_follows_the_direction():
+    t = table(row(item="int_bribes", estimate=0.48, se=0.015), row(estimate=0.5))
+    rules = [{"rule": "below_target", "text": {"en": "{item_label} is {relation} the target of {goal}",
+                                               "sq": "{relation}", "sr": "{relation}"}}]
+    plan = recommend(tables=t, rules=rules, wave=2025,
+                     targets=[{"item": "int_bribes", "metric": "top2", "goal": 0.35, "direction": "lower"},
+                              {"item": "trust_kp", "metric": "top2", "goal": 0.7}])
+    assert plan["below_target:int_bribes:national:all"].text["en"] == "int_bribes is above the target of 35.0%"
+    assert plan["below_target:trust_kp:national:all"].text["sr"] == "ispod"
+
+
 def test_frames_and_action_plan_columns():
     plan = recommend(tables=plan_table(), targets=[{"item": "trust_kp", "metric": "top2", "goal": 0.70}], wave=2025)
     f = plan.to_frame()

@@ -5,8 +5,9 @@ plain ``{name}`` fields and leaves anything else (unknown names, attribute
 access) as written instead of raising. The fields are those of
 :data:`trustsurvey.questionnaire.sections.TEMPLATE_FIELDS` plus ``where``
 (`` (Region: Prizren)`` or empty for Kosovo as a whole), ``national`` (the
-national estimate), ``ci`` (the confidence interval) and ``responsible`` (the
-default responsible institution). Levels (``estimate``, ``goal``,
+national estimate), ``ci`` (the confidence interval), ``relation`` (``below``
+or ``above`` the goal, by its direction: ``nën``/``mbi``, ``ispod``/``iznad``)
+and ``responsible`` (the default responsible institution). Levels (``estimate``, ``goal``,
 ``previous``, ``threshold`` of level rules) are percentages with one decimal
 for shares (``45.3%``; ``45,3%`` in sq and sr) and one decimal for means and
 indices; ``change`` and ``gap`` (and the ``threshold`` of the decline and gap
@@ -482,6 +483,10 @@ _WORDS = {
 }
 
 
+#: where the estimate lies relative to the goal: (for higher-is-better goals, for lower-is-better goals)
+_RELATION = {"en": ("below", "above"), "sq": ("nën", "mbi"), "sr": ("ispod", "iznad")}
+
+
 def template_values(row: Mapping[str, Any], lang: str, labeller: Labeller, *, wave: int | None,
                     previous_wave: int | None) -> dict[str, str]:
     """The placeholder values of one recommendation in ``lang``."""
@@ -510,6 +515,7 @@ def template_values(row: Mapping[str, Any], lang: str, labeller: Labeller, *, wa
         "p_value": format_p(row.get("p_adj") if _finite(row.get("p_adj")) else row.get("p_value"), lang),
         "n": str(int(row["n_unweighted"])) if _finite(row.get("n_unweighted")) else "",
     }
+    values["relation"] = _RELATION.get(lang, _RELATION["en"])[str(row.get("direction")) == "lower"]
     values["responsible"] = responsible_institution(by, group, lang, labeller)
     return values
 
