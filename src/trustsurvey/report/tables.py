@@ -2,7 +2,7 @@
 
 Rows are sorted (by every column, numbers as numbers), floats are written with
 one fixed format (``%.12g``: twelve significant digits, no ``-0``), missing
-values are empty, text is UTF-8 with ``\\n`` line endings and formula-escaped
+values are empty, text is UTF-8 with ``\\n`` line endings (also inside cells) and formula-escaped
 (:func:`trustsurvey.report.safety.escape_formula`).
 """
 
@@ -41,7 +41,8 @@ def _cell(v: Any, float_format: str) -> str:
         return _format_float(float(v), float_format)
     if isinstance(v, (pd.Timestamp, np.datetime64)):
         return pd.Timestamp(v).isoformat()
-    return str(escape_formula(str(v)))
+    # one line-ending convention inside cells too: a lone carriage return would split the row for some readers
+    return str(escape_formula(str(v).replace("\r\n", "\n").replace("\r", "\n")))
 
 
 def _column_text(s: pd.Series, float_format: str) -> list[str]:
