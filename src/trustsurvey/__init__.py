@@ -35,6 +35,7 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 # Functions that share their module's name are bound eagerly: importing the
 # submodule would otherwise shadow the lazy attribute with the module itself.
 from .breakdown import breakdown, trend  # noqa: E402
+from .recommend import recommend  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:

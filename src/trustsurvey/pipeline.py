@@ -93,7 +93,7 @@ def _recommendations(plan, surveys, tables, tr, say) -> dict[int, object]:
     for i, year in enumerate(years):
         say(f"recommendations {year}")
         wave_trend = tr[tr["wave"] <= year] if len(tr) and i > 0 else None
-        prior = out.get(years[i - 1]) if i > 0 else previous_plan
+        prior = out[years[i - 1]].to_frame() if i > 0 else previous_plan
         out[year] = recommend(surveys[year], tables=tables[year], trend=wave_trend, previous_plan=prior,
                               rules=plan.rules or None, alpha=plan.alpha, wave=year)
     return out

@@ -215,7 +215,7 @@ def validate_file(
     if problems.empty:
         # the declared design must also work on these data (e.g. no stratum with a single PSU)
         try:
-            survey = _survey(clean, q, kinds)
+            survey = _survey(clean, q, kinds, wave)
         except DesignError as exc:
             problems = _design_problem(spec, str(exc))
     return ValidationResult(source_name(source), wave, clean, kinds, problems, spec, survey)
@@ -288,9 +288,10 @@ def read_survey(
     return result.survey
 
 
-def _survey(data: pd.DataFrame, questionnaire: Any, missing_kinds: pd.DataFrame):
+def _survey(data: pd.DataFrame, questionnaire: Any, missing_kinds: pd.DataFrame, wave: int | None = None):
     from ..survey import Survey
 
     design = getattr(questionnaire, "design", None)
     kwargs = design.survey_kwargs() if design is not None else {}
-    return Survey(data, **kwargs, questionnaire=questionnaire, missing_kinds=missing_kinds)
+    s = Survey(data, **kwargs, questionnaire=questionnaire, missing_kinds=missing_kinds)
+    return s if wave is None else s.with_design(s.design, wave=int(wave))

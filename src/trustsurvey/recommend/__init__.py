@@ -18,8 +18,6 @@ Modules: :mod:`.rules` (one function per rule over tidy tables),
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import Any
 
 import pandas as pd
@@ -169,18 +167,3 @@ def recommend(survey: Any = None, previous: Any = None, rules: Any = None, *, ta
     labeller = Labeller(q, tables)
     recs = build(ranked, specs, labeller, wave=wave, previous_wave=previous_wave, status=status)
     return Recommendations(recs, lang=lang, wave=wave, previous_wave=previous_wave, tracking=tracking)
-
-
-class _CallableModule(types.ModuleType):
-    """``trustsurvey.recommend`` is both this package and its main function.
-
-    Importing the package binds the name ``recommend`` of ``trustsurvey`` to
-    the package, shadowing the lazily exported function; calling the package
-    calls the function, so ``ts.recommend(s)`` works whichever came first.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Recommendations:
-        return recommend(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
