@@ -300,3 +300,20 @@ def test_weighted_alpha_equals_unweighted_under_equal_weights():
     assert r.n == 199 and r.ci_low < r.alpha < r.ci_high
     assert r.to_frame().columns.tolist() == ["index", "n_items", "n_unweighted", "alpha", "ci_low",
                                              "ci_high", "alpha_weighted"]
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), scale=st.floats(0.01, 100))
+def test_tests_are_symmetric_and_ignore_the_scale_of_the_weights(seed, scale):
+    df = clustered(seed, n_strata=2, psus=6, size=5)
+    df["g3"] = np.random.default_rng(seed).choice(np.array(["x", "y", "z"], dtype=object), len(df))
+    s = ts.Survey(df, weights="w", strata="stratum", psu="psu")
+    s2 = ts.Survey(df.assign(w=df["w"] * scale), weights="w", strata="stratum", psu="psu")
+    for stat in ("F", "Chisq", "Wald"):
+        a, b, c = chisq(s, "cat", "g3", statistic=stat), chisq(s, "g3", "cat", statistic=stat), \
+            chisq(s2, "cat", "g3", statistic=stat)
+        np.testing.assert_allclose([b.statistic, c.statistic], a.statistic, rtol=1e-9)
+        np.testing.assert_allclose([b.p_value, c.p_value], a.p_value, rtol=1e-9, atol=1e-14)
+    m, m2 = glm(s, "yes ~ y + C(g3)", family="binomial"), glm(s2, "yes ~ y + C(g3)", family="binomial")
+    np.testing.assert_allclose(m2.coef, m.coef, rtol=1e-7)
+    np.testing.assert_allclose(m2.se, m.se, rtol=1e-7)
