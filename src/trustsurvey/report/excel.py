@@ -85,57 +85,82 @@ def _number_format(column: str, is_proportion: bool, is_float: bool) -> str | No
     return "0.000" if is_float else None
 
 
+def _column_formats(name: str, col: pd.Series, proportion: np.ndarray, percent_columns: frozenset[str]) -> list:
+    """The number format of every cell of a column (None: General)."""
+    is_float = pd.api.types.is_float_dtype(col.dtype)
+    if name in percent_columns:
+        return ["0.0%"] * len(col)
+    if name in _ESTIMATE_COLUMNS:
+        return np.where(proportion, "0.0%", "0.00").tolist()
+    return [_number_format(name, False, is_float)] * len(col)
+
+
 def _write_sheet(ws, frame: pd.DataFrame, lang: str, percent_columns: frozenset[str]) -> None:
+    """Write one table into a write-only worksheet (widths, panes and filter first, then rows)."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     s = strings(lang)
     columns = [str(c) for c in frame.columns]
-    bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor=_HEADER_FILL)
-    for j, name in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=j, value=escape_formula(name))
-        cell.font = bold
-        cell.fill = header_fill
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
     n = len(frame)
     metric = frame["metric"].astype(str).to_numpy() if "metric" in frame.columns else np.full(n, "")
     proportion = np.isin(metric, list(PROPORTION_METRICS))
     flags = (frame["flag"].astype(object).where(frame["flag"].notna(), "").astype(str).to_numpy()
              if "flag" in frame.columns else np.full(n, ""))
+    values = [[_value(v) for v in frame.iloc[:, j].tolist()] for j in range(len(columns))]
+    formats = [_column_formats(name, frame.iloc[:, j], proportion, percent_columns)
+               for j, name in enumerate(columns)]
+    flagged = [name in _ESTIMATE_COLUMNS[:4] for name in columns]
+    for j, name in enumerate(columns):
+        if flagged[j]:
+            for i in np.flatnonzero(flags == "suppressed"):
+                if values[j][i] is None:
+                    values[j][i] = s["suppressed"] if name == "estimate" else "—"
+
+    # column widths from the header and the first 500 values
+    for j, name in enumerate(columns):
+        sample = [v for v in values[j][:500] if v is not None]
+        longest = max((8 if isinstance(v, float) else len(str(v)) for v in sample), default=0)
+        ws.column_dimensions[get_column_letter(j + 1)].width = max(8, min(max(len(name), longest) + 2, 62))
+    ws.freeze_panes = "A2"
+    if n and columns:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{n + 1}"
+
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor=_HEADER_FILL)
+    wrap = Alignment(vertical="top", wrap_text=True)
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(ws, value=escape_formula(name))
+        cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
+        header.append(cell)
+    ws.append(header)
     grey_italic = Font(italic=True, color="808080")
     italic = Font(italic=True)
     fills = {"low_base": PatternFill("solid", fgColor=_LOW_FILL),
              "unreliable": PatternFill("solid", fgColor=_UNRELIABLE_FILL)}
-    widths = [len(c) for c in columns]
-    for j, name in enumerate(columns, start=1):
-        col = frame.iloc[:, j - 1]
-        is_float = pd.api.types.is_float_dtype(col.dtype)
-        values = col.tolist()
-        flagged_column = name in _ESTIMATE_COLUMNS[:4]
-        for i, v in enumerate(values):
-            value = _value(v)
-            fl = flags[i]
-            if value is None and fl == "suppressed" and flagged_column:
-                value = s["suppressed"] if name == "estimate" else "—"
-            cell = ws.cell(row=i + 2, column=j, value=value)
-            if isinstance(value, str) and flagged_column:
-                cell.font = grey_italic
+    for i in range(n):
+        fl = flags[i]
+        row = []
+        for j in range(len(columns)):
+            value = values[j][i]
+            fmt = formats[j][i]
+            special = flagged[j] and (fl in fills or fl == "suppressed")
+            if value is None or (not special and (fmt is None or isinstance(value, (str, bool)))):
+                row.append(value)
                 continue
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                fmt = "0.0%" if name in percent_columns else _number_format(name, bool(proportion[i]), is_float)
-                if fmt:
+            cell = WriteOnlyCell(ws, value=value)
+            if isinstance(value, str):
+                cell.font = grey_italic
+            else:
+                if fmt and not isinstance(value, bool):
                     cell.number_format = fmt
-                if flagged_column and fl in fills:
+                if special and fl in fills:
                     cell.fill = fills[fl]
                     cell.font = italic
-            if value is not None and i < 500:
-                widths[j - 1] = max(widths[j - 1], min(len(str(v)) if not isinstance(value, float) else 8, 60))
-    ws.freeze_panes = "A2"
-    if n and columns:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{n + 1}"
-    for j, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = max(8, min(w + 2, 62))
+            row.append(cell)
+        ws.append(row)
 
 
 def write_excel(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: str = "en",
@@ -166,8 +191,7 @@ def write_excel(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: s
         if not isinstance(frame, pd.DataFrame):
             raise ReportError(f"table {name!r} is a {type(frame).__name__}, not a pandas DataFrame")
         check_no_microdata(frame, str(name))
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     wb.properties.creator = "trustsurvey"
     for sheet, frame in zip(sheet_names(list(tables)), tables.values()):
         _write_sheet(wb.create_sheet(sheet), frame, lang, frozenset(percent_columns))
