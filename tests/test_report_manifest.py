@@ -117,3 +117,13 @@ def test_compare_types_files_and_bad_manifests(inputs, tmp_path):
     assert [m.path for m in files] == ["files/data_2025/sha256"]
     with pytest.raises(ReportError, match="no 'numbers' entry"):
         compare_manifests({"files": {}}, pub)
+
+
+def test_compare_names_the_columns_of_a_keyed_table():
+    def table(x):
+        return {"numbers": {"breakdown_2025": {"columns": ["estimate", "se"],
+                                               "rows": {"trust_kp|top2||region|3": [x, 0.02]}}}}
+
+    found = compare_manifests(table(0.61), table(0.62))
+    assert [m.path for m in found] == ["numbers/breakdown_2025/rows/trust_kp|top2||region|3/estimate"]
+    assert compare_manifests(table(0.61), table(0.61)) == []

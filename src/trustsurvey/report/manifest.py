@@ -195,11 +195,14 @@ def _label(record: Any, index: int) -> str:
     return str(index)
 
 
-def _compare(a: Any, b: Any, path: str, rtol: float, atol: float, out: list[Mismatch]) -> None:
+def _compare(a: Any, b: Any, path: str, rtol: float, atol: float, out: list[Mismatch],
+             names: list | None = None) -> None:
+    """Walk two values side by side; ``names`` label list positions (a table's ``columns``)."""
     if _is_number(a) and _is_number(b):
         if abs(a - b) > atol + rtol * max(abs(a), abs(b)):
             out.append(Mismatch(path, a, b, "differs"))
     elif isinstance(a, Mapping) and isinstance(b, Mapping):
+        columns = a.get("columns") if isinstance(a.get("columns"), list) else None
         for k in sorted(set(a) | set(b)):
             sub = f"{path}/{k}"
             if k not in b:
@@ -207,15 +210,20 @@ def _compare(a: Any, b: Any, path: str, rtol: float, atol: float, out: list[Mism
             elif k not in a:
                 out.append(Mismatch(sub, None, b[k], "extra"))
             else:
-                _compare(a[k], b[k], sub, rtol, atol, out)
+                _compare(a[k], b[k], sub, rtol, atol, out, columns if k == "rows" and columns else names)
     elif isinstance(a, list) and isinstance(b, list):
+        named = names is not None and len(names) == len(a) == len(b) and all(isinstance(n, str) for n in names)
         for i in range(max(len(a), len(b))):
-            if i >= len(b):
-                out.append(Mismatch(f"{path}[{_label(a[i], i)}]", a[i], None, "missing"))
-            elif i >= len(a):
-                out.append(Mismatch(f"{path}[{_label(b[i], i)}]", None, b[i], "extra"))
+            if named:
+                sub = f"{path}/{names[i]}"
             else:
-                _compare(a[i], b[i], f"{path}[{_label(a[i], i)}]", rtol, atol, out)
+                sub = f"{path}[{_label(a[i] if i < len(a) else b[i], i)}]"
+            if i >= len(b):
+                out.append(Mismatch(sub, a[i], None, "missing"))
+            elif i >= len(a):
+                out.append(Mismatch(sub, None, b[i], "extra"))
+            else:
+                _compare(a[i], b[i], sub, rtol, atol, out)
     elif a is None or b is None or type(a) is type(b) or (_is_number(a) and _is_number(b)):
         if a != b:
             out.append(Mismatch(path, a, b, "differs"))
@@ -241,6 +249,13 @@ def compare_manifests(published: Mapping, recomputed: Mapping, rtol: float = 1e-
     -------
     list of Mismatch
         Empty when everything was reproduced.
+
+    Notes
+    -----
+    Objects are matched by key, lists by position; a list of records is named
+    by its key fields (``[item=trust_kp,metric=top2,by=region,group=3]``), and
+    in a table stored as ``{"columns": [...], "rows": {key: [values]}}`` the
+    values are named by their columns (``rows/trust_kp|top2||region|3/estimate``).
 
     Examples
     --------
