@@ -24,7 +24,8 @@ _ITEMS = {
                             "Policija se jednako odnosi prema svim zajednicama")),
     "safe_night": ("safe4", ("Feeling safe walking alone at night", "Ndjenja e sigurisë natën",
                              "Osećaj bezbednosti noću")),
-    "app_aware": ("yesno", ("Heard of the app “Lajmëro Policinë”", "Ka dëgjuar për aplikacionin “Lajmëro Policinë”",
+    "app_aware": ("yesno", ("Heard of the app “Lajmëro Policinë”",
+                            "Ka dëgjuar për aplikacionin “Lajmëro Policinë”",
                             "Čuli za aplikaciju „Lajmëro Policinë“")),
     "trust_index": ("index", ("Trust index", "Indeksi i besimit", "Indeks poverenja")),
 }

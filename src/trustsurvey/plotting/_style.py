@@ -323,6 +323,16 @@ def value_text(x: float, metric: str, lang: str) -> str:
     return format_number(x, 0 if abs(x) >= 10 else 1, lang)
 
 
+def default_title(rows: pd.DataFrame) -> str:
+    """The item label, with the answer or option when the rows are one level of it."""
+    title = str(rows["item_label"].iloc[0])
+    if "level_label" in rows.columns:
+        level = rows["level_label"].iloc[0]
+        if isinstance(level, str) and level:
+            title += " — " + level
+    return title
+
+
 def text_colour_on(rgba) -> str:
     """Black or white, whichever reads better on a background colour."""
     r, g, b = rgba[:3]

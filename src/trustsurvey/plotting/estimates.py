@@ -10,8 +10,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ._style import (ABOVE, BELOW, GREY, LIGHT_GREY, NEUTRAL_COLOUR, add_caption, axis_label, check_lang,
-                     demographic_name, new_axes, numeric, require_columns, scale_factor, select, style, text,
-                     value_text)
+                     default_title, demographic_name, new_axes, numeric, require_columns, scale_factor, select,
+                     style, text, value_text)
 
 __all__ = ["plot_estimates"]
 
@@ -163,5 +163,5 @@ def plot_estimates(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str 
         if np.isfinite(nat_lo):
             handles.append(Patch(color=LIGHT_GREY, label=f"{national['group_label'].iloc[0]}: {s['ci']}"))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
-        add_caption(ax, caption, title if title is not None else str(rows["item_label"].iloc[0]))
+        add_caption(ax, caption, title if title is not None else default_title(rows))
     return ax

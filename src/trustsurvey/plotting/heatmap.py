@@ -10,8 +10,8 @@ import pandas as pd
 from matplotlib.patches import Patch, Rectangle
 
 from ..errors import ReportError
-from ._style import (LIGHT_GREY, PROPORTION_METRICS, add_caption, below_axes_transform, check_lang, format_number, new_axes, numeric,
-                     require_columns, style, text, text_colour_on)
+from ._style import (LIGHT_GREY, PROPORTION_METRICS, add_caption, below_axes_transform, check_lang, format_number,
+                     new_axes, numeric, require_columns, style, text, text_colour_on)
 
 __all__ = ["plot_heatmap"]
 

@@ -10,8 +10,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from ..errors import ReportError
-from ._style import (GREY, add_caption, below_axes_transform, check_lang, format_number, new_axes, numeric, require_columns, style,
-                     text, text_colour_on)
+from ._style import (GREY, add_caption, below_axes_transform, check_lang, format_number, new_axes, numeric,
+                     require_columns, style, text, text_colour_on)
 
 __all__ = ["plot_likert"]
 

@@ -10,7 +10,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..errors import ReportError
-from ._style import (CYCLE, add_caption, axis_label, check_lang, format_number, new_axes, numeric,
+from ._style import (CYCLE, add_caption, axis_label, check_lang, default_title, format_number, new_axes, numeric,
                      require_columns, scale_factor, select, style, text, value_text)
 
 __all__ = ["plot_trend"]
@@ -136,5 +136,5 @@ def plot_trend(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str | No
         handles.append(Line2D([], [], color="#555555", marker="o", ls="", label=s["significant_change"]))
         handles.append(Patch(color="#555555", alpha=0.12, label=s["ci"]))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
-        add_caption(ax, caption, title if title is not None else str(rows["item_label"].iloc[0]))
+        add_caption(ax, caption, title if title is not None else default_title(rows))
     return ax
