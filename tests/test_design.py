@@ -95,9 +95,6 @@ def test_lonely_psu_options_order_as_expected():
     assert se["remove"] < se["adjust"] and se["remove"] < se["average"]
 
 
-@pytest.mark.xfail(strict=True, reason="_variance.py stage_factor: with lonely_psu='average' and every stratum "
-                   "lonely there is no stratum to average, yet the SE is 0; R 4.1 gives NaN (0 * n_strata / 0); "
-                   "expected se NaN (a variance that cannot be estimated is not zero)")
 def test_lonely_psu_average_without_any_estimable_stratum():
     df = pd.DataFrame({"st": [1, 1, 2, 2, 3], "psu": [1, 1, 2, 2, 3], "w": 1.0, "y": [1.0, 2, 3, 4, 6]})
     got = ts.Survey(df, weights="w", strata="st", psu="psu", lonely_psu="average").mean("y").to_frame()
@@ -284,8 +281,6 @@ def test_psus_in_two_strata_without_nest(data):
         ts.Survey(df, weights="finalwgt", strata="stratid", psu="psuid")
 
 
-@pytest.mark.xfail(strict=True, reason="design.py prepare_design: the PSU-in-two-strata message shows the "
-                   "numpy repr \"PSU np.int64(1)\"; expected the plain value \"PSU 1\"")
 def test_psus_in_two_strata_message_shows_plain_value(data):
     df = data("nhanes2.csv")
     with pytest.raises(DesignError) as err:

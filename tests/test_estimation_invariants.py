@@ -280,8 +280,6 @@ def test_vcov_diagonal_is_se_squared(seed):
         assert v.index.is_unique
 
 
-@pytest.mark.xfail(strict=True, reason="estimate.py Estimate.vcov: a cell with no valid answer has se NaN "
-                   "but variance 0 in vcov (and covariances 0); expected NaN row and column")
 def test_vcov_of_empty_cell_is_nan():
     df = pd.DataFrame({"psu": [1, 2, 3, 4], "w": 1.0, "g": ["a", "a", "b", "b"],
                        "y": [1.0, 2.0, np.nan, np.nan]})
@@ -292,10 +290,6 @@ def test_vcov_of_empty_cell_is_nan():
     assert np.isnan(v[1, 1])
 
 
-@pytest.mark.xfail(strict=True, reason="_engine.py batch_estimates deff: when all valid values of a cell are "
-                   "equal (a share of 0 or 1) the SRS variance is rounding noise (the group mean N/D is not exactly "
-                   "the common value), so deff is 0 or NaN for a mean and inf or 8e15 for a total depending on row "
-                   "order; expected a deterministic NaN (mean: 0/0) and inf (total: var/0, as R)")
 def test_deff_of_degenerate_cell_does_not_depend_on_row_order():
     df = make_sample(2069)
     perm = np.random.default_rng(0).permutation(len(df))
@@ -382,10 +376,6 @@ def test_nullable_dtypes_equal_float_columns():
     frame_close(s.mean("y", by="bi").to_frame(), s.mean("y", by="bf").to_frame(), rtol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="estimation.py variable_matrix: levels of a nullable column (Int64, "
-                   "boolean) with pd.NA are compared as an object array, `(raw == lev)` meets pd.NA and raises "
-                   "TypeError 'boolean value of NA is ambiguous'; expected the shares of its levels as for the "
-                   "float column")
 def test_proportion_of_nullable_integer_column():
     df = nullable_sample()
     s = design(df)
@@ -417,9 +407,6 @@ def test_nested_subsets(seed):
     frame_close(s.subset(d).subset(m).mean(["y", "y2"]).to_frame(), s.subset(d & m).mean(["y", "y2"]).to_frame())
 
 
-@pytest.mark.xfail(strict=True, reason="estimation.py group_codes: `complete = frame.notna().all(axis=1).to_numpy()` "
-                   "is read-only under pandas 3 copy-on-write, so `complete &= domain` raises ValueError 'output "
-                   "array is read-only' for every by= estimate on a subset; expected `complete = complete & domain`")
 def test_by_within_a_subset(survey):
     s = survey("clus1")
     data = s.data

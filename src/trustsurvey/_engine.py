@@ -17,12 +17,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _variance as V
+from ._calibration import projector
 from .design import Design
 
-__all__ = ["BatchResult", "batch_estimates", "batch_estimates_many", "sorted_groups"]
+__all__ = ["BatchResult", "batch_estimates", "batch_estimates_many", "sorted_groups", "versus_rest"]
 
 _BLOCK_ELEMENTS = 30_000_000  # entries of the (n x 4k) work array held at once
-_MAX_CELLS = 40_000_000  # entries of a unit-level influence block (weighted designs)
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,18 +126,22 @@ class _Context:
         self.G = G
         self.stage_mats = []
         self.groups = None
+        self.projector = None
         w = design.weights
         keep = codes >= 0
         rows = np.flatnonzero(keep)
         self.count_mat = sp.csr_matrix((np.ones(rows.size), (codes[keep], rows)), shape=(G, codes.size))
         self.group_mat = sp.csr_matrix((w[rows], (codes[keep], rows)), shape=(G, codes.size))
-        if not design.is_replicate and not design.calibration:
-            for st in design.stages:
-                idx = st.clusters[rows] * G + codes[rows]
-                self.stage_mats.append(sp.csr_matrix((w[rows], (idx, rows)),
-                                                     shape=(st.n_total_clusters * G, codes.size)))
-        else:
+        if design.is_replicate:
             self.groups = sorted_groups(codes, G)
+            return
+        for st in design.stages:
+            idx = st.clusters[rows] * G + codes[rows]
+            self.stage_mats.append(sp.csr_matrix((w[rows], (idx, rows)),
+                                                 shape=(st.n_total_clusters * G, codes.size)))
+        if design.calibration:
+            self.projector = projector(design)
+            self.step_mats = self.projector.group_matrices(design, codes, G)
 
 
 class _Prepared:
@@ -177,24 +181,26 @@ def _block(ctx: _Context, prep: _Prepared, total, deff, with_totals) -> BatchRes
         theta = N.copy() if total else N / D
         fN = fD = None
         if stage_sums is not None:
-            factor, fN, fD = _taylor_totals(design, stage_sums, theta, D, total, k, with_totals)
-        elif design.is_replicate:
-            factor, fN, fD = _replicate(design, ctx.groups, prep.ab, theta, total, k, with_totals, N, D)
+            factor, fN, fD = _taylor_totals(ctx, prep, stage_sums, theta, D, total, k, with_totals)
         else:
-            factor, fN, fD = _taylor_units(design, ctx.groups, prep.ab, theta, D, total, k, with_totals)
+            factor, fN, fD = _replicate(design, ctx.groups, prep.ab, theta, total, k, with_totals, N, D)
         var = V.variance_diag(factor).reshape(G, k)
         se = np.sqrt(var)
         dvals = np.full((G, k), np.nan)
         if deff and prep.a2 is not None:
             swa2 = np.asarray(ctx.group_mat @ prep.a2)
             mean = N / D
-            ss = np.maximum(swa2 - 2 * mean * N + mean**2 * D, 0.0)  # sum w (a - mean)^2
+            ss = swa2 - 2 * mean * N + mean**2 * D  # sum w (a - mean)^2, expanded
+            constant = ss <= 1e-12 * np.abs(swa2)  # every valid value equal: no SRS variance
+            ss = np.where(constant, 0.0, ss)
             s2 = ss / W * n_unw / (n_unw - 1)
             if total:
                 vsrs = s2 * W**2 * (W - n_unw) / (W * n_unw)
             else:
                 vsrs = s2 / n_unw * (W - n_unw) / W
             dvals = var / vsrs
+            # a constant cell: a mean has neither variance (0/0), a total's design variance over 0 is inf
+            dvals = np.where(constant, np.inf if total else np.nan, dvals)
     empty = n_unw == 0
     return BatchResult(theta=np.where(empty, np.nan, theta), se=np.where(empty, np.nan, se),
                        factor=factor, n_unweighted=n_unw, n_weighted=W, deff=dvals, N=N, D=D,
@@ -205,7 +211,8 @@ def _clean(x: np.ndarray) -> np.ndarray:
     return np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
 
 
-def _taylor_totals(design, stage_sums, theta, D, total, k, with_totals):
+def _taylor_totals(ctx, prep, stage_sums, theta, D, total, k, with_totals):
+    design = ctx.design
     infl, tN, tD = [], [], []
     for S in stage_sums:
         C = S.shape[0]
@@ -215,36 +222,32 @@ def _taylor_totals(design, stage_sums, theta, D, total, k, with_totals):
         if with_totals:
             tN.append(np.ascontiguousarray(SA).reshape(C, -1))
             tD.append(np.ascontiguousarray(SB).reshape(C, -1))
+    if ctx.projector is not None:
+        infl, tN, tD = _calibrated(ctx, prep, theta, D, total, k, with_totals, infl, tN, tD)
     factor = V.taylor_factor_from_totals(design, infl)
     if not with_totals:
         return factor, None, None
     return factor, V.taylor_factor_from_totals(design, tN), V.taylor_factor_from_totals(design, tD)
 
 
-def _taylor_units(design, groups, ab, theta, D, total, k, with_totals):
-    n = ab.shape[0]
-    G = len(groups)
-    per_chunk = max(1, _MAX_CELLS // max(n * k, 1))
-    wa, wb = ab[:, :k] * design.weights[:, None], ab[:, k:] * design.weights[:, None]
-    out: dict[str, list] = {"theta": [], "N": [], "D": []}
-    for start in range(0, G, per_chunk):
-        gs = range(start, min(G, start + per_chunk))
-        blocks = {"theta": np.zeros((n, len(gs) * k))}
+def _calibrated(ctx, prep, theta, D, total, k, with_totals, infl, tN, tD):
+    """Cluster totals of the influence values residualised for the design's weighting steps."""
+    G = ctx.G
+    proj = ctx.projector
+    ft_theta, ft_N, ft_D = [], [], []
+    for step, mat in zip(proj.steps, ctx.step_mats):
+        S = np.asarray(mat @ prep.ab).reshape(G, step.c, 2 * k)
+        A, Bs = S[..., :k], S[..., k:]
+        T = A if total else (A - theta[:, None, :] * Bs) / D[:, None, :]
+        ft_theta.append(_clean(T.transpose(1, 0, 2).reshape(step.c, G * k)))
         if with_totals:
-            blocks["N"] = np.zeros((n, len(gs) * k))
-            blocks["D"] = np.zeros((n, len(gs) * k))
-        for j, g in enumerate(gs):
-            rows = groups[g]
-            sl = slice(j * k, (j + 1) * k)
-            blocks["theta"][rows, sl] = _clean(wa[rows] if total else
-                                               (wa[rows] - theta[g][None] * wb[rows]) / D[g][None])
-            if with_totals:
-                blocks["N"][rows, sl] = wa[rows]
-                blocks["D"][rows, sl] = wb[rows]
-        for name, z in blocks.items():
-            out[name].append(V.taylor_factor_from_units(design, z))
-    cat = {name: (np.hstack(v) if len(v) > 1 else v[0]) if v else None for name, v in out.items()}
-    return cat["theta"], cat["N"], cat["D"]
+            ft_N.append(A.transpose(1, 0, 2).reshape(step.c, G * k))
+            ft_D.append(Bs.transpose(1, 0, 2).reshape(step.c, G * k))
+    infl = proj.correct_totals(infl, proj.gammas(ft_theta))
+    if with_totals:
+        tN = proj.correct_totals(tN, proj.gammas(ft_N))
+        tD = proj.correct_totals(tD, proj.gammas(ft_D))
+    return infl, tN, tD
 
 
 def _replicate(design, groups, ab, theta, total, k, with_totals, N, D):
@@ -266,3 +269,32 @@ def _replicate(design, groups, ab, theta, total, k, with_totals, N, D):
     fN = _clean(V.replicate_factor(design, N.reshape(-1), reps_N.reshape(R, -1)))
     fD = _clean(V.replicate_factor(design, D.reshape(-1), reps_D.reshape(R, -1)))
     return factor, fN, fD
+
+
+def versus_rest(res: BatchResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each group against the rest (the other groups together), linearised.
+
+    ``res`` must come from ``with_totals=True``. The rest of group ``g`` is
+    ``(N - N_g) / (D - D_g)`` with ``N``, ``D`` summed over all groups; the
+    difference ``theta_g - theta_rest`` is a smooth function of the totals, so
+    its variance factor is the matching combination of the totals' factors.
+
+    Returns
+    -------
+    difference, se, theta_rest : ndarray (G, K)
+    """
+    G, K = res.N.shape
+    FN = res.factor_N.reshape(-1, G, K)
+    FD = res.factor_D.reshape(-1, G, K)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        N_r = res.N.sum(axis=0)[None] - res.N
+        D_r = res.D.sum(axis=0)[None] - res.D
+        theta_g = res.N / res.D
+        theta_r = N_r / D_r
+        F_g = (FN - theta_g[None] * FD) / res.D[None]
+        F_r = ((FN.sum(axis=1, keepdims=True) - FN) - theta_r[None] * (FD.sum(axis=1, keepdims=True) - FD)) / D_r[None]
+        F = _clean(F_g - F_r)
+        se = np.sqrt(np.einsum("mgk,mgk->gk", F, F))
+    bad = (res.D <= 0) | (D_r <= 0)
+    return (np.where(bad, np.nan, theta_g - theta_r), np.where(bad, np.nan, se),
+            np.where(D_r <= 0, np.nan, theta_r))

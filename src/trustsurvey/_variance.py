@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .design import Design, GregStep, PostStratStep, Stage
+from .design import Design, Stage
 
 __all__ = [
     "stage_factor",
@@ -83,8 +83,8 @@ def stage_factor(stage: Stage, totals: np.ndarray, lonely_psu: str) -> np.ndarra
     F = centred * np.sqrt(scale)[cs][:, None]
     if lonely.any() and lonely_psu == "average":
         n_ok = int(np.sum(~lonely))
-        if n_ok > 0:
-            F = F * np.sqrt(stage.n_strata / n_ok)
+        # R: the sum over estimable strata times n_strata / n_ok; with none, NaN (0 * H / 0)
+        F = F * np.sqrt(stage.n_strata / n_ok) if n_ok > 0 else np.full_like(F, np.nan)
     return F
 
 
@@ -129,21 +129,9 @@ def taylor_factor_from_totals(design: Design, totals_by_stage: list[np.ndarray])
 
 def residualise(design: Design, z: np.ndarray) -> np.ndarray:
     """Replace unit-level influence values by their residuals from the weighting steps."""
-    for step in design.calibration:
-        if isinstance(step, PostStratStep):
-            cells = step.cells
-            n_cells = int(cells.max()) + 1
-            counts = np.bincount(cells, minlength=n_cells).astype(float)
-            means = aggregate(cells, n_cells, z / step.weights[:, None]) / counts[:, None]
-            z = z - means[cells] * step.weights[:, None]
-        elif isinstance(step, GregStep):
-            q = step.X * step.w_half[:, None]
-            v = z / (step.g * step.w_half)[:, None]
-            coef, *_ = np.linalg.lstsq(q, v, rcond=None)
-            z = (v - q @ coef) * (step.g * step.w_half)[:, None]
-        else:  # pragma: no cover - a programming error, not user input
-            raise TypeError(f"unknown calibration step {type(step).__name__}")
-    return z
+    from ._calibration import residualise_units
+
+    return residualise_units(design, z)
 
 
 def taylor_factor_from_units(design: Design, z: np.ndarray) -> np.ndarray:

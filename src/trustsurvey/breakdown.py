@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import EstimationError
-from ._engine import batch_estimates_many
+from ._engine import batch_estimates_many, versus_rest
 from .estimation import group_codes
 from .inference import proportion_interval, t_interval, t_test
 from .multiplicity import adjust_blocks
@@ -235,12 +235,11 @@ def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | st
     groupings += [group_codes(data, [demo], domain) for demo in by]
     results = batch_estimates_many(design, values, [(c, len(g)) for c, g in groupings], with_totals=True)
     nat = results[0]
-    nat_tot = _Totals.of(nat)
     frames = [_assemble(meta, item_labels, level_labels, "national", ["all"],
                         [_NATIONAL_LABEL.get(lang, "Kosovo")], nat.theta, nat.se, nat.deff,
                         nat.n_unweighted, nat.n_weighted, np.full((1, K), np.nan), df, ci_method, level)]
     for demo, (codes, groups), res in zip(by, groupings[1:], results[1:]):
-        diff, se_diff = _versus_rest(res.theta, _Totals.of(res), nat_tot)
+        diff, se_diff, _ = versus_rest(res)
         _, p = t_test(diff, se_diff, df)
         group_vals = [_code_text(v) for v in groups[demo].tolist()]
         labels = [_group_label(q, demo, v, lang) for v in group_vals]
@@ -248,38 +247,12 @@ def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | st
                                 res.se, res.deff, res.n_unweighted, res.n_weighted, p, df, ci_method, level))
     table = pd.concat(frames, ignore_index=True)
     table = _flag(table, min_base, low_base, max_cv)
-    table["p_adj"] = adjust_blocks(table["p_value"].to_numpy(float),
-                                   table[["item", "metric", "level", "by"]], method=adjust)
+    p_adj = adjust_blocks(table["p_value"].to_numpy(float), table[["item", "metric", "level", "by"]],
+                          method=adjust)
+    # with two groups, "a vs rest" and "b vs rest" are one and the same test: no multiplicity
+    two = table.groupby("by")["group"].transform("nunique").to_numpy() == 2
+    table["p_adj"] = np.where(two, table["p_value"].to_numpy(float), p_adj)
     return table[BREAKDOWN_COLUMNS]
-
-
-@dataclass(frozen=True)
-class _Totals:
-    N: np.ndarray  # (G, K)
-    D: np.ndarray
-    FN: np.ndarray  # (m, G, K)
-    FD: np.ndarray
-
-    @classmethod
-    def of(cls, res) -> "_Totals":
-        """Numerator and denominator totals of every group with their variance factors."""
-        G, K = res.N.shape
-        return cls(N=res.N, D=res.D, FN=res.factor_N.reshape(-1, G, K), FD=res.factor_D.reshape(-1, G, K))
-
-
-def _versus_rest(theta_g, tot: _Totals, nat: _Totals) -> tuple[np.ndarray, np.ndarray]:
-    """Difference group minus rest of the population and its standard error (linearised)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        N_r = nat.N - tot.N
-        D_r = nat.D - tot.D
-        theta_r = N_r / D_r
-        F_g = (tot.FN - theta_g[None] * tot.FD) / tot.D[None]
-        F_r = ((nat.FN - tot.FN) - theta_r[None] * (nat.FD - tot.FD)) / D_r[None]
-        F = np.nan_to_num(F_g - F_r)
-        se = np.sqrt(np.einsum("mgk,mgk->gk", F, F))
-        diff = theta_g - theta_r
-        bad = (tot.D <= 0) | (D_r <= 0)
-    return np.where(bad, np.nan, diff), np.where(bad, np.nan, se)
 
 
 def _assemble(meta, item_labels, level_labels, by, groups, group_labels, theta, se, deff, n_unw, n_w,

@@ -177,7 +177,7 @@ class Design:
     mse: bool = False
     calibration: tuple[Any, ...] = ()
     degf: int = 0
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # caches derived from the arrays (never user data)
 
     @property
     def is_replicate(self) -> bool:
@@ -214,8 +214,8 @@ class Design:
             if repweights is None:
                 raise DesignError("a replicate design needs re-weighted replicate weights")
             return replace(self, weights=weights, repweights=np.asarray(repweights, float),
-                           calibration=calibration)
-        return replace(self, weights=weights, calibration=calibration)
+                           calibration=calibration, extra={})
+        return replace(self, weights=weights, calibration=calibration, extra={})
 
     def domain_degf(self, mask: np.ndarray | None) -> int:
         """Degrees of freedom of a domain, as R's ``degf`` of a subset design.
@@ -395,6 +395,7 @@ def prepare_design(data: pd.DataFrame, spec: DesignSpec) -> Design:
             if dup.any():
                 c0 = per.loc[dup, "c"].iloc[0]
                 psu_value = raw1.to_numpy()[np.flatnonzero(clusters == c0)[0]]
+                psu_value = psu_value.item() if hasattr(psu_value, "item") else psu_value
                 st_values = sorted(set(data[spec.strata].to_numpy()[clusters == c0].tolist()))
                 raise DesignError(
                     f"PSU {psu_value!r} (column {psu_cols[0]!r}) appears in more than one stratum "

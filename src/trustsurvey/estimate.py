@@ -81,6 +81,9 @@ class Estimate:
         if self.factor is None:
             raise AttributeError(f"no covariance matrix for {self.kind} estimates")
         v = self.factor.T @ self.factor
+        missing = ~np.isfinite(self.table["se"].to_numpy(dtype=float))
+        v[missing, :] = np.nan
+        v[:, missing] = np.nan
         labels = self._labels()
         return pd.DataFrame(v, index=labels, columns=labels)
 

@@ -116,9 +116,8 @@ def variable_matrix(data: pd.DataFrame, variables: Sequence[str], *, levels: boo
         levs = _levels(col)
         if not levs:
             raise EstimationError(f"variable {name!r} has no valid values")
-        raw = col.to_numpy(dtype=object)
         for lev in levs:
-            ind = (raw == lev).astype(float)
+            ind = col.eq(lev).to_numpy(dtype=float, na_value=0.0)
             ind[miss] = np.nan
             cols.append(ind)
             meta.append((name, _level_text(lev)))
@@ -152,7 +151,7 @@ def group_codes(data: pd.DataFrame, by: Sequence[str], domain: np.ndarray | None
             if frame[b].isna().all():
                 raise EstimationError(f"by-variable {b!r} is missing for every respondent")
         if domain is not None:
-            complete &= domain
+            complete = complete & domain
         sub = frame[complete]
         if len(sub) == 0:
             raise EstimationError(f"no respondent has values for all of {list(by)} in this domain")

@@ -128,7 +128,7 @@ class Survey:
         new = self._data.copy()
         items = columns.items() if isinstance(columns, Mapping) else columns.items()
         for name, values in items:
-            values = values.to_numpy() if isinstance(values, pd.Series) else values
+            values = values.array if isinstance(values, pd.Series) else values
             if len(values) != len(new):
                 raise EstimationError(f"column {name!r} has {len(values)} values for {len(new)} respondents")
             new[name] = values

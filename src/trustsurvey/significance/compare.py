@@ -31,6 +31,7 @@ from scipy import stats
 
 from .. import _variance as V
 from ..errors import SignificanceError, TrustSurveyWarning
+from .._engine import versus_rest
 from ..estimation import batch_estimates, variable_matrix
 from ..inference import t_test
 from ._common import as_list, check_columns, domain_group_codes, level_text, parts
@@ -198,31 +199,12 @@ def group_vs_rest(survey: Any, variables: str | Sequence[str], by: str | Sequenc
     df = float(design.domain_degf(domain))
     _check_df(df, "group_vs_rest")
     K = values.shape[1]
-    valid = ~np.isnan(values)
-    stacked = np.hstack([values, np.where(valid, 1.0, np.nan)])
     frames = []
     for demo in as_list(by):
         codes, G, labels = _groups(data, demo, domain)
-        res = batch_estimates(design, stacked, codes, G, total=True, deff=False)
-        tot = np.nan_to_num(res.theta)
-        F = res.factor.reshape(res.factor.shape[0], G, 2 * K)
-        Ng, Dg = tot[:, :K], tot[:, K:]
-        FN, FD = F[:, :, :K], F[:, :, K:]
-        FN_all, FD_all = FN.sum(axis=1, keepdims=True), FD.sum(axis=1, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            theta_g = Ng / Dg
-            N_r = Ng.sum(axis=0)[None] - Ng
-            D_r = Dg.sum(axis=0)[None] - Dg
-            theta_r = N_r / D_r
-            Fg = (FN - theta_g[None] * FD) / Dg[None]
-            Fr = ((FN_all - FN) - theta_r[None] * (FD_all - FD)) / D_r[None]
-            Fd = np.nan_to_num(Fg - Fr, nan=0.0, posinf=0.0, neginf=0.0)
-            se = np.sqrt(V.variance_diag(Fd.reshape(Fd.shape[0], -1)).reshape(G, K))
-        bad = (Dg <= 0) | (D_r <= 0)
-        theta_g = np.where(Dg <= 0, np.nan, theta_g)
-        theta_r = np.where(D_r <= 0, np.nan, theta_r)
-        diff = np.where(bad, np.nan, theta_g - theta_r)
-        se = np.where(bad, np.nan, se)
+        res = batch_estimates(design, values, codes, G, deff=False, with_totals=True)
+        diff, se, theta_r = versus_rest(res)
+        theta_g = np.where(res.D <= 0, np.nan, res.theta)
         t, p = t_test(diff, se, df, alternative=alternative)
         frames.append(pd.DataFrame({
             "by": demo,
