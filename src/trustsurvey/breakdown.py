@@ -376,8 +376,10 @@ def _linear_trend(long: pd.DataFrame, key: list[str]) -> tuple[np.ndarray, np.nd
     """Weighted least-squares slope per series (NA with fewer than three waves), vectorised."""
     x = long["wave"].to_numpy(float)
     y = long["estimate"].to_numpy(float)
-    w = 1.0 / long["se"].to_numpy(float) ** 2
-    ok = np.isfinite(y) & np.isfinite(w)
+    se = long["se"].to_numpy(float)
+    with np.errstate(divide="ignore"):
+        w = 1.0 / se**2
+    ok = np.isfinite(y) & np.isfinite(w)  # an estimate without variance cannot weigh in
     w = np.where(ok, w, 0.0)
     y0 = np.where(ok, y, 0.0)
     g = long.groupby(key, sort=False).ngroup().to_numpy()
