@@ -111,7 +111,7 @@ def _subset_woff(bold: bool) -> bytes:
     options.name_IDs = ["*"]
     options.notdef_outline = True
     options.drop_tables = list(options.drop_tables) + ["FFTM"]
-    font = subset.load_font(str(font_path(bold)), options)
+    font = subset.load_font(io.BytesIO(font_path(bold).read_bytes()), options)  # no file left open
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=[c for lo, hi in _UNICODE_RANGES for c in range(lo, hi + 1)])
     subsetter.subset(font)

@@ -30,8 +30,10 @@ OKABE_ITO = {
     "reddish_purple": "#CC79A7",
     "black": "#000000",
 }
-#: Line colours in the order lines take them.
-CYCLE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+#: Line colours in the order lines take them (black is kept for the national line).
+CYCLE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
+#: Dash patterns that tell lines apart once the colours repeat.
+DASHES = ("-", (0, (6, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)))
 GREY = "#999999"
 LIGHT_GREY = "#DDDDDD"
 #: Significantly above / below the rest of the population / no difference.
@@ -46,6 +48,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "suppressed": "not shown: too few respondents",
         "low_base": "low base: interpret with care",
         "unreliable": "unreliable: large sampling error",
+        "weak": "low base or large sampling error: interpret with care",
         "above": "significantly above the rest",
         "below": "significantly below the rest",
         "no_difference": "no significant difference",
@@ -71,6 +74,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "suppressed": "nuk shfaqet: shumë pak të anketuar",
         "low_base": "bazë e vogël: interpretoni me kujdes",
         "unreliable": "jo e besueshme: gabim i madh i mostrës",
+        "weak": "bazë e vogël ose gabim i madh i mostrës: interpretoni me kujdes",
         "above": "dukshëm mbi pjesën tjetër",
         "below": "dukshëm nën pjesën tjetër",
         "no_difference": "pa dallim të rëndësishëm",
@@ -96,6 +100,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "suppressed": "nije prikazano: premalo ispitanika",
         "low_base": "mala osnova: tumačiti oprezno",
         "unreliable": "nepouzdano: velika greška uzorka",
+        "weak": "mala osnova ili velika greška uzorka: tumačiti oprezno",
         "above": "značajno iznad ostalih",
         "below": "značajno ispod ostalih",
         "no_difference": "bez značajne razlike",

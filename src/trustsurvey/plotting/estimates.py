@@ -159,7 +159,7 @@ def plot_estimates(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str 
                     Line2D([], [], color=BELOW, marker="v", ls="-", label=s["below"]),
                     Line2D([], [], color=NEUTRAL_COLOUR, marker="o", ls="-", label=s["no_difference"])]
         if any(fl in ("low_base", "unreliable") for fl in flags):
-            handles.append(Line2D([], [], color=GREY, marker="o", mfc="white", ls="-", label=s["low_base"]))
+            handles.append(Line2D([], [], color=GREY, marker="o", mfc="white", ls="-", label=s["weak"]))
         if np.isfinite(nat_lo):
             handles.append(Patch(color=LIGHT_GREY, label=f"{national['group_label'].iloc[0]}: {s['ci']}"))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)

@@ -26,7 +26,8 @@ def plot_heatmap(frame: pd.DataFrame, *, ax=None, lang: str = "en", metric: str 
     """Items (rows) by the groups of a demographic (columns), coloured by the estimate.
 
     Cells print the value; ``▲``/``▼`` mark groups significantly above/below
-    the rest of the population (adjusted p below ``alpha``). Suppressed cells
+    the rest of the population (adjusted p below ``alpha``), ``*`` a low base and
+    ``†`` an unreliable estimate (large coefficient of variation). Suppressed cells
     (too few respondents) are grey and hatched, with no value. The colour map
     is ``cividis``, readable with every common colour-vision deficiency.
 
@@ -129,8 +130,7 @@ def plot_heatmap(frame: pd.DataFrame, *, ax=None, lang: str = "en", metric: str 
                     label = format_number(v, 0 if f == 100 or abs(v) >= 10 else 1, lang)
                     if np.isfinite(padj[r, c]) and padj[r, c] < alpha and np.isfinite(nat[r, 0]):
                         label += "▲" if v > nat[r, 0] else "▼"
-                    if flags[r, c] in ("low_base", "unreliable"):
-                        label += "*"
+                    label += {"low_base": "*", "unreliable": "†"}.get(flags[r, c], "")
                     colour = text_colour_on(colormap(im.norm(v)))
                     ax.text(c, r, label, ha="center", va="center", fontsize=8, color=colour)
         if cols and cols[0][0] == "national" and len(cols) > 1:
@@ -144,8 +144,10 @@ def plot_heatmap(frame: pd.DataFrame, *, ax=None, lang: str = "en", metric: str 
         cbar.ax.tick_params(labelsize=7)
         cbar.outline.set_visible(False)
         handles = [Patch(facecolor=LIGHT_GREY, edgecolor="#888888", hatch="///", label=s["suppressed"])]
-        if (flags == "low_base").any() or (flags == "unreliable").any():
+        if (flags == "low_base").any():
             handles.append(Patch(facecolor="white", edgecolor="white", label="* " + s["low_base"]))
+        if (flags == "unreliable").any():
+            handles.append(Patch(facecolor="white", edgecolor="white", label="† " + s["unreliable"]))
         handles.append(Patch(facecolor="white", edgecolor="white", label=f"▲▼ {s['above']} / {s['below']}"))
         legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.0), ncol=1, fontsize=7.5,
                   frameon=False,

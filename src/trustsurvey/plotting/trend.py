@@ -10,7 +10,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..errors import ReportError
-from ._style import (CYCLE, add_caption, axis_label, check_lang, default_title, format_number, new_axes, numeric,
+from ._style import (CYCLE, DASHES, add_caption, axis_label, check_lang, default_title, format_number, new_axes, numeric,
                      require_columns, scale_factor, select, style, text, value_text)
 
 __all__ = ["plot_trend"]
@@ -84,7 +84,9 @@ def plot_trend(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str | No
         lines = list(dict.fromkeys(zip(rows["by"], rows["group"].astype(str))))
         lines.sort(key=lambda k: k[0] == "national")  # national drawn last, on top
         handles = []
+        ends: list[tuple[float, float, str, str]] = []  # x, y, text, colour of each line's last value
         colour_i = 0
+        band_alpha = 0.12 if len(lines) <= 3 else 0.05
         for b, g in lines:
             sub = rows[(rows["by"] == b) & (rows["group"].astype(str) == g)].sort_values("wave")
             x = numeric(sub["wave"])
@@ -96,9 +98,9 @@ def plot_trend(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str | No
             if is_nat and len(lines) > 1:
                 colour, ls, lw = "black", "--", 1.8
             else:
-                colour, ls, lw = CYCLE[colour_i % len(CYCLE)], "-", 1.8
+                colour, ls, lw = CYCLE[colour_i % len(CYCLE)], DASHES[(colour_i // len(CYCLE)) % len(DASHES)], 1.8
                 colour_i += 1
-            ax.fill_between(x, lo, hi, color=colour, alpha=0.12, lw=0)
+            ax.fill_between(x, lo, hi, color=colour, alpha=band_alpha, lw=0)
             ax.plot(x, est, color=colour, ls=ls, lw=lw, zorder=3)
             pv = numeric(sub[p_col]) if p_col else np.full(len(sub), np.nan)
             sig = np.isfinite(pv) & (pv < alpha)
@@ -116,8 +118,7 @@ def plot_trend(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str | No
                         sign = "+" if ch > 0 else ""
                         note += f" ({sign}{format_number(ch, 1, lang)} {s['points'] if f == 100 else ''})".replace(
                             " )", ")")
-                ax.annotate(note, (x[j], est[j]), xytext=(6, 0), textcoords="offset points", va="center",
-                            fontsize=7.5, color=colour)
+                ends.append((x[j], est[j], note, colour))
         ax.set_xticks(waves, [str(int(w)) for w in waves])
         if len(waves) > 1:
             pad = 0.35 * (waves[-1] - waves[0]) / max(len(waves) - 1, 1)
@@ -127,6 +128,7 @@ def plot_trend(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str | No
             lo_v = np.nanmin(lo_all) if np.isfinite(lo_all).any() else 0.0
             hi_v = np.nanmax(hi_all) if np.isfinite(hi_all).any() else 100.0
             ax.set_ylim(max(0.0, lo_v - 10), min(100.0, hi_v + 10))
+        _label_ends(ax, ends)
         ax.set_xlabel(s["year"])
         ax.set_ylabel(axis_label(item_id, metric, lang))
         ax.grid(axis="y", color="#EEEEEE", lw=0.8)
@@ -138,3 +140,28 @@ def plot_trend(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str | No
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
         add_caption(ax, caption, title if title is not None else default_title(rows))
     return ax
+
+
+#: Text in the light Okabe-Ito yellow is hard to read on white: a darker shade of it.
+_TEXT_COLOUR = {"#F0E442": "#9A8F00"}
+
+
+def _label_ends(ax, ends: list[tuple[float, float, str, str]]) -> None:
+    """Print each line's last value beside it, nudged apart so that no two labels overlap."""
+    if not ends:
+        return
+    y0, y1 = ax.get_ylim()
+    gap = (y1 - y0) * 0.045
+    ends = sorted(ends, key=lambda e: e[1])
+    pos = [e[1] for e in ends]
+    for i in range(1, len(pos)):
+        pos[i] = max(pos[i], pos[i - 1] + gap)
+    if pos[-1] > y1:  # pushed past the top: slide the stack down
+        pos[-1] = y1
+        for i in range(len(pos) - 2, -1, -1):
+            pos[i] = min(pos[i], pos[i + 1] - gap)
+    for (x, y, note, colour), p in zip(ends, pos):
+        moved = abs(p - y) > gap / 3
+        ax.annotate(note, (x, y), xytext=(10, p), textcoords=("offset points", "data"), va="center",
+                    fontsize=7.5, color=_TEXT_COLOUR.get(colour, colour), annotation_clip=False,
+                    arrowprops=dict(arrowstyle="-", color=colour, lw=0.6, shrinkA=0, shrinkB=3) if moved else None)

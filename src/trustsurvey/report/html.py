@@ -233,7 +233,7 @@ def _p_phrase(p, lang: str) -> str:
     if p is None or pd.isna(p):
         return ""
     text = format_p(float(p), lang)
-    return ", p " + text if text.startswith("<") else ", p = " + text
+    return ", p < " + text[1:] if text.startswith("<") else ", p = " + text
 
 
 def _decimal(x: float, lang: str) -> str:
