@@ -67,9 +67,6 @@ def test_by_columns_keep_their_type(survey, data):
     assert c.mean("stype").to_frame()["level"].tolist() == ["M", "H", "E"]
 
 
-@pytest.mark.xfail(strict=True, reason="survey.py Survey.with_columns: a pandas Series is turned into a numpy "
-                   "array (values.to_numpy()), so a Categorical column loses its dtype and level order "
-                   "(and nullable dtypes become object); expected the Series' dtype kept")
 def test_with_columns_keeps_categorical_dtype(survey):
     c = survey("clus1")
     cat = pd.Categorical(c.data["stype"], categories=["M", "H", "E"], ordered=True)
