@@ -180,7 +180,7 @@ def test_report_is_self_contained_and_escaped(report_file):
     # Albanian throughout: headings, numbers with decimal comma, labels from the table
     assert '<html lang="sq">' in page
     for text in ("Treguesit kryesorë", "Metodologjia", "Rezultatet sipas grupeve", "Testet statistikore",
-                 "Rekomandimet", "Plani i veprimit", "Mitrovicë Veri", "Sipas: Rajoni", "&lt;0,001", "0,003"):
+                 "Rekomandimet", "Plani i veprimit", "Mitrovicë Veri", "Sipas: Rajoni", "p &lt; 0,001", "0,003"):
         assert text in page, text
 
 
