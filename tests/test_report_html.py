@@ -223,3 +223,22 @@ def test_bad_context_is_refused(tmp_path):
     with pytest.raises(ReportError, match="neither PNG nor SVG"):
         render_html({"lang": "en", "figures": [ReportFigure("x", "x", b"GIF89a")]}, tmp_path / "r.html")
     assert not (tmp_path / "r.html").exists()
+
+
+def test_standard_figures_cover_the_tables(report_frames):
+    from matplotlib.figure import Figure
+
+    from trustsurvey.report import standard_figures
+
+    breakdown, trend = report_frames
+    figs = standard_figures(breakdown, trend, lang="sq", caption="Burimi: x")
+    ids = [f.id for f in figs]
+    assert len(set(ids)) == len(ids)
+    assert ids == ["estimates_trust_kp", "estimates_pf_respect", "estimates_pf_equal", "likert_1", "likert_2",
+                   "likert_3", "heatmap_region", "trend_trust_kp", "trend_pf_respect", "trend_pf_equal"]
+    assert all(isinstance(f.figure, Figure) and f.caption == "Burimi: x" for f in figs)
+    # one Likert chart per scale: the agreement items together
+    likert_titles = [f.title for f in figs if f.id.startswith("likert")]
+    assert any("respekt" in t and "njëlloj" in t for t in likert_titles)
+    with pytest.raises(ReportError, match="item.*nope"):
+        standard_figures(breakdown, items=["nope"])

@@ -9,13 +9,15 @@ that the layers below computed.
 - :func:`build_manifest`, :func:`write_json`, :func:`read_json`, :func:`compare_manifests`: reproducibility;
 - :func:`prepare_output_dir`: write into a temporary directory, move into place, never overwrite without force;
 - :func:`escape_formula`: the spreadsheet-formula escaping shared by CSV and Excel;
-- :func:`key_indicators`, :func:`margins_of_error`: small tables the report shows.
+- :func:`key_indicators`, :func:`margins_of_error`: small tables the report shows;
+- :func:`standard_figures`: the report's usual figures from the breakdown and trend tables.
 """
 
 from __future__ import annotations
 
 from .display import key_indicators, margins_of_error
 from .excel import write_excel
+from .figures import standard_figures
 from .html import ReportContext, ReportFigure, html_text, render_html
 from .manifest import Mismatch, build_manifest, compare_manifests, mismatch_table, read_json, write_json
 from .output import MARKER, prepare_output_dir
@@ -26,5 +28,5 @@ __all__ = [
     "ReportContext", "ReportFigure", "render_html", "html_text", "write_excel", "write_csv", "csv_text",
     "build_manifest", "write_json", "read_json", "compare_manifests", "Mismatch", "mismatch_table",
     "prepare_output_dir", "MARKER", "escape_formula", "escape_frame", "check_no_microdata",
-    "key_indicators", "margins_of_error",
+    "key_indicators", "margins_of_error", "standard_figures",
 ]
