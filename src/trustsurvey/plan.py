@@ -83,7 +83,7 @@ class AnalysisPlan:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark is not None else ""
             raise PlanError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-        return cls.from_dict(raw, base=path.parent, name=str(path))
+        return replace(cls.from_dict(raw, base=path.parent, name=str(path)), path=path.resolve())
 
     @classmethod
     def from_dict(cls, raw: Any, *, base: str | os.PathLike = ".", name: str = "<plan>") -> "AnalysisPlan":
