@@ -230,3 +230,16 @@ def test_replicates_must_precede_weighting(survey):
                                                      step=PostStratStep(cells, lin.weights.to_numpy() * 1.1)))
     with pytest.raises(DesignError, match="before weighting"):
         weighted.to_replicate("jk1")
+
+
+@pytest.mark.parametrize("name", ["nh_brr", "nh_jk"])
+def test_replicate_vcov(survey, name):
+    est = survey(name).mean(["height", "weight"])
+    v = est.vcov.to_numpy()
+    np.testing.assert_allclose(np.diag(v), est.se ** 2, rtol=1e-12)
+    corr = v[0, 1] / np.sqrt(v[0, 0] * v[1, 1])
+    assert 0 < corr < 1  # taller people weigh more
+    # the variance of a difference from vcov equals the SE of the mean of the difference (no missing values)
+    s = survey(name)
+    diff = s.with_columns({"d": s.data["height"] - s.data["weight"]}).mean("d").se[0]
+    assert np.sqrt(v[0, 0] + v[1, 1] - 2 * v[0, 1]) == pytest.approx(diff, rel=1e-9)
