@@ -130,3 +130,23 @@ def test_csv_never_lets_a_formula_through(rows):
     texts = [t.replace("\r\n", "\n").replace("\r", "\n") for t, _ in rows]
     expected = sorted("'" + t if t.startswith(FORMULA_STARTS) else t for t in texts)
     assert sorted(t for t, _ in parsed[1:]) == expected
+
+
+def test_workbook_is_deterministic_and_well_formed(breakdown, tmp_path):
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    tables = {"breakdown": breakdown, "notes": pd.DataFrame({"text": ["a & b < c", "ctrl\x01char", " padded "]})}
+    a = write_excel(tables, tmp_path / "a.xlsx", lang="en")
+    b = write_excel(tables, tmp_path / "b.xlsx", lang="en")
+    assert a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as zf:
+        for name in zf.namelist():
+            if name.endswith((".xml", ".rels")):
+                ET.fromstring(zf.read(name))  # every part is well-formed XML
+    notes = pd.read_excel(a, sheet_name="notes")
+    assert notes["text"].tolist() == ["a & b < c", "ctrlchar", " padded "]  # XML cannot carry \x01
+    back = pd.read_excel(a, sheet_name="breakdown", keep_default_na=False, na_values=[""])
+    shown = back[back["flag"] != "suppressed"]
+    np.testing.assert_allclose(pd.to_numeric(shown["estimate"]).to_numpy(float),
+                               breakdown.loc[breakdown["flag"] != "suppressed", "estimate"].to_numpy(float))

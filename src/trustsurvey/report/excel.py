@@ -7,6 +7,8 @@ and means as numbers; p-values get four decimals. Suppressed estimates (too few
 respondents) show the words "not shown: too few respondents" in grey italics
 instead of a blank; low-base and unreliable estimates are shaded. Text cells
 that a spreadsheet would run as formulas are escaped (leading single quote).
+The workbook is written by :mod:`trustsurvey.report._xlsx` (fast, and the same
+tables give the same bytes); any reader (openpyxl, Excel, LibreOffice) opens it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pandas as pd
 
 from ..errors import ReportError
 from .i18n import strings
+from ._xlsx import Sheet, Style, write_workbook
 from .safety import check_no_microdata, escape_formula
 
 __all__ = ["write_excel", "sheet_names"]
@@ -29,9 +32,8 @@ PROPORTION_METRICS = frozenset({"top2", "bottom2", "share", "dont_know", "option
 _ESTIMATE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "previous", "change", "change_se")
 _P_COLUMNS = frozenset({"p_value", "p_adj", "change_p", "change_p_adj", "trend_p"})
 _INT_COLUMNS = frozenset({"n_unweighted", "wave", "n", "n_respondents", "n_psu", "n_strata"})
-_LOW_FILL = "FFF2CC"
-_UNRELIABLE_FILL = "FCE4D6"
-_HEADER_FILL = "D9E2F3"
+_FILLS = {"low_base": "FFF2CC", "unreliable": "FCE4D6"}
+_SUPPRESSED = Style(font="grey_italic")
 
 
 def sheet_names(names: Sequence[str]) -> list[str]:
@@ -71,6 +73,24 @@ def _value(v: Any) -> Any:
     return escape_formula(str(v))
 
 
+def _column_values(col: pd.Series) -> list:
+    """The cell values of a column (fast paths for plain float, integer and text columns)."""
+    dtype = col.dtype
+    if pd.api.types.is_bool_dtype(dtype) and not col.isna().any():
+        return [bool(v) for v in col.to_numpy(bool)]
+    if pd.api.types.is_integer_dtype(dtype) and not col.isna().any():
+        return col.to_numpy("int64").tolist()
+    if pd.api.types.is_float_dtype(dtype):
+        arr = col.to_numpy(float, na_value=np.nan)
+        out = arr.tolist()
+        for i in np.flatnonzero(~np.isfinite(arr)):
+            out[i] = None
+        return out
+    if pd.api.types.is_string_dtype(dtype):
+        return [None if not isinstance(v, str) else escape_formula(v) for v in col.tolist()]
+    return [_value(v) for v in col.tolist()]
+
+
 def _number_format(column: str, is_proportion: bool, is_float: bool) -> str | None:
     if column in _P_COLUMNS:
         return "0.0000"
@@ -95,12 +115,8 @@ def _column_formats(name: str, col: pd.Series, proportion: np.ndarray, percent_c
     return [_number_format(name, False, is_float)] * len(col)
 
 
-def _write_sheet(ws, frame: pd.DataFrame, lang: str, percent_columns: frozenset[str]) -> None:
-    """Write one table into a write-only worksheet (widths, panes and filter first, then rows)."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
+def _sheet(sheet_name: str, frame: pd.DataFrame, lang: str, percent_columns: frozenset[str]) -> Sheet:
+    """A table as a worksheet: values, cell styles and column widths."""
     s = strings(lang)
     columns = [str(c) for c in frame.columns]
     n = len(frame)
@@ -108,59 +124,38 @@ def _write_sheet(ws, frame: pd.DataFrame, lang: str, percent_columns: frozenset[
     proportion = np.isin(metric, list(PROPORTION_METRICS))
     flags = (frame["flag"].astype(object).where(frame["flag"].notna(), "").astype(str).to_numpy()
              if "flag" in frame.columns else np.full(n, ""))
-    values = [[_value(v) for v in frame.iloc[:, j].tolist()] for j in range(len(columns))]
-    formats = [_column_formats(name, frame.iloc[:, j], proportion, percent_columns)
-               for j, name in enumerate(columns)]
-    flagged = [name in _ESTIMATE_COLUMNS[:4] for name in columns]
+    suppressed = set(np.flatnonzero(flags == "suppressed").tolist())
+    marked = {i: f for i, f in enumerate(flags) if f in _FILLS}
+    cols = []
+    widths = []
     for j, name in enumerate(columns):
-        if flagged[j]:
-            for i in np.flatnonzero(flags == "suppressed"):
-                if values[j][i] is None:
-                    values[j][i] = s["suppressed"] if name == "estimate" else "—"
-
-    # column widths from the header and the first 500 values
-    for j, name in enumerate(columns):
-        sample = [v for v in values[j][:500] if v is not None]
-        longest = max((8 if isinstance(v, float) else len(str(v)) for v in sample), default=0)
-        ws.column_dimensions[get_column_letter(j + 1)].width = max(8, min(max(len(name), longest) + 2, 62))
-    ws.freeze_panes = "A2"
-    if n and columns:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{n + 1}"
-
-    bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor=_HEADER_FILL)
-    wrap = Alignment(vertical="top", wrap_text=True)
-    header = []
-    for name in columns:
-        cell = WriteOnlyCell(ws, value=escape_formula(name))
-        cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
-        header.append(cell)
-    ws.append(header)
-    grey_italic = Font(italic=True, color="808080")
-    italic = Font(italic=True)
-    fills = {"low_base": PatternFill("solid", fgColor=_LOW_FILL),
-             "unreliable": PatternFill("solid", fgColor=_UNRELIABLE_FILL)}
-    for i in range(n):
-        fl = flags[i]
-        row = []
-        for j in range(len(columns)):
-            value = values[j][i]
-            fmt = formats[j][i]
-            special = flagged[j] and (fl in fills or fl == "suppressed")
-            if value is None or (not special and (fmt is None or isinstance(value, (str, bool)))):
-                row.append(value)
-                continue
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
-                cell.font = grey_italic
+        values = _column_values(frame.iloc[:, j])
+        formats = _column_formats(name, frame.iloc[:, j], proportion, percent_columns)
+        flagged = name in _ESTIMATE_COLUMNS[:4]
+        styles: dict[str | None, Style] = {}
+        shaded: dict[tuple, Style] = {}
+        cells = []
+        for i, (v, fmt) in enumerate(zip(values, formats)):
+            if flagged and v is None and i in suppressed:
+                cells.append((s["suppressed"] if name == "estimate" else "—", _SUPPRESSED))
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                if flagged and i in marked:
+                    key = (fmt, marked[i])
+                    if key not in shaded:
+                        shaded[key] = Style(fmt, "italic", _FILLS[marked[i]])
+                    cells.append((v, shaded[key]))
+                elif fmt:
+                    cells.append((v, styles.setdefault(fmt, Style(fmt))))
+                else:
+                    cells.append((v, None))
             else:
-                if fmt and not isinstance(value, bool):
-                    cell.number_format = fmt
-                if special and fl in fills:
-                    cell.fill = fills[fl]
-                    cell.font = italic
-            row.append(cell)
-        ws.append(row)
+                cells.append((v, None))
+        cols.append(cells)
+        sample = [c[0] for c in cells[:500] if c[0] is not None]
+        longest = max((8 if isinstance(v, float) else len(str(v)) for v in sample), default=0)
+        widths.append(max(8, min(max(len(name), longest) + 2, 62)))
+    rows = list(zip(*cols)) if cols else []
+    return Sheet(name=sheet_name, header=[escape_formula(c) for c in columns], rows=rows, widths=widths)
 
 
 def write_excel(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: str = "en",
@@ -182,8 +177,6 @@ def write_excel(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: s
     -------
     pathlib.Path
     """
-    from openpyxl import Workbook
-
     strings(lang)
     if not isinstance(tables, Mapping) or not tables:
         raise ReportError("write_excel needs a non-empty mapping of sheet name to DataFrame")
@@ -191,13 +184,11 @@ def write_excel(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: s
         if not isinstance(frame, pd.DataFrame):
             raise ReportError(f"table {name!r} is a {type(frame).__name__}, not a pandas DataFrame")
         check_no_microdata(frame, str(name))
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "trustsurvey"
-    for sheet, frame in zip(sheet_names(list(tables)), tables.values()):
-        _write_sheet(wb.create_sheet(sheet), frame, lang, frozenset(percent_columns))
+    sheets = [_sheet(sheet, frame, lang, frozenset(percent_columns))
+              for sheet, frame in zip(sheet_names(list(tables)), tables.values())]
     path = Path(path)
     try:
-        wb.save(path)
+        write_workbook(sheets, path)
     except OSError as exc:
         raise ReportError(f"cannot write the workbook {str(path)!r}: {exc.strerror}") from exc
     return path
