@@ -213,9 +213,10 @@ def test_non_default_index_is_ignored(data):
 
 
 def test_repr_mentions_design(survey):
-    text = repr(survey("nhanes"))
-    assert "31 strata" in text or "strata" in text
-    assert "df=31" in text
+    assert repr(survey("nhanes")) == ("<Survey: 10337 respondents; design with 31 strata (stratid), "
+                                      "62 PSUs (psuid); df=31>")
+    assert "domain of 200" in repr(survey("nhanes").subset("race == 3"))
+    assert "brr replicate design with 32 replicates" in repr(survey("nh_brr"))
 
 
 # --------------------------------------------------------------------------- bad input: columns
