@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from trustsurvey import __version__
-from trustsurvey.cli import main, make_parser, output_directory
+from trustsurvey.cli import main, make_parser
 from trustsurvey.errors import ReportError
 
 DATA = Path(__file__).parent / "data"
@@ -230,42 +230,6 @@ def test_import_bad_source(tmp_path, capsys):
     assert code == 2 and "none.sav" in err
 
 
-# ------------------------------------------------------------------ output directory safety
-
-
-def test_output_directory_refuses_non_empty_without_force(tmp_path):
-    out = tmp_path / "report"
-    out.mkdir()
-    (out / "keep.txt").write_text("precious")
-    with pytest.raises(ReportError, match="not empty.*--force"):
-        with output_directory(out):
-            pass
-    assert (out / "keep.txt").read_text() == "precious"
-
-
-def test_output_directory_keeps_old_output_when_writing_fails(tmp_path):
-    out = tmp_path / "report"
-    out.mkdir()
-    (out / "keep.txt").write_text("precious")
-    with pytest.raises(RuntimeError):
-        with output_directory(out, force=True) as tmp:
-            (tmp / "half.txt").write_text("half")
-            raise RuntimeError("boom")
-    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
-    assert [p.name for p in tmp_path.iterdir()] == ["report"]  # no temporary directories left
-
-
-def test_output_directory_replaces_with_force(tmp_path):
-    out = tmp_path / "report"
-    out.mkdir()
-    (out / "old.txt").write_text("old")
-    with output_directory(out, force=True) as tmp:
-        assert tmp != out
-        (tmp / "new.txt").write_text("new")
-    assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
-    assert [p.name for p in tmp_path.iterdir()] == ["report"]
-
-
 # ------------------------------------------------------------------ the installed console script
 
 
@@ -327,31 +291,41 @@ def test_acceptance_kp_problems_via_console_script(kp_bad_csv):
     assert rows == {("100", "trust_kp"), ("200", "respondent_id"), ("300", "design_weight")}
 
 
-def test_example_writes_summaries_and_refuses_to_overwrite(tmp_path, capsys):
+def test_example_writes_the_report_and_refuses_to_overwrite(tmp_path, capsys):
     out_dir = tmp_path / "report"
-    code, out, _ = run(["example", "--out", out_dir], capsys)
+    code, out, _ = run(["example", "--out", out_dir, "--lang", "en", "--quiet"], capsys)
     assert code == 0 and "wave 2024: valid" in out and "wave 2025: valid" in out
     names = sorted(p.name for p in out_dir.iterdir())
-    assert names == ["missing_answers.csv", "sample_composition.csv", "validation.json", "validation_problems.csv"]
-    summary = json.loads((out_dir / "validation.json").read_text(encoding="utf-8"))
+    for name in ["report_en.html", "tables.xlsx", "breakdown_2025.csv", "trend.csv", "manifest.json",
+                 "action_plan", "figures", "validation"]:
+        assert name in names
+    validation = out_dir / "validation"
+    assert sorted(p.name for p in validation.iterdir()) == [
+        "missing_answers.csv", "sample_composition.csv", "validation.json", "validation_problems.csv"]
+    summary = json.loads((validation / "validation.json").read_text(encoding="utf-8"))
     assert [f["valid"] for f in summary["files"]] == [True, True]
-    missing = pd.read_csv(out_dir / "missing_answers.csv")
+    missing = pd.read_csv(validation / "missing_answers.csv")
     parts = missing[["answered", "dont_know", "refused", "not_applicable", "not_asked"]].sum(axis=1)
     assert (parts == missing["n"]).all()
-    sample = pd.read_csv(out_dir / "sample_composition.csv")
+    sample = pd.read_csv(validation / "sample_composition.csv")
     regions = sample[(sample.wave == 2025) & (sample.variable == "region")]
     assert regions["n_unweighted"].sum() == summary["files"][1]["respondents"]
-    first = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    deterministic = ["breakdown_2024.csv", "breakdown_2025.csv", "trend.csv", "manifest.json"]
+    first = {name: (out_dir / name).read_bytes() for name in deterministic}
 
     # an existing non-empty directory is refused and left alone
-    code, _, err = run(["example", "--out", out_dir], capsys)
+    code, _, err = run(["example", "--out", out_dir, "--lang", "en", "--quiet"], capsys)
     assert code == 1 and "not empty" in err and "--force" in err
-    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == first
+    assert {name: (out_dir / name).read_bytes() for name in deterministic} == first
 
-    # --force replaces it; the same inputs give byte-identical files
-    code, _, _ = run(["example", "--out", out_dir, "--force"], capsys)
-    assert code == 0 and {p.name: p.read_bytes() for p in out_dir.iterdir()} == first
+    # --force replaces it; the same inputs give byte-identical CSV and JSON
+    code, _, _ = run(["example", "--out", out_dir, "--force", "--lang", "en", "--quiet"], capsys)
+    assert code == 0 and {name: (out_dir / name).read_bytes() for name in deterministic} == first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+    # partners reproduce every published number from the manifest
+    code, out, _ = run(["reproduce", out_dir / "manifest.json", "--quiet"], capsys)
+    assert code == 0 and "reproduced: all" in out
 
 
 def test_example_out_is_a_file(tmp_path, capsys):
@@ -362,7 +336,7 @@ def test_example_out_is_a_file(tmp_path, capsys):
 
 
 def test_problem_values_are_spreadsheet_safe():
-    from trustsurvey.cli import _spreadsheet_safe
+    from trustsurvey.spreadsheet import escape_frame as _spreadsheet_safe
 
     frame = pd.DataFrame({"value": pd.array(["=HYPERLINK(\"x\")", "-1", "-x", "@a", "+1.5", "ok", None], dtype="str"),
                           "row": [1, 2, 3, 4, 5, 6, 7]})

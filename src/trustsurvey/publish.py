@@ -162,8 +162,11 @@ def _sheets(result: RunResult, lang: str) -> dict[str, pd.DataFrame]:
 
 
 def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
-            progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+            progress: Callable[[str], None] | None = None,
+            extra: Callable[[Path], None] | None = None) -> dict[str, Path]:
     """Write every output of a run into ``out_dir`` (see :data:`OUTPUT_FILES`).
+
+    ``extra``, if given, is called with the temporary directory to add files of its own.
 
     Returns
     -------
@@ -213,5 +216,7 @@ def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
                                          "languages": langs})
         write_json(manifest, tmp / "manifest.json")
         written["manifest"] = "manifest.json"
+        if extra is not None:
+            extra(tmp)
     out = Path(out_dir)
     return {name: out / rel for name, rel in written.items()}

@@ -14,17 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
-from . import __version__
-from .errors import ReportError, TrustSurveyError
+from .. import __version__
+from ..errors import ReportError, TrustSurveyError
+from .report_commands import add_report_commands
 
-__all__ = ["make_parser", "main", "output_directory"]
+__all__ = ["make_parser", "main"]
 
 #: Problems printed by ``validate`` before the rest are only counted.
 MAX_PROBLEM_ROWS = 50
@@ -77,66 +76,6 @@ def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
-
-
-@contextmanager
-def output_directory(out: str | os.PathLike, *, force: bool = False) -> Iterator[Path]:
-    """Write a directory of outputs safely: into a temporary directory, moved into place at the end.
-
-    An existing non-empty ``out`` is refused unless ``force``; with ``force`` it
-    is replaced only after everything was written. If writing fails, ``out`` is
-    left as it was.
-
-    Parameters
-    ----------
-    out : path
-        The output directory.
-    force : bool
-        Replace an existing non-empty directory.
-
-    Yields
-    ------
-    pathlib.Path
-        The temporary directory to write into.
-
-    Raises
-    ------
-    ReportError
-        If ``out`` exists and is not empty (without ``force``), or is a file.
-    """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ReportError(f"output {out} is a file, not a directory; choose another --out")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise ReportError(f"output directory {out} is not empty; choose another --out or add --force to replace it")
-    parent = out.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; give it the usual permissions
-    try:
-        yield tmp
-        backup = None
-        if out.exists():
-            backup = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
-            backup.rmdir()
-            os.replace(out, backup)
-        try:
-            os.replace(tmp, out)
-        except OSError:
-            if backup is not None:
-                os.replace(backup, out)
-            raise
-        if backup is not None:
-            shutil.rmtree(backup, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _problem_records(problems) -> list[dict]:
@@ -197,8 +136,8 @@ def _add_validate(sub) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .io import validate_file
-    from .questionnaire import Questionnaire
+    from ..io import validate_file
+    from ..questionnaire import Questionnaire
 
     qpath = _existing_file(args.questionnaire, "questionnaire file")
     dpath = _existing_file(args.data, "data file")
@@ -252,7 +191,7 @@ def _add_questionnaire(sub) -> None:
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
-    from .questionnaire import Questionnaire, lint_file
+    from ..questionnaire import Questionnaire, lint_file
 
     path = _existing_file(args.file, "questionnaire file")
     problems = [str(p) for p in lint_file(path)]
@@ -268,7 +207,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace, importer_name: str, what: str) -> int:
-    from . import questionnaire as qmod
+    from .. import questionnaire as qmod
 
     source = _existing_file(args.source, what)
     out = _new_file(args.output, args.force)
@@ -293,18 +232,9 @@ def _cmd_import_spss(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- example
 
 
-def _add_example(sub) -> None:
-    p = sub.add_parser("example", help="validate and summarise the bundled example survey",
-                       description="Validate the bundled Kosovo Police example survey (both waves) and "
-                       "write a summary into --out.")
-    p.add_argument("--out", required=True, metavar="DIR", help="output directory (must not exist or be empty)")
-    p.add_argument("--force", action="store_true", help="replace an existing non-empty output directory")
-    p.set_defaults(func=_cmd_example)
-
-
 def _example_files() -> dict[int, Path]:
     """The bundled example data files (CSV), by wave."""
-    from .datasets import EXAMPLE_WAVES, example_path
+    from ..datasets import EXAMPLE_WAVES, example_path
 
     files = {wave: example_path(wave, "csv") for wave in EXAMPLE_WAVES}
     missing = [str(p) for p in files.values() if not p.is_file()]
@@ -314,34 +244,23 @@ def _example_files() -> dict[int, Path]:
     return files
 
 
-def _spreadsheet_safe(frame):
-    """Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) get a leading ``'``.
-
-    Numbers written as text (``-1``) are left alone.
-    """
-    import pandas as pd
-
-    out = frame.copy()
-    for col in out.columns:
-        if not (pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object):
-            continue
-        text = out[col].astype("str")
-        risky = text.str.match(r"^[=+\-@\t\r]").fillna(False).astype(bool)
-        numeric = pd.to_numeric(text.where(risky), errors="coerce").notna()
-        fix = (risky & ~numeric).to_numpy()
-        if fix.any():
-            out[col] = out[col].astype(object)
-            out.loc[fix, col] = "'" + text[fix]
-    return out
+def _mismatch_table(frame) -> str:
+    """The first mismatches of a reproduction as text."""
+    shown = frame.head(MAX_PROBLEM_ROWS)
+    text = shown.to_string(index=False, max_colwidth=80)
+    if len(frame) > len(shown):
+        text += f"\n... and {len(frame) - len(shown)} more"
+    return text
 
 
 def _summarise_example(out: Path) -> list[str]:
     """Validate the bundled example waves; write the summaries into ``out``; return lines to print."""
     import pandas as pd
 
-    from .io import validate_file
-    from .io.summary import missing_summary, sample_summary
-    from .questionnaire import bundled
+    from ..io import validate_file
+    from ..io.summary import missing_summary, sample_summary
+    from ..spreadsheet import escape_frame
+    from ..questionnaire import bundled
 
     q = bundled()
     lines, files, problems, missing, sample = [], [], [], [], []
@@ -361,22 +280,12 @@ def _summarise_example(out: Path) -> list[str]:
 
     summary = {"questionnaire": {"survey_id": q.survey_id, "version": q.version, "wave": q.wave}, "files": files}
     (out / "validation.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    _spreadsheet_safe(first(pd.concat(problems, ignore_index=True))).to_csv(
+    escape_frame(first(pd.concat(problems, ignore_index=True))).to_csv(
         out / "validation_problems.csv", index=False)
     first(pd.concat(missing, ignore_index=True)).to_csv(out / "missing_answers.csv", index=False)
     first(pd.concat(sample, ignore_index=True)).to_csv(out / "sample_composition.csv", index=False,
                                                         float_format="%.6f")
     return lines
-
-
-def _cmd_example(args: argparse.Namespace) -> int:
-    with output_directory(args.out, force=args.force) as tmp:
-        lines = _summarise_example(tmp)
-        written = sorted(p.name for p in tmp.iterdir())
-    for line in lines:
-        _out(line)
-    _out(f"wrote {args.out}: {', '.join(written)}")
-    return 0
 
 
 # ---------------------------------------------------------------- parser and main
@@ -396,7 +305,7 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_validate(sub)
     _add_questionnaire(sub)
-    _add_example(sub)
+    add_report_commands(sub, out_fn=_out, table_fn=_mismatch_table, summarise=_summarise_example)
     return parser
 
 

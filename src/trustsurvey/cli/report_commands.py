@@ -1,0 +1,200 @@
+"""Subcommands that run the annual analysis: ``run``, ``example``, ``reproduce`` and ``weight``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+from ..errors import TrustSurveyError
+
+__all__ = ["add_report_commands"]
+
+
+class _Progress:
+    """A progress bar on stderr (tqdm), silent with ``--quiet``."""
+
+    def __init__(self, total: int, quiet: bool):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, disable=quiet or not sys.stderr.isatty(), file=sys.stderr, leave=False,
+                        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}]")
+
+    def __call__(self, message: str) -> None:
+        self.bar.set_description_str(message)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _steps(plan) -> int:
+    # reading + weighting + breakdown + recommendations per wave, trend; then tables, plans, figures per language, manifest
+    return 4 * len(plan.waves) + 1 + 4 + len(plan.languages)
+
+
+def _run_plan(plan, out: str, *, force: bool, quiet: bool, lang: str | None, out_fn: Callable[[str], None],
+              extra=None) -> int:
+    from dataclasses import replace
+
+    from ..pipeline import compute
+    from ..publish import publish
+
+    if lang is not None:
+        plan = replace(plan, languages=(lang,))
+    progress = _Progress(_steps(plan), quiet)
+    try:
+        result = compute(plan, progress=progress)
+        written = publish(result, out, force=force, progress=progress, extra=extra)
+    finally:
+        progress.close()
+    recs = result.recommendations.get(result.current)
+    out_fn(f"wave {result.current}: {len(result.surveys[result.current].data)} respondents, "
+           f"{len(result.tables[result.current])} table rows, "
+           f"{0 if recs is None else len(recs.to_frame())} recommendations"
+           + ("" if recs is None or recs.addressed_count is None
+              else f", {recs.addressed_count} of last year's recommendations addressed"))
+    for name, path in written.items():
+        out_fn(f"  {name}: {path}")
+    return 0
+
+
+def _add_run(sub, out_fn) -> None:
+    p = sub.add_parser("run", help="run an analysis plan: tables, figures, report, action plan, manifest",
+                       description="Run an analysis plan (YAML) and write the report into --out.")
+    p.add_argument("plan", metavar="PLAN", help="the analysis plan (YAML)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory (must not exist or be empty)")
+    p.add_argument("--lang", choices=("sq", "sr", "en"), help="only this language (default: the plan's)")
+    p.add_argument("--force", action="store_true", help="replace an existing output directory")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def cmd(args: argparse.Namespace) -> int:
+        from ..plan import AnalysisPlan
+
+        from . import UsageError
+
+        if not Path(args.plan).is_file():
+            raise UsageError(f"plan file {args.plan!r} does not exist")
+        plan = AnalysisPlan.from_yaml(args.plan)
+        return _run_plan(plan, args.out, force=args.force, quiet=args.quiet, lang=args.lang, out_fn=out_fn)
+
+    p.set_defaults(func=cmd)
+
+
+def bundled_plan_path() -> Path:
+    """The analysis plan of the bundled example (in the installed package)."""
+    ref = resources.files("trustsurvey").joinpath("data", "examples", "plan.yaml")
+    path = Path(str(ref))
+    if not path.is_file():
+        raise TrustSurveyError("the bundled example plan is missing from the installation; reinstall trustsurvey")
+    return path
+
+
+def _add_example(sub, out_fn, summarise) -> None:
+    p = sub.add_parser("example", help="run the bundled example survey end to end (both waves)",
+                       description="Validate, weight and analyse the bundled Kosovo Police example survey "
+                       "(waves 2024 and 2025) and write the full report into --out.")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory (must not exist or be empty)")
+    p.add_argument("--lang", choices=("sq", "sr", "en"), help="only this language (default: all three)")
+    p.add_argument("--force", action="store_true", help="replace an existing output directory")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def cmd(args: argparse.Namespace) -> int:
+        from ..plan import AnalysisPlan
+
+        plan = AnalysisPlan.from_yaml(bundled_plan_path())
+        lines: list[str] = []
+
+        def extra(tmp: Path) -> None:
+            folder = tmp / "validation"
+            folder.mkdir()
+            lines.extend(summarise(folder))
+
+        code = _run_plan(plan, args.out, force=args.force, quiet=args.quiet, lang=args.lang, out_fn=out_fn,
+                         extra=extra)
+        for line in lines:
+            out_fn(line)
+        return code
+
+    p.set_defaults(func=cmd)
+
+
+def _add_reproduce(sub, out_fn, table_fn) -> None:
+    p = sub.add_parser("reproduce", help="recompute a report from its manifest and compare number by number",
+                       description="Recompute every published number of a report from its manifest.json "
+                       "and report, number by number, what was not reproduced (exit 1).")
+    p.add_argument("manifest", metavar="MANIFEST", help="the report's manifest.json")
+    p.add_argument("--plan", metavar="PLAN", help="the analysis plan (default: the one the manifest records)")
+    p.add_argument("--data", action="append", default=[], metavar="YEAR=FILE",
+                   help="use FILE as the data of wave YEAR (repeatable)")
+    p.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def cmd(args: argparse.Namespace) -> int:
+        from ..pipeline import reproduce
+
+        from . import UsageError
+
+        if not Path(args.manifest).is_file():
+            raise UsageError(f"manifest {args.manifest!r} does not exist")
+        data = {}
+        for item in args.data:
+            year, sep, file = item.partition("=")
+            if not sep or not year.strip().isdigit():
+                raise UsageError(f"--data {item!r}: write YEAR=FILE, e.g. --data 2025=kp_trust_2025.csv")
+            if not Path(file).is_file():
+                raise UsageError(f"--data {item!r}: file {file!r} does not exist")
+            data[int(year)] = file
+        progress = _Progress(12, args.quiet)
+        try:
+            rep = reproduce(args.manifest, plan_path=args.plan, data=data or None, rtol=args.rtol,
+                            progress=progress)
+        finally:
+            progress.close()
+        for name in rep.changed_inputs:
+            out_fn(f"note: input {name!r} differs from the one the manifest records (checksum)")
+        if rep.ok:
+            out_fn(f"reproduced: all {rep.n_numbers} published numbers match (rtol {args.rtol:g})")
+            return 0
+        out_fn(f"NOT reproduced: {len(rep.mismatches)} of {rep.n_numbers} published numbers differ")
+        out_fn(table_fn(rep.mismatches))
+        return 1
+
+    p.set_defaults(func=cmd)
+
+
+def _add_weight(sub, out_fn) -> None:
+    p = sub.add_parser("weight", help="weight a data file with the questionnaire's scheme",
+                       description="Read DATA against QUESTIONNAIRE, rake it to the questionnaire's population "
+                       "margins and write the data with a new weight column (never over the input).")
+    p.add_argument("questionnaire", metavar="QUESTIONNAIRE")
+    p.add_argument("data", metavar="DATA")
+    p.add_argument("-o", "--output", required=True, metavar="WEIGHTED.csv", help="where to write the weighted data")
+    p.add_argument("--weight-column", default="weight", help="name of the new column (default: weight)")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
+
+    def cmd(args: argparse.Namespace) -> int:
+        from ..weighting import weight_file
+
+        from . import UsageError
+
+        for f in (args.questionnaire, args.data):
+            if not Path(f).is_file():
+                raise UsageError(f"file {f!r} does not exist")
+        result = weight_file(args.questionnaire, args.data, args.output, weight_column=args.weight_column,
+                             force=args.force)
+        out_fn(str(result))
+        out_fn(f"wrote {args.output}")
+        return 0
+
+    p.set_defaults(func=cmd)
+
+
+def add_report_commands(sub, *, out_fn, table_fn, summarise) -> None:
+    """Register ``run``, ``example``, ``reproduce`` and ``weight`` on the subparsers ``sub``."""
+    _add_run(sub, out_fn)
+    _add_example(sub, out_fn, summarise)
+    _add_reproduce(sub, out_fn, table_fn)
+    _add_weight(sub, out_fn)
