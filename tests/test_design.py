@@ -411,3 +411,20 @@ def test_bad_estimation_options(survey, call, pattern):
 
 def test_every_error_is_a_trustsurvey_error():
     assert issubclass(DesignError, TrustSurveyError) and issubclass(EstimationError, TrustSurveyError)
+
+
+def test_two_stage_without_fpc_is_ultimate_cluster(data):
+    """Without FPCs only the first stage counts (PSUs with replacement), as in R."""
+    df = data("apiclus2.csv")
+    two = ts.Survey(df, weights="pw", psu=("dnum", "snum")).mean(["api00", "enroll"]).to_frame()
+    one = ts.Survey(df, weights="pw", psu="dnum").mean(["api00", "enroll"]).to_frame()
+    np.testing.assert_allclose(two["se"], one["se"], rtol=1e-12)
+
+
+def test_second_stage_adds_variance_with_fpc(survey, data):
+    """With both FPCs, R's clus2 SE (reference) exceeds the first-stage-only SE with the stage-1 FPC."""
+    df = data("apiclus2.csv")
+    first_only = ts.Survey(df, weights="pw", psu="dnum", fpc="fpc1").mean("api00").se[0]
+    both = survey("clus2").mean("api00").se[0]
+    assert both == pytest.approx(30.0990273768366, rel=1e-6)
+    assert both > first_only
