@@ -341,6 +341,6 @@ def test_problem_values_are_spreadsheet_safe():
     frame = pd.DataFrame({"value": pd.array(["=HYPERLINK(\"x\")", "-1", "-x", "@a", "+1.5", "ok", None], dtype="str"),
                           "row": [1, 2, 3, 4, 5, 6, 7]})
     safe = _spreadsheet_safe(frame)
-    assert safe["value"].tolist()[:6] == ["'=HYPERLINK(\"x\")", "-1", "'-x", "'@a", "+1.5", "ok"]
+    assert safe["value"].tolist()[:6] == ["'=HYPERLINK(\"x\")", "'-1", "'-x", "'@a", "'+1.5", "ok"]
     assert pd.isna(safe["value"].iloc[6]) and safe["row"].tolist() == frame["row"].tolist()
     assert frame["value"].iloc[0].startswith("=")  # the input is not modified

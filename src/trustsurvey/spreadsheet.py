@@ -3,13 +3,12 @@
 A text cell beginning with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage
 return) is written with a leading single quote, so that Excel or LibreOffice
 shows it as text instead of evaluating it (open-text answers come from the
-public). Text that is just a number (``"-1"``, ``"+1.5"``) is left alone, and so
-are numbers. Every CSV and Excel writer of trustsurvey goes through here.
+public). Numbers are never touched. Every CSV and Excel writer of trustsurvey
+goes through here.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
@@ -17,7 +16,6 @@ import pandas as pd
 __all__ = ["escape_formula", "escape_frame", "FORMULA_STARTS"]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 def escape_formula(value: Any) -> Any:
@@ -27,10 +25,10 @@ def escape_formula(value: Any) -> Any:
     --------
     >>> escape_formula('=HYPERLINK("http://x")')
     '\\'=HYPERLINK("http://x")'
-    >>> escape_formula("-5 points"), escape_formula("-1"), escape_formula(-5), escape_formula("Prishtinë")
-    ("'-5 points", '-1', -5, 'Prishtinë')
+    >>> escape_formula("-5 points"), escape_formula(-5), escape_formula("Prishtinë")
+    ("'-5 points", -5, 'Prishtinë')
     """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.match(value.strip()):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

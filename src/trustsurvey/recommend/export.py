@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReportError
+from ..spreadsheet import escape_formula, escape_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Recommendations
@@ -36,7 +37,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["export", "write_csv", "write_xlsx", "escape_formula", "OUTPUT_FILES"]
 
 OUTPUT_FILES = ("action_plan.xlsx", "action_plan.csv", "recommendations.csv", "tracking.csv")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHEETS = {
     "en": ("Action plan", "Indicators", "Recommendations", "Tracking"),
     "sq": ("Plani i veprimit", "Treguesit", "Rekomandimet", "Përcjellja"),
@@ -45,32 +45,10 @@ _SHEETS = {
 _FIXED_TIME = _dt.datetime(2000, 1, 1)
 
 
-def escape_formula(value: Any) -> Any:
-    """Prefix an apostrophe to text a spreadsheet would evaluate as a formula.
-
-    Examples
-    --------
-    >>> escape_formula("=HYPERLINK(1)"), escape_formula("Raise trust"), escape_formula(-0.5)
-    ("'=HYPERLINK(1)", 'Raise trust', -0.5)
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for c in out.columns:
-        s = out[c]
-        if s.dtype == object or pd.api.types.is_string_dtype(s):
-            out[c] = s.astype(object).map(escape_formula)
-    return out
-
-
 def write_csv(frame: pd.DataFrame, path, *, bom: bool = False) -> Path:
     """Write ``frame`` as a deterministic UTF-8 CSV with formula-escaped text cells."""
     path = Path(path)
-    _escaped(frame).to_csv(path, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n",
+    escape_frame(frame).to_csv(path, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n",
                            float_format="%.10g")
     return path
 

@@ -18,44 +18,12 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ReportError
+from ..spreadsheet import FORMULA_STARTS, escape_formula, escape_frame
 
 __all__ = ["FORMULA_STARTS", "escape_formula", "escape_frame", "check_no_microdata", "MICRODATA_COLUMNS"]
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Columns that only respondent-level data have.
 MICRODATA_COLUMNS = frozenset({"respondent_id", "comment_open", "design_weight"})
-
-
-def escape_formula(value: Any) -> Any:
-    """``value`` with a leading single quote if it is text a spreadsheet would run as a formula.
-
-    Examples
-    --------
-    >>> escape_formula("=HYPERLINK(\\"http://x\\")")
-    '\\'=HYPERLINK("http://x")'
-    >>> escape_formula("-5 points"), escape_formula(-5), escape_formula("Prishtinë")
-    ("'-5 points", -5, 'Prishtinë')
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with every text cell (and column name) passed through :func:`escape_formula`.
-
-    Examples
-    --------
-    >>> escape_frame(pd.DataFrame({"a": ["@x", "y"], "b": [-1.0, 2.0]}))["a"].tolist()
-    ["'@x", 'y']
-    """
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
-        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            out[col] = s.astype(object).map(escape_formula)
-    out.columns = [escape_formula(str(c)) if isinstance(c, str) else c for c in out.columns]
-    return out
 
 
 def check_no_microdata(frame: pd.DataFrame, name: str) -> None:
