@@ -22,7 +22,7 @@ from .design import Design
 
 __all__ = ["BatchResult", "batch_estimates", "batch_estimates_many", "sorted_groups", "versus_rest"]
 
-_BLOCK_ELEMENTS = 30_000_000  # entries of the (n x 4k) work array held at once
+_BLOCK_ELEMENTS = 50_000_000  # entries of each (n x k) work array of a column block (400 MB)
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,7 +88,7 @@ def batch_estimates_many(design: Design, values: np.ndarray, groupings: list[tup
     The columns are prepared once and shared by every grouping.
     """
     n, K = values.shape
-    width = max(1, min(K, _BLOCK_ELEMENTS // max(4 * n, 1)))
+    width = max(1, min(K, _BLOCK_ELEMENTS // max(n, 1)))
     contexts = [_Context(design, codes, G) for codes, G in groupings]
     parts: list[list[BatchResult]] = [[] for _ in groupings]
     for s in range(0, K, width):
@@ -145,45 +145,81 @@ class _Context:
 
 
 class _Prepared:
-    """The columns of one block, prepared once: ``[a | b]``, the valid indicator, ``a^2``."""
+    """The columns of one block, prepared once and shared by every grouping.
+
+    ``a`` holds the values with 0 where missing. For means (no denominator) the
+    denominator is the valid indicator, which is never stored densely: missing
+    answers are few, so ``M @ valid = rowsum(M) - M @ missing`` with ``missing``
+    a sparse matrix of the missing cells. Ratios keep a dense denominator.
+    ``a2`` (``a`` squared) feeds the design effects.
+    """
 
     def __init__(self, design: Design, values, denominator, deff: bool):
         n, k = values.shape
         self.k = k
-        valid = ~np.isnan(values)
-        if denominator is not None:
-            valid &= ~np.isnan(denominator)
-        a = np.where(valid, values, 0.0)
-        self.valid = valid.astype(float)
-        b = self.valid if denominator is None else np.where(valid, denominator, 0.0)
-        self.ab = np.hstack([a, b])
-        self.a2 = np.square(a) if (deff and denominator is None) else None
         self.ratio = denominator is not None
+        if denominator is None:
+            a = np.ascontiguousarray(values, dtype=float)
+            a = a.copy() if np.shares_memory(a, values) else a
+            miss = np.isnan(a)
+            rows, cols = np.nonzero(miss)
+            a[rows, cols] = 0.0
+            self.missing = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, k))
+            self.a = a
+            self.b = None
+            self.valid = None
+        else:
+            valid = ~(np.isnan(values) | np.isnan(denominator))
+            self.a = np.where(valid, values, 0.0)
+            self.b = np.where(valid, denominator, 0.0)
+            self.valid = valid.astype(float)
+        self.a2 = np.square(self.a) if (deff and denominator is None) else None
+
+    def times_a(self, M) -> np.ndarray:
+        """``M @ a``."""
+        return np.asarray(M @ self.a)
+
+    def times_b(self, M) -> np.ndarray:
+        """``M @ b`` (for means: ``M @ valid``)."""
+        if self.b is not None:
+            return np.asarray(M @ self.b)
+        rowsum = np.asarray(M.sum(axis=1)).reshape(-1, 1)
+        return rowsum - np.asarray((M @ self.missing).todense())
+
+    def times_valid(self, M) -> np.ndarray:
+        """``M @ valid``."""
+        if self.valid is not None:
+            return np.asarray(M @ self.valid)
+        return self.times_b(M)
+
+    def dense_b(self) -> np.ndarray:
+        """``b`` as a dense array (replicate designs)."""
+        if self.b is not None:
+            return self.b
+        return 1.0 - np.asarray(self.missing.todense())
 
 
 def _block(ctx: _Context, prep: _Prepared, total, deff, with_totals) -> BatchResult:
     design, G, k = ctx.design, ctx.G, prep.k
     stage_sums = None
     if ctx.stage_mats:
-        C1 = design.stages[0].n_total_clusters
-        S1 = np.asarray(ctx.stage_mats[0] @ prep.ab).reshape(C1, G, 2 * k)
-        sums = S1.sum(axis=0)
-        stage_sums = [S1]
-        for s in range(1, len(ctx.stage_mats)):
+        stage_sums = []
+        for s, M in enumerate(ctx.stage_mats):
             Cs = design.stages[s].n_total_clusters
-            stage_sums.append(np.asarray(ctx.stage_mats[s] @ prep.ab).reshape(Cs, G, 2 * k))
+            stage_sums.append(np.concatenate([prep.times_a(M), prep.times_b(M)], axis=1).reshape(Cs, G, 2 * k))
+        sums = stage_sums[0].sum(axis=0)
     else:
-        sums = np.asarray(ctx.group_mat @ prep.ab)
+        sums = np.concatenate([prep.times_a(ctx.group_mat), prep.times_b(ctx.group_mat)], axis=1)
     N, D = sums[:, :k], sums[:, k:]
-    n_unw = np.asarray(ctx.count_mat @ prep.valid)
-    W = np.asarray(ctx.group_mat @ prep.valid) if prep.ratio else D
+    n_unw = prep.times_valid(ctx.count_mat)
+    W = prep.times_valid(ctx.group_mat) if prep.ratio else D
     with np.errstate(divide="ignore", invalid="ignore"):
         theta = N.copy() if total else N / D
         fN = fD = None
         if stage_sums is not None:
             factor, fN, fD = _taylor_totals(ctx, prep, stage_sums, theta, D, total, k, with_totals)
         else:
-            factor, fN, fD = _replicate(design, ctx.groups, prep.ab, theta, total, k, with_totals, N, D)
+            factor, fN, fD = _replicate(design, ctx.groups, prep, theta, total, k, with_totals, N, D)
         var = V.variance_diag(factor).reshape(G, k)
         se = np.sqrt(var)
         dvals = np.full((G, k), np.nan)
@@ -236,8 +272,8 @@ def _calibrated(ctx, prep, theta, D, total, k, with_totals, infl, tN, tD):
     proj = ctx.projector
     ft_theta, ft_N, ft_D = [], [], []
     for step, mat in zip(proj.steps, ctx.step_mats):
-        S = np.asarray(mat @ prep.ab).reshape(G, step.c, 2 * k)
-        A, Bs = S[..., :k], S[..., k:]
+        A = prep.times_a(mat).reshape(G, step.c, k)
+        Bs = prep.times_b(mat).reshape(G, step.c, k)
         T = A if total else (A - theta[:, None, :] * Bs) / D[:, None, :]
         ft_theta.append(_clean(T.transpose(1, 0, 2).reshape(step.c, G * k)))
         if with_totals:
@@ -250,17 +286,18 @@ def _calibrated(ctx, prep, theta, D, total, k, with_totals, infl, tN, tD):
     return infl, tN, tD
 
 
-def _replicate(design, groups, ab, theta, total, k, with_totals, N, D):
+def _replicate(design, groups, prep, theta, total, k, with_totals, N, D):
     R = design.n_replicates
     G = len(groups)
     reps_N = np.zeros((R, G, k))
     reps_D = np.zeros((R, G, k))
+    b = prep.dense_b()
     for g, rows in enumerate(groups):
         if rows.size == 0:
             continue
         wr = design.repweights[rows]
-        reps_N[:, g, :] = wr.T @ ab[rows, :k]
-        reps_D[:, g, :] = wr.T @ ab[rows, k:]
+        reps_N[:, g, :] = wr.T @ prep.a[rows]
+        reps_D[:, g, :] = wr.T @ b[rows]
     with np.errstate(divide="ignore", invalid="ignore"):
         reps = reps_N if total else reps_N / reps_D
     factor = _clean(V.replicate_factor(design, theta.reshape(-1), reps.reshape(R, -1)))

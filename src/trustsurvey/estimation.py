@@ -122,7 +122,7 @@ def variable_matrix(data: pd.DataFrame, variables: Sequence[str], *, levels: boo
             cols.append(ind)
             meta.append((name, _level_text(lev)))
     if len(cols) == len(numeric) and numeric == variables:
-        return np.ascontiguousarray(arr), meta
+        return arr, meta
     return np.column_stack(cols), meta
 
 
