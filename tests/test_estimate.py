@@ -188,13 +188,11 @@ def test_kind(survey):
     assert isinstance(s.mean("api00"), Estimate)
 
 
-@pytest.mark.xfail(strict=True, reason="estimate.py Estimate.confint: for quantiles it returns the symmetric "
-                   "estimate +/- t*se (484.5, 619.5 for the 0.25 quantile of clus1 api00) instead of the stored "
-                   "Woodruff interval R gives (492, 627); expected the stored interval at the stored level, and "
-                   "at another level a Woodruff interval or an EstimationError asking to re-run quantile(level=)")
 def test_confint_of_quantile_is_woodruff(survey, reference):
     case = next(c for c in reference["cases"] if c["id"] == "clus1_quantiles_api00")["result"]
     est = survey("clus1").quantile("api00", [0.25, 0.5, 0.75])
     c = est.confint(0.95)
     np.testing.assert_allclose(c["ci_low"], case["ci_low"], rtol=1e-6)
     np.testing.assert_allclose(c["ci_high"], case["ci_high"], rtol=1e-6)
+    with pytest.raises(ts.EstimationError, match="level=0.9"):
+        est.confint(0.9)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .errors import EstimationError
 from .inference import proportion_interval, t_interval
 
 __all__ = ["Estimate", "ESTIMATE_COLUMNS"]
@@ -93,6 +94,11 @@ class Estimate:
         Returns a frame with the by-columns, ``variable``, ``level``, ``ci_low``, ``ci_high``.
         """
         t = self.table
+        if self.kind == "quantile":
+            if abs(level - self.level) > 1e-12:
+                raise EstimationError(f"quantile intervals are Woodruff intervals at the level they were "
+                                      f"estimated with ({self.level}); call quantile(..., level={level}) instead")
+            return t[list(self.by) + ["variable", "level", "ci_low", "ci_high"]].copy()
         if self.ci_method == "t" or self.kind != "proportion":
             lo, hi = t_interval(t["estimate"], t["se"], t["df"], level)
         else:
