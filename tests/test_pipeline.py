@@ -139,3 +139,20 @@ def test_cli_weight_writes_a_new_file_and_never_over_the_input(tmp_path, capsys)
     assert "--force" in capsys.readouterr().err
     assert main(["weight", str(q), str(data), "-o", str(data), "--force"]) == 1  # never over the input
     assert data.read_bytes() == before
+
+
+def test_workbook_has_a_sheet_per_demographic_with_significance_marked(report_dir, result):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(report_dir / "tables.xlsx")
+    assert wb.sheetnames[:6] == ["national", "region", "settlement", "gender", "age_group", "community"]
+    ws = wb["region"]
+    header = [c.value for c in ws[1]]
+    est, padj, flag = header.index("estimate"), header.index("p_adj"), header.index("flag")
+    bold = {True: 0, False: 0}
+    for row in ws.iter_rows(min_row=2):
+        p = row[padj].value
+        if isinstance(row[est].value, float) and isinstance(p, float) and row[flag].value in (None, ""):
+            bold[p < 0.05] += row[est].font.b is True
+            assert row[est].font.b is (p < 0.05) or (row[est].font.b is None and p >= 0.05)
+    assert bold[True] > 0  # Mitrovica North differs from the rest

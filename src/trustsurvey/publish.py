@@ -198,7 +198,7 @@ def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
             recs.export(tmp / "action_plan" / str(year), lang=langs[0])
         written["action_plan"] = f"action_plan/{result.current}"
         say("workbook")
-        write_excel(_sheets(result, langs[0]), tmp / "tables.xlsx", lang=langs[0])
+        write_excel(_sheets(result, langs[0]), tmp / "tables.xlsx", lang=langs[0], alpha=plan.alpha)
         written["tables"] = "tables.xlsx"
         for lang in langs:
             say(f"figures and report ({lang})")

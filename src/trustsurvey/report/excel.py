@@ -115,8 +115,14 @@ def _column_formats(name: str, col: pd.Series, proportion: np.ndarray, percent_c
     return [_number_format(name, False, is_float)] * len(col)
 
 
-def _sheet(sheet_name: str, frame: pd.DataFrame, lang: str, percent_columns: frozenset[str]) -> Sheet:
-    """A table as a worksheet: values, cell styles and column widths."""
+def _sheet(sheet_name: str, frame: pd.DataFrame, lang: str, percent_columns: frozenset[str],
+           alpha: float = 0.05) -> Sheet:
+    """A table as a worksheet: values, cell styles and column widths.
+
+    Estimates whose adjusted p-value is below ``alpha`` are bold (significantly different
+    from the rest of the population); low-base and unreliable ones shaded; suppressed ones
+    say so in grey italics.
+    """
     s = strings(lang)
     columns = [str(c) for c in frame.columns]
     n = len(frame)
@@ -126,6 +132,9 @@ def _sheet(sheet_name: str, frame: pd.DataFrame, lang: str, percent_columns: fro
              if "flag" in frame.columns else np.full(n, ""))
     suppressed = set(np.flatnonzero(flags == "suppressed").tolist())
     marked = {i: f for i, f in enumerate(flags) if f in _FILLS}
+    p_adj = (pd.to_numeric(frame["p_adj"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+             if "p_adj" in frame.columns else np.full(n, np.nan))
+    significant = set(np.flatnonzero(p_adj < alpha).tolist())  # bold: differs from the rest
     cols = []
     widths = []
     for j, name in enumerate(columns):
@@ -144,6 +153,8 @@ def _sheet(sheet_name: str, frame: pd.DataFrame, lang: str, percent_columns: fro
                     if key not in shaded:
                         shaded[key] = Style(fmt, "italic", _FILLS[marked[i]])
                     cells.append((v, shaded[key]))
+                elif name == "estimate" and i in significant:
+                    cells.append((v, styles.setdefault(("bold", fmt), Style(fmt, "bold"))))
                 elif fmt:
                     cells.append((v, styles.setdefault(fmt, Style(fmt))))
                 else:
@@ -159,7 +170,7 @@ def _sheet(sheet_name: str, frame: pd.DataFrame, lang: str, percent_columns: fro
 
 
 def write_excel(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: str = "en",
-                percent_columns: Sequence[str] = ()) -> Path:
+                percent_columns: Sequence[str] = (), alpha: float = 0.05) -> Path:
     """Write tables to one formatted ``.xlsx`` workbook, one sheet each, in the given order.
 
     Parameters
@@ -172,6 +183,8 @@ def write_excel(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: s
         Language of the words written into suppressed cells.
     percent_columns : list of str
         Further columns (in any sheet) holding proportions to show as percent.
+    alpha : float
+        Estimates with ``p_adj`` below it are bold (significant differences marked).
 
     Returns
     -------
@@ -184,7 +197,7 @@ def write_excel(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: s
         if not isinstance(frame, pd.DataFrame):
             raise ReportError(f"table {name!r} is a {type(frame).__name__}, not a pandas DataFrame")
         check_no_microdata(frame, str(name))
-    sheets = [_sheet(sheet, frame, lang, frozenset(percent_columns))
+    sheets = [_sheet(sheet, frame, lang, frozenset(percent_columns), alpha)
               for sheet, frame in zip(sheet_names(list(tables)), tables.values())]
     path = Path(path)
     try:
