@@ -20,7 +20,8 @@ from . import _variance as V
 from ._calibration import projector
 from .design import Design
 
-__all__ = ["BatchResult", "batch_estimates", "batch_estimates_many", "sorted_groups", "versus_rest"]
+__all__ = ["BatchResult", "batch_estimates", "batch_estimates_many", "prepare_columns", "sorted_groups",
+           "versus_rest"]
 
 _BLOCK_ELEMENTS = 50_000_000  # entries of each (n x k) work array of a column block (400 MB)
 
@@ -55,7 +56,7 @@ def sorted_groups(codes: np.ndarray, G: int) -> list[np.ndarray]:
 
 def batch_estimates(design: Design, values: np.ndarray, codes: np.ndarray, G: int, *,
                     denominator: np.ndarray | None = None, total: bool = False,
-                    deff: bool = True, with_totals: bool = False) -> BatchResult:
+                    deff: bool = True, with_totals: bool = False, prepared: list | None = None) -> BatchResult:
     """Ratio estimates ``sum(w a) / sum(w b)`` of every column in every group, with variances.
 
     Parameters
@@ -77,26 +78,32 @@ def batch_estimates(design: Design, values: np.ndarray, codes: np.ndarray, G: in
         Also return the variance factors of the numerator and denominator totals.
     """
     return batch_estimates_many(design, values, [(codes, G)], denominator=denominator, total=total,
-                                deff=deff, with_totals=with_totals)[0]
+                                deff=deff, with_totals=with_totals, prepared=prepared)[0]
 
 
 def batch_estimates_many(design: Design, values: np.ndarray, groupings: list[tuple[np.ndarray, int]], *,
                          denominator: np.ndarray | None = None, total: bool = False, deff: bool = True,
-                         with_totals: bool = False) -> list[BatchResult]:
+                         with_totals: bool = False, prepared: list | None = None) -> list[BatchResult]:
     """:func:`batch_estimates` for several groupings of the same columns (one per demographic).
 
-    The columns are prepared once and shared by every grouping.
+    The columns are prepared once and shared by every grouping; ``prepared``
+    (from :func:`prepare_columns` on the same values) skips even that.
     """
-    n, K = values.shape
-    width = max(1, min(K, _BLOCK_ELEMENTS // max(n, 1)))
+    blocks = prepare_columns(values, denominator, deff) if prepared is None else prepared
     contexts = [_Context(design, codes, G) for codes, G in groupings]
     parts: list[list[BatchResult]] = [[] for _ in groupings]
-    for s in range(0, K, width):
-        prep = _Prepared(design, values[:, s:s + width],
-                         None if denominator is None else denominator[:, s:s + width], deff)
+    for prep in blocks:
         for i, ctx in enumerate(contexts):
             parts[i].append(_block(ctx, prep, total, deff, with_totals))
     return [_concat(p, G) for p, (_, G) in zip(parts, groupings)]
+
+
+def prepare_columns(values: np.ndarray, denominator: np.ndarray | None = None, deff: bool = True) -> list:
+    """The columns prepared for the engine, in blocks of bounded memory (reusable across calls)."""
+    n, K = values.shape
+    width = max(1, min(K, _BLOCK_ELEMENTS // max(n, 1)))
+    return [_Prepared(values[:, s:s + width], None if denominator is None else denominator[:, s:s + width], deff)
+            for s in range(0, K, width)]
 
 
 def _concat(parts: list[BatchResult], G: int) -> BatchResult:
@@ -154,7 +161,7 @@ class _Prepared:
     ``a2`` (``a`` squared) feeds the design effects.
     """
 
-    def __init__(self, design: Design, values, denominator, deff: bool):
+    def __init__(self, values, denominator, deff: bool):
         n, k = values.shape
         self.k = k
         self.ratio = denominator is not None

@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ._engine import BatchResult, batch_estimates
+from ._engine import BatchResult, batch_estimates, prepare_columns
 from .design import Design
 from .errors import EstimationError
 from .estimate import ESTIMATE_COLUMNS, Estimate
@@ -201,19 +201,33 @@ def _frame(kind, by, groups, meta, res: BatchResult, df: float, lo, hi) -> pd.Da
     return out[list(by) + ESTIMATE_COLUMNS]
 
 
+_CACHE_ELEMENTS = 8_000_000  # prepared columns up to this size are kept with the Survey for the next call
+
+
+def _columns(data, variables, levels, denominator, cache):
+    """Values, their (variable, level) labels and the engine's prepared blocks, cached when small."""
+    key = ("columns", tuple(variables), levels, None if denominator is None else tuple(denominator))
+    if cache is not None and key in cache:
+        return cache[key]
+    values, meta = variable_matrix(data, variables, levels=levels)
+    den = None if denominator is None else variable_matrix(data, denominator, levels=False)[0]
+    entry = (values, meta, den, prepare_columns(values, den))
+    if cache is not None and values.size <= _CACHE_ELEMENTS:
+        cache.clear()  # keep one entry: the last variables asked for
+        cache[key] = entry
+    return entry
+
+
 def _linear(kind: str, design: Design, data: pd.DataFrame, variables, by, domain, *,
-            levels, total=False, ci_method="t", level=0.95, denominator=None) -> Estimate:
+            levels, total=False, ci_method="t", level=0.95, denominator=None, cache=None) -> Estimate:
     by = _as_list(by)
     variables = _as_list(variables)
     if not variables:
         raise EstimationError("name at least one variable")
-    values, meta = variable_matrix(data, variables, levels=levels)
+    values, meta, den, prepared = _columns(data, variables, levels, denominator, cache)
     codes, groups = group_codes(data, by, domain)
     G = len(groups)
-    den = None
-    if denominator is not None:
-        den, _ = variable_matrix(data, denominator, levels=False)
-    res = batch_estimates(design, values, codes, G, denominator=den, total=total)
+    res = batch_estimates(design, values, codes, G, denominator=den, total=total, prepared=prepared)
     df = _df_for(design, domain)
     if ci_method == "t":
         lo, hi = t_interval(res.theta, res.se, df, level)
@@ -225,24 +239,25 @@ def _linear(kind: str, design: Design, data: pd.DataFrame, variables, by, domain
 
 
 def mean(design: Design, data: pd.DataFrame, variables, by=None, domain=None, *,
-         level: float = 0.95) -> Estimate:
+         level: float = 0.95, cache: dict | None = None) -> Estimate:
     """Design-based means (R's ``svymean``/``svyby``); text and categorical variables give level shares."""
-    return _linear("mean", design, data, variables, by, domain, levels=None, level=level)
+    return _linear("mean", design, data, variables, by, domain, levels=None, level=level, cache=cache)
 
 
 def total(design: Design, data: pd.DataFrame, variables, by=None, domain=None, *,
-          level: float = 0.95) -> Estimate:
+          level: float = 0.95, cache: dict | None = None) -> Estimate:
     """Design-based totals (R's ``svytotal``); categorical variables give level totals."""
-    return _linear("total", design, data, variables, by, domain, levels=None, total=True, level=level)
+    return _linear("total", design, data, variables, by, domain, levels=None, total=True, level=level,
+                   cache=cache)
 
 
 def proportion(design: Design, data: pd.DataFrame, variables, by=None, domain=None, *,
-               ci_method: str = "logit", level: float = 0.95) -> Estimate:
+               ci_method: str = "logit", level: float = 0.95, cache: dict | None = None) -> Estimate:
     """Share of every level of each variable, with intervals by ``ci_method`` (R's ``svyciprop``)."""
     if ci_method not in CI_METHODS:
         raise EstimationError(f"ci_method={ci_method!r} is not known; choose one of {', '.join(CI_METHODS)}")
     return _linear("proportion", design, data, variables, by, domain, levels=True,
-                   ci_method=ci_method, level=level)
+                   ci_method=ci_method, level=level, cache=cache)
 
 
 def ratio(design: Design, data: pd.DataFrame, numerator, denominator, by=None, domain=None, *,

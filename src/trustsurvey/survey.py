@@ -101,6 +101,7 @@ class Survey:
         self._missing_kinds = None if missing_kinds is None else missing_kinds.reset_index(drop=True)
         self._domain = domain
         self._attrs = dict(attrs)
+        self._cache: dict = {}  # prepared columns of the last call (small data only); never user-visible
 
     def _derive(self, *, data=None, design=None, domain=None, keep_domain=True, attrs=None) -> "Survey":
         new = object.__new__(Survey)
@@ -237,12 +238,14 @@ class Survey:
             ``.to_frame()`` columns: ``<by...>, variable, level, estimate, se, ci_low,
             ci_high, df, deff, n_unweighted, n_weighted``.
         """
-        return estimation.mean(self._design, self._data, variables, by, self._domain, level=level)
+        return estimation.mean(self._design, self._data, variables, by, self._domain, level=level,
+                               cache=self._cache)
 
     def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
               level: float = 0.95) -> Estimate:
         """Population totals, like R's ``svytotal``."""
-        return estimation.total(self._design, self._data, variables, by, self._domain, level=level)
+        return estimation.total(self._design, self._data, variables, by, self._domain, level=level,
+                                cache=self._cache)
 
     def proportion(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
                    ci_method: str = "logit", level: float = 0.95) -> Estimate:
@@ -252,7 +255,7 @@ class Survey:
         ``mean`` (Wald), ``asin``, ``wilson`` (see :func:`trustsurvey.inference.proportion_interval`).
         """
         return estimation.proportion(self._design, self._data, variables, by, self._domain,
-                                     ci_method=ci_method, level=level)
+                                     ci_method=ci_method, level=level, cache=self._cache)
 
     def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
               by: str | Sequence[str] | None = None, *, level: float = 0.95) -> Estimate:
