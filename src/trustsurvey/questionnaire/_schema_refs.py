@@ -248,6 +248,8 @@ class ReferenceChecks(Checker):
         return None
 
     def metric_problem(self, vid, metric) -> str | None:
+        if not isinstance(vid, str) or vid not in self.variables:
+            return None  # an unknown or malformed item is reported at the item itself
         ik = self.item_kind(vid)
         if metric == "index_mean":
             return None if ik == "index" else f"metric 'index_mean' needs an index, {vid!r} is not one"
