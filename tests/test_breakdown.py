@@ -121,3 +121,31 @@ def test_trend_changes(s25):
 def test_bad_metric(s25):
     with pytest.raises(ts.EstimationError, match="unknown metric"):
         ts.breakdown(s25, metrics=["top3"])
+
+
+@pytest.mark.parametrize("kind", ["taylor", "raked", "jk1"])
+def test_group_vs_rest_equals_the_pairwise_contrast(kind):
+    """Two groups: "A vs rest" is "A vs B", whose SE comes from the covariance of the two
+    domain means (another route: the vcov of the estimates) — for plain, raked and replicate designs."""
+    from trustsurvey.significance import compare_groups
+
+    api = pd.read_csv(HERE / "reference" / "data" / "apiclus1.csv")
+    s = ts.Survey(api, weights="pw", psu="dnum", fpc="fpc")
+    if kind == "raked":
+        s = s.rake({"stype": {"E": 4421, "H": 755, "M": 1018}, "sch_wide": {"No": 1072, "Yes": 5122}})
+    elif kind == "jk1":
+        s = s.to_replicate("jk1")
+    t = ts.breakdown(s, items=["api00", "api99"], by=["comp_imp"], min_base=0, low_base=0)
+    rows = t[t["by"] == "comp_imp"].set_index(["item", "group"])
+    est = s.mean(["api00", "api99"], by="comp_imp")
+    frame = est.to_frame()
+    vcov = est.vcov.to_numpy()
+    for k, item in enumerate(["api00", "api99"]):
+        i_no = frame.index[(frame["comp_imp"] == "No") & (frame["variable"] == item)][0]
+        i_yes = frame.index[(frame["comp_imp"] == "Yes") & (frame["variable"] == item)][0]
+        diff = frame.loc[i_yes, "estimate"] - frame.loc[i_no, "estimate"]
+        se = np.sqrt(vcov[i_yes, i_yes] + vcov[i_no, i_no] - 2 * vcov[i_yes, i_no])
+        np.testing.assert_allclose(rows.loc[(item, "Yes"), "p_value"], stats.t.sf(abs(diff / se), s.degf) * 2,
+                                   rtol=1e-9)
+    pairs = compare_groups(s, ["api00"], "comp_imp")
+    assert len(pairs) == 1

@@ -30,9 +30,9 @@ _BLOCK_ELEMENTS = 50_000_000  # entries of each (n x k) work array of a column b
 class BatchResult:
     """Estimates of K columns in G groups; factors are flattened group-major (``g * K + k``).
 
-    ``factor`` is the variance factor of ``theta`` (``vcov = factor.T @ factor``);
-    ``factor_N``/``factor_D`` those of the numerator and denominator totals
-    (only with ``with_totals=True``).
+    ``factor`` is the variance factor of ``theta`` (``vcov = factor.T @ factor``).
+    With ``rest=True``: ``rest_estimate`` (the other groups together), ``rest_difference``
+    (group minus rest) and its standard error ``rest_se``.
     """
 
     theta: np.ndarray
@@ -43,8 +43,9 @@ class BatchResult:
     deff: np.ndarray
     N: np.ndarray
     D: np.ndarray
-    factor_N: np.ndarray | None = None
-    factor_D: np.ndarray | None = None
+    rest_estimate: np.ndarray | None = None
+    rest_difference: np.ndarray | None = None
+    rest_se: np.ndarray | None = None
 
 
 def sorted_groups(codes: np.ndarray, G: int) -> list[np.ndarray]:
@@ -56,7 +57,7 @@ def sorted_groups(codes: np.ndarray, G: int) -> list[np.ndarray]:
 
 def batch_estimates(design: Design, values: np.ndarray, codes: np.ndarray, G: int, *,
                     denominator: np.ndarray | None = None, total: bool = False,
-                    deff: bool = True, with_totals: bool = False, prepared: list | None = None) -> BatchResult:
+                    deff: bool = True, rest: bool = False, prepared: list | None = None) -> BatchResult:
     """Ratio estimates ``sum(w a) / sum(w b)`` of every column in every group, with variances.
 
     Parameters
@@ -74,16 +75,18 @@ def batch_estimates(design: Design, values: np.ndarray, codes: np.ndarray, G: in
         Estimate totals ``sum(w a)`` instead of ratios.
     deff : bool
         Compute design effects (means and totals only).
-    with_totals : bool
-        Also return the variance factors of the numerator and denominator totals.
+    rest : bool
+        Also compare every group with the rest (the other groups together): the
+        difference and its linearised (or replicate) standard error, computed from the
+        same cluster totals.
     """
     return batch_estimates_many(design, values, [(codes, G)], denominator=denominator, total=total,
-                                deff=deff, with_totals=with_totals, prepared=prepared)[0]
+                                deff=deff, rest=rest, prepared=prepared)[0]
 
 
 def batch_estimates_many(design: Design, values: np.ndarray, groupings: list[tuple[np.ndarray, int]], *,
                          denominator: np.ndarray | None = None, total: bool = False, deff: bool = True,
-                         with_totals: bool = False, prepared: list | None = None) -> list[BatchResult]:
+                         rest: bool = False, prepared: list | None = None) -> list[BatchResult]:
     """:func:`batch_estimates` for several groupings of the same columns (one per demographic).
 
     The columns are prepared once and shared by every grouping; ``prepared``
@@ -94,7 +97,7 @@ def batch_estimates_many(design: Design, values: np.ndarray, groupings: list[tup
     parts: list[list[BatchResult]] = [[] for _ in groupings]
     for prep in blocks:
         for i, ctx in enumerate(contexts):
-            parts[i].append(_block(ctx, prep, total, deff, with_totals))
+            parts[i].append(_block(ctx, prep, total, deff, rest))
     return [_concat(p, G) for p, (_, G) in zip(parts, groupings)]
 
 
@@ -114,7 +117,7 @@ def _concat(parts: list[BatchResult], G: int) -> BatchResult:
         arrays = [getattr(p, name) for p in parts]
         if arrays[0] is None:
             return None
-        if name not in ("factor", "factor_N", "factor_D"):
+        if name != "factor":
             return np.concatenate(arrays, axis=1)
         m = arrays[0].shape[0]
         return np.concatenate([a.reshape(m, G, -1) for a in arrays], axis=2).reshape(m, -1)
@@ -206,7 +209,7 @@ class _Prepared:
         return 1.0 - np.asarray(self.missing.todense())
 
 
-def _block(ctx: _Context, prep: _Prepared, total, deff, with_totals) -> BatchResult:
+def _block(ctx: _Context, prep: _Prepared, total, deff, rest) -> BatchResult:
     design, G, k = ctx.design, ctx.G, prep.k
     stage_sums = None
     if ctx.stage_mats:
@@ -222,11 +225,11 @@ def _block(ctx: _Context, prep: _Prepared, total, deff, with_totals) -> BatchRes
     W = prep.times_valid(ctx.group_mat) if prep.ratio else D
     with np.errstate(divide="ignore", invalid="ignore"):
         theta = N.copy() if total else N / D
-        fN = fD = None
+        rest_parts = _Rest(N, D, total) if rest else None
         if stage_sums is not None:
-            factor, fN, fD = _taylor_totals(ctx, prep, stage_sums, theta, D, total, k, with_totals)
+            factor, f_diff = _taylor_totals(ctx, prep, stage_sums, theta, D, total, k, rest_parts)
         else:
-            factor, fN, fD = _replicate(design, ctx.groups, prep, theta, total, k, with_totals, N, D)
+            factor, f_diff = _replicate(design, ctx.groups, prep, theta, total, k, rest_parts)
         var = V.variance_diag(factor).reshape(G, k)
         se = np.sqrt(var)
         dvals = np.full((G, k), np.nan)
@@ -245,55 +248,92 @@ def _block(ctx: _Context, prep: _Prepared, total, deff, with_totals) -> BatchRes
             # a constant cell: a mean has neither variance (0/0), a total's design variance over 0 is inf
             dvals = np.where(constant, np.inf if total else np.nan, dvals)
     empty = n_unw == 0
+    extra = {}
+    if rest_parts is not None:
+        bad = rest_parts.undefined
+        extra = dict(rest_estimate=np.where(rest_parts.D_r <= 0, np.nan, rest_parts.theta_r),
+                     rest_difference=np.where(bad, np.nan, theta - rest_parts.theta_r),
+                     rest_se=np.where(bad, np.nan, np.sqrt(V.variance_diag(f_diff).reshape(G, k))))
     return BatchResult(theta=np.where(empty, np.nan, theta), se=np.where(empty, np.nan, se),
-                       factor=factor, n_unweighted=n_unw, n_weighted=W, deff=dvals, N=N, D=D,
-                       factor_N=fN, factor_D=fD)
+                       factor=factor, n_unweighted=n_unw, n_weighted=W, deff=dvals, N=N, D=D, **extra)
+
+
+class _Rest:
+    """Each group against the rest (the other groups together): ``theta_r = (N - N_g) / (D - D_g)``.
+
+    The difference ``theta_g - theta_r`` is a smooth function of totals, so its
+    influence values are the same combination of the totals' influence values, in
+    any array whose ``axis`` runs over the groups (cluster totals, cell sums, replicates).
+    """
+
+    def __init__(self, N, D, total):
+        self.total = total
+        self.N, self.D = N, D
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.N_r = N.sum(axis=0)[None] - N
+            self.D_r = D.sum(axis=0)[None] - D
+            self.theta = N if total else N / D
+            self.theta_r = self.N_r if total else self.N_r / self.D_r
+        self.undefined = (D <= 0) | (self.D_r <= 0)
+
+    def influence(self, A, B, axis):
+        """Totals of the difference's influence values from those of the numerators ``A`` and denominators ``B``."""
+        A_r = A.sum(axis=axis, keepdims=True) - A
+        B_r = B.sum(axis=axis, keepdims=True) - B
+        shape = [1] * A.ndim
+        shape[axis] = A.shape[axis]
+        shape[-1] = A.shape[-1]
+
+        def b(x):
+            return x.reshape(shape)
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.total:
+                out = A - A_r
+            else:
+                out = (A - b(self.theta) * B) / b(self.D) - (A_r - b(self.theta_r) * B_r) / b(self.D_r)
+        return _clean(out)
 
 
 def _clean(x: np.ndarray) -> np.ndarray:
     return np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
 
 
-def _taylor_totals(ctx, prep, stage_sums, theta, D, total, k, with_totals):
+def _taylor_totals(ctx, prep, stage_sums, theta, D, total, k, rest):
     design = ctx.design
-    infl, tN, tD = [], [], []
+    infl, diff = [], []
     for S in stage_sums:
         C = S.shape[0]
         SA, SB = S[..., :k], S[..., k:2 * k]
         T = SA if total else (SA - theta[None] * SB) / D[None]
         infl.append(_clean(T.reshape(C, -1)))
-        if with_totals:
-            tN.append(np.ascontiguousarray(SA).reshape(C, -1))
-            tD.append(np.ascontiguousarray(SB).reshape(C, -1))
+        if rest is not None:
+            diff.append(rest.influence(SA, SB, axis=1).reshape(C, -1))
     if ctx.projector is not None:
-        infl, tN, tD = _calibrated(ctx, prep, theta, D, total, k, with_totals, infl, tN, tD)
+        infl, diff = _calibrated(ctx, prep, theta, D, total, k, rest, infl, diff)
     factor = V.taylor_factor_from_totals(design, infl)
-    if not with_totals:
-        return factor, None, None
-    return factor, V.taylor_factor_from_totals(design, tN), V.taylor_factor_from_totals(design, tD)
+    return factor, (V.taylor_factor_from_totals(design, diff) if rest is not None else None)
 
 
-def _calibrated(ctx, prep, theta, D, total, k, with_totals, infl, tN, tD):
+def _calibrated(ctx, prep, theta, D, total, k, rest, infl, diff):
     """Cluster totals of the influence values residualised for the design's weighting steps."""
     G = ctx.G
     proj = ctx.projector
-    ft_theta, ft_N, ft_D = [], [], []
+    ft_theta, ft_diff = [], []
     for step, mat in zip(proj.steps, ctx.step_mats):
         A = prep.times_a(mat).reshape(G, step.c, k)
         Bs = prep.times_b(mat).reshape(G, step.c, k)
         T = A if total else (A - theta[:, None, :] * Bs) / D[:, None, :]
         ft_theta.append(_clean(T.transpose(1, 0, 2).reshape(step.c, G * k)))
-        if with_totals:
-            ft_N.append(A.transpose(1, 0, 2).reshape(step.c, G * k))
-            ft_D.append(Bs.transpose(1, 0, 2).reshape(step.c, G * k))
+        if rest is not None:
+            ft_diff.append(rest.influence(A, Bs, axis=0).transpose(1, 0, 2).reshape(step.c, G * k))
     infl = proj.correct_totals(infl, proj.gammas(ft_theta))
-    if with_totals:
-        tN = proj.correct_totals(tN, proj.gammas(ft_N))
-        tD = proj.correct_totals(tD, proj.gammas(ft_D))
-    return infl, tN, tD
+    if rest is not None:
+        diff = proj.correct_totals(diff, proj.gammas(ft_diff))
+    return infl, diff
 
 
-def _replicate(design, groups, prep, theta, total, k, with_totals, N, D):
+def _replicate(design, groups, prep, theta, total, k, rest):
     R = design.n_replicates
     G = len(groups)
     reps_N = np.zeros((R, G, k))
@@ -307,38 +347,22 @@ def _replicate(design, groups, prep, theta, total, k, with_totals, N, D):
         reps_D[:, g, :] = wr.T @ b[rows]
     with np.errstate(divide="ignore", invalid="ignore"):
         reps = reps_N if total else reps_N / reps_D
-    factor = _clean(V.replicate_factor(design, theta.reshape(-1), reps.reshape(R, -1)))
-    if not with_totals:
-        return factor, None, None
-    fN = _clean(V.replicate_factor(design, N.reshape(-1), reps_N.reshape(R, -1)))
-    fD = _clean(V.replicate_factor(design, D.reshape(-1), reps_D.reshape(R, -1)))
-    return factor, fN, fD
+        factor = _clean(V.replicate_factor(design, theta.reshape(-1), reps.reshape(R, -1)))
+        if rest is None:
+            return factor, None
+        reps_r = (reps_N.sum(axis=1, keepdims=True) - reps_N)
+        if not total:
+            reps_r = reps_r / (reps_D.sum(axis=1, keepdims=True) - reps_D)
+        full = (rest.theta - rest.theta_r).reshape(-1)
+        f_diff = _clean(V.replicate_factor(design, full, (reps - reps_r).reshape(R, -1)))
+    return factor, f_diff
 
 
 def versus_rest(res: BatchResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each group against the rest (the other groups together), linearised.
+    """Each group against the rest (the other groups together): difference, se, rest estimate.
 
-    ``res`` must come from ``with_totals=True``. The rest of group ``g`` is
-    ``(N - N_g) / (D - D_g)`` with ``N``, ``D`` summed over all groups; the
-    difference ``theta_g - theta_rest`` is a smooth function of the totals, so
-    its variance factor is the matching combination of the totals' factors.
-
-    Returns
-    -------
-    difference, se, theta_rest : ndarray (G, K)
+    ``res`` must come from ``batch_estimates(..., rest=True)``.
     """
-    G, K = res.N.shape
-    FN = res.factor_N.reshape(-1, G, K)
-    FD = res.factor_D.reshape(-1, G, K)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        N_r = res.N.sum(axis=0)[None] - res.N
-        D_r = res.D.sum(axis=0)[None] - res.D
-        theta_g = res.N / res.D
-        theta_r = N_r / D_r
-        F_g = (FN - theta_g[None] * FD) / res.D[None]
-        F_r = ((FN.sum(axis=1, keepdims=True) - FN) - theta_r[None] * (FD.sum(axis=1, keepdims=True) - FD)) / D_r[None]
-        F = _clean(F_g - F_r)
-        se = np.sqrt(np.einsum("mgk,mgk->gk", F, F))
-    bad = (res.D <= 0) | (D_r <= 0)
-    return (np.where(bad, np.nan, theta_g - theta_r), np.where(bad, np.nan, se),
-            np.where(D_r <= 0, np.nan, theta_r))
+    if res.rest_difference is None:
+        raise ValueError("versus_rest needs a BatchResult computed with rest=True")
+    return res.rest_difference, res.rest_se, res.rest_estimate

@@ -15,6 +15,8 @@ replacing the influence values by their residuals first.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -148,7 +150,12 @@ def replicate_factor(design: Design, theta: np.ndarray, reps: np.ndarray) -> np.
     ``theta`` has shape ``(k,)``, ``reps`` ``(R, k)``; the centre is the full-sample
     estimate when ``mse`` is true, the mean of the replicates otherwise.
     """
-    centre = theta[None, :] if design.mse else np.nanmean(reps, axis=0, keepdims=True)
+    if design.mse:
+        centre = theta[None, :]
+    else:
+        with warnings.catch_warnings():  # an estimate undefined in every replicate stays NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            centre = np.nanmean(reps, axis=0, keepdims=True)
     mult = np.sqrt(design.scale * design.rscales)[:, None]
     return (reps - centre) * mult
 

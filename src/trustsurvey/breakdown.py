@@ -233,7 +233,7 @@ def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | st
     # one pass over the columns: the national grouping and every demographic
     groupings = [group_codes(data, [], domain)]
     groupings += [group_codes(data, [demo], domain) for demo in by]
-    results = batch_estimates_many(design, values, [(c, len(g)) for c, g in groupings], with_totals=True)
+    results = batch_estimates_many(design, values, [(c, len(g)) for c, g in groupings], rest=True)
     nat = results[0]
     frames = [_assemble(meta, item_labels, level_labels, "national", ["all"],
                         [_NATIONAL_LABEL.get(lang, "Kosovo")], nat.theta, nat.se, nat.deff,

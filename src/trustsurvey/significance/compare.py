@@ -202,7 +202,7 @@ def group_vs_rest(survey: Any, variables: str | Sequence[str], by: str | Sequenc
     frames = []
     for demo in as_list(by):
         codes, G, labels = _groups(data, demo, domain)
-        res = batch_estimates(design, values, codes, G, deff=False, with_totals=True)
+        res = batch_estimates(design, values, codes, G, deff=False, rest=True)
         diff, se, theta_r = versus_rest(res)
         theta_g = np.where(res.D <= 0, np.nan, res.theta)
         t, p = t_test(diff, se, df, alternative=alternative)
