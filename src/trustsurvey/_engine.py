@@ -125,10 +125,41 @@ def _concat(parts: list[BatchResult], G: int) -> BatchResult:
     return BatchResult(**{f: cat(f) for f in BatchResult.__dataclass_fields__})
 
 
+class _Sum:
+    """Sums of data rows into the cells of a grouping (``target`` per row, ``-1``: none), weighted.
+
+    ``self @ X`` is a sparse product; for the valid-answer indicator the missing
+    cells are subtracted from the cell totals with one bincount over the (few)
+    missing answers.
+    """
+
+    def __init__(self, target: np.ndarray, weights: np.ndarray, n_cells: int):
+        keep = target >= 0
+        rows = np.flatnonzero(keep)
+        self.matrix = sp.csr_matrix((weights[rows], (target[rows], rows)), shape=(n_cells, target.size))
+        self.target = target
+        self.weights = weights
+        self.n_cells = n_cells
+        self.totals = np.bincount(target[rows], weights=weights[rows], minlength=n_cells)
+
+    def __matmul__(self, X):
+        return self.matrix @ X
+
+    def valid(self, missing: sp.csr_matrix) -> np.ndarray:
+        """``self @ valid`` where ``valid = 1 - missing`` (``missing``: sparse n x k indicator)."""
+        k = missing.shape[1]
+        coo = missing.tocoo()
+        t = self.target[coo.row]
+        ok = t >= 0
+        lost = np.bincount(t[ok] * k + coo.col[ok], weights=self.weights[coo.row[ok]],
+                           minlength=self.n_cells * k).reshape(self.n_cells, k)
+        return self.totals[:, None] - lost
+
+
 class _Context:
     """Grouping structures of one call, built once and shared by the column blocks.
 
-    The sparse matrices carry the weights, so the data columns are never multiplied by them.
+    The sums carry the weights, so the data columns are never multiplied by them.
     """
 
     def __init__(self, design: Design, codes: np.ndarray, G: int):
@@ -138,17 +169,14 @@ class _Context:
         self.groups = None
         self.projector = None
         w = design.weights
-        keep = codes >= 0
-        rows = np.flatnonzero(keep)
-        self.count_mat = sp.csr_matrix((np.ones(rows.size), (codes[keep], rows)), shape=(G, codes.size))
-        self.group_mat = sp.csr_matrix((w[rows], (codes[keep], rows)), shape=(G, codes.size))
+        self.count_mat = _Sum(codes, np.ones(codes.size), G)
+        self.group_mat = _Sum(codes, w, G)
         if design.is_replicate:
             self.groups = sorted_groups(codes, G)
             return
         for st in design.stages:
-            idx = st.clusters[rows] * G + codes[rows]
-            self.stage_mats.append(sp.csr_matrix((w[rows], (idx, rows)),
-                                                 shape=(st.n_total_clusters * G, codes.size)))
+            idx = np.where(codes >= 0, st.clusters * G + codes, -1)
+            self.stage_mats.append(_Sum(idx, w, st.n_total_clusters * G))
         if design.calibration:
             self.projector = projector(design)
             self.step_mats = self.projector.group_matrices(design, codes, G)
@@ -193,6 +221,8 @@ class _Prepared:
         """``M @ b`` (for means: ``M @ valid``)."""
         if self.b is not None:
             return np.asarray(M @ self.b)
+        if isinstance(M, _Sum):
+            return M.valid(self.missing)
         rowsum = np.asarray(M.sum(axis=1)).reshape(-1, 1)
         return rowsum - np.asarray((M @ self.missing).todense())
 

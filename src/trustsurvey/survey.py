@@ -75,7 +75,7 @@ class Survey:
                  missing_kinds: pd.DataFrame | None = None) -> None:
         if not isinstance(data, pd.DataFrame):
             raise DesignError(f"data must be a pandas DataFrame, not {type(data).__name__}")
-        data = data.reset_index(drop=True).copy()
+        data = data.reset_index(drop=True)  # a new frame: under copy-on-write, no data are copied
         rep_cols: tuple[str, ...] = ()
         if replicate_weights is not None:
             from .design import _match_replicates
