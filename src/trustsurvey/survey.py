@@ -231,7 +231,7 @@ class Survey:
 
     # ----------------------------------------------------------------- estimates
     def mean(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-             level: float = 0.95) -> Estimate:
+             conf_level: float = 0.95) -> Estimate:
         """Means (shares of each level for categorical variables), like R's ``svymean``/``svyby``.
 
         Several variables and by-variables are estimated in one pass; by-variables are
@@ -244,36 +244,36 @@ class Survey:
             ``.to_frame()`` columns: ``<by...>, variable, level, estimate, se, ci_low,
             ci_high, df, deff, n_unweighted, n_weighted``.
         """
-        return estimation.mean(self._design, self._data, variables, by, self._domain, level=level,
+        return estimation.mean(self._design, self._data, variables, by, self._domain, conf_level=conf_level,
                                cache=self._cache)
 
     def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-              level: float = 0.95) -> Estimate:
+              conf_level: float = 0.95) -> Estimate:
         """Population totals, like R's ``svytotal``."""
-        return estimation.total(self._design, self._data, variables, by, self._domain, level=level,
+        return estimation.total(self._design, self._data, variables, by, self._domain, conf_level=conf_level,
                                 cache=self._cache)
 
     def proportion(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-                   ci_method: str = "logit", level: float = 0.95) -> Estimate:
+                   ci_method: str = "logit", conf_level: float = 0.95) -> Estimate:
         """The share of every level, with intervals like R's ``svyciprop``.
 
         ``ci_method``: ``logit`` (default), ``beta`` (Korn-Graubard), ``xlogit``,
         ``mean`` (Wald), ``asin``, ``wilson`` (see :func:`trustsurvey.inference.proportion_interval`).
         """
         return estimation.proportion(self._design, self._data, variables, by, self._domain,
-                                     ci_method=ci_method, level=level, cache=self._cache)
+                                     ci_method=ci_method, conf_level=conf_level, cache=self._cache)
 
     def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
-              by: str | Sequence[str] | None = None, *, level: float = 0.95) -> Estimate:
+              by: str | Sequence[str] | None = None, *, conf_level: float = 0.95) -> Estimate:
         """Ratios of totals, like R's ``svyratio``."""
         return estimation.ratio(self._design, self._data, numerator, denominator, by, self._domain,
-                                level=level)
+                                conf_level=conf_level)
 
     def quantile(self, variables: str | Sequence[str], probs: float | Sequence[float] = (0.25, 0.5, 0.75),
-                 by: str | Sequence[str] | None = None, *, level: float = 0.95) -> Estimate:
+                 by: str | Sequence[str] | None = None, *, conf_level: float = 0.95) -> Estimate:
         """Quantiles with Woodruff intervals, like R's ``svyquantile`` (``qrule="math"``)."""
         return estimation.quantile(self._design, self._data, variables, probs, by, self._domain,
-                                   level=level)
+                                   conf_level=conf_level)
 
     # ----------------------------------------------------------------- replicate designs
     def to_replicate(self, method: str = "jk1", *, replicates: int | None = None,
