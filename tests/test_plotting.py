@@ -71,10 +71,10 @@ def test_every_figure_renders_in_albanian(sq_tables, tmp_path):
     breakdown, trend = sq_tables
     assert missing_glyphs(all_labels(breakdown) + SQ_CAPTION) == ""
     figures = {
-        "estimates": plot_estimates(breakdown, item="trust_kp", lang="sq", caption=SQ_CAPTION),
-        "likert": plot_likert(breakdown, items=["pf_respect", "pf_equal"], lang="sq", caption=SQ_CAPTION),
-        "trend": plot_trend(trend, item="trust_kp", by="region", lang="sq", caption=SQ_CAPTION),
-        "heatmap": plot_heatmap(breakdown, lang="sq", caption=SQ_CAPTION),
+        "estimates": plot_estimates(breakdown, item="trust_police", lang="sq", caption=SQ_CAPTION),
+        "likert": plot_likert(breakdown, items=["respect", "equal_treatment"], lang="sq", caption=SQ_CAPTION),
+        "trend": plot_trend(trend, item="trust_police", by="district", lang="sq", caption=SQ_CAPTION),
+        "heatmap": plot_heatmap(breakdown, by="district", lang="sq", caption=SQ_CAPTION),
     }
     for name, ax in figures.items():
         paths, caught = rendered(ax, tmp_path, name)
@@ -115,9 +115,9 @@ def test_the_glyph_check_would_catch_a_missing_letter():
 
 def test_estimates_draw_the_table(sq_tables):
     breakdown, _ = sq_tables
-    ax = plot_estimates(breakdown, item="pf_equal", by="region", lang="sq")
-    rows = breakdown[(breakdown["item"] == "pf_equal") & (breakdown["metric"] == "top2")]
-    regions = rows[rows["by"] == "region"]
+    ax = plot_estimates(breakdown, item="equal_treatment", by="district", lang="sq")
+    rows = breakdown[(breakdown["item"] == "equal_treatment") & (breakdown["metric"] == "top2")]
+    regions = rows[rows["by"] == "district"]
     assert [t.get_text() for t in ax.get_yticklabels()] == regions["group_label"].tolist()
     national = rows.loc[rows["by"] == "national", "estimate"].iloc[0]
     dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
@@ -138,12 +138,12 @@ def test_estimates_draw_the_table(sq_tables):
 
 def test_likert_is_centred_on_the_neutral_answer(sq_tables):
     breakdown, _ = sq_tables
-    ax = plot_likert(breakdown, items=["pf_respect", "pf_equal"], lang="sq")
+    ax = plot_likert(breakdown, items=["respect", "equal_treatment"], lang="sq")
     bars = [p for p in ax.patches if isinstance(p, Rectangle)]
     assert len(bars) == 2 * 5
     # per item: segments tile [left, left + 100 x sum of shares], the neutral one straddles zero
     shares = breakdown[(breakdown["metric"] == "share") & (breakdown["by"] == "national")]
-    for k, item in enumerate(["pf_respect", "pf_equal"]):
+    for k, item in enumerate(["respect", "equal_treatment"]):
         s = shares[shares["item"] == item].sort_values("level")["estimate"].to_numpy() * 100
         segs = sorted((b for b in bars if abs(b.get_y() + b.get_height() / 2 - k) < 1e-9), key=lambda b: b.get_x())
         widths = np.array([b.get_width() for b in segs])
@@ -155,14 +155,14 @@ def test_likert_is_centred_on_the_neutral_answer(sq_tables):
     assert inset.get_title() == "Nuk e di"
     dk = breakdown[(breakdown["metric"] == "dont_know") & (breakdown["by"] == "national")].set_index("item")
     np.testing.assert_allclose(sorted(p.get_width() for p in inset.patches),
-                               sorted(100 * dk.loc[["pf_respect", "pf_equal"], "estimate"]))
+                               sorted(100 * dk.loc[["respect", "equal_treatment"], "estimate"]))
 
 
 def test_likert_even_scale_has_no_neutral(sq_tables):
     breakdown, _ = sq_tables
-    ax = plot_likert(breakdown, items="safe_night", by="region", lang="en", dont_know=False)
+    ax = plot_likert(breakdown, items="safe_dark", by="district", lang="en", dont_know=False)
     assert not ax.child_axes
-    shares = breakdown[(breakdown["item"] == "safe_night") & (breakdown["metric"] == "share")
+    shares = breakdown[(breakdown["item"] == "safe_dark") & (breakdown["metric"] == "share")
                        & (breakdown["by"] == "national")].sort_values("level")["estimate"].to_numpy() * 100
     first = sorted((p for p in ax.patches if abs(p.get_y() + p.get_height() / 2) < 1e-9), key=lambda b: b.get_x())
     # national bar first; unfavourable codes 1-2 left of zero, favourable 3-4 right
@@ -172,8 +172,8 @@ def test_likert_even_scale_has_no_neutral(sq_tables):
 
 def test_trend_lines_and_bands(sq_tables):
     _, trend = sq_tables
-    ax = plot_trend(trend, item="trust_index", by="gender", lang="sq")
-    rows = trend[(trend["item"] == "trust_index") & trend["by"].isin(["gender", "national"])]
+    ax = plot_trend(trend, item="confidence_index", by="gender", lang="sq")
+    rows = trend[(trend["item"] == "confidence_index") & trend["by"].isin(["gender", "national"])]
     lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == 3]
     assert len(lines) == 3  # men, women, national
     ys = sorted(tuple(np.round(ln.get_ydata(), 9)) for ln in lines)
@@ -186,29 +186,29 @@ def test_trend_lines_and_bands(sq_tables):
 
 def test_heatmap_values_and_hatched_suppressed_cells(sq_tables):
     breakdown, _ = sq_tables
-    ax = plot_heatmap(breakdown, metric="top2", by="region", lang="sq")
+    ax = plot_heatmap(breakdown, metric="top2", by="district", lang="sq")
     image = next(a for a in ax.get_children() if isinstance(a, AxesImage))
     data = image.get_array()
     top2 = breakdown[breakdown["metric"] == "top2"]
     items = list(dict.fromkeys(top2["item"]))
-    regions = list(dict.fromkeys(top2.loc[top2["by"] == "region", "group"]))
+    regions = list(dict.fromkeys(top2.loc[top2["by"] == "district", "group"]))
     for r, item in enumerate(items):
         sub = top2[top2["item"] == item]
         assert data[r, 0] == pytest.approx(100 * sub.loc[sub["by"] == "national", "estimate"].iloc[0])
         for c, g in enumerate(regions, start=1):
-            row = sub[(sub["by"] == "region") & (sub["group"] == g)].iloc[0]
+            row = sub[(sub["by"] == "district") & (sub["group"] == g)].iloc[0]
             if row["flag"] == "suppressed":
                 assert data.mask[r, c]
             else:
                 assert data[r, c] == pytest.approx(100 * row["estimate"])
     hatched = [p for p in ax.patches if p.get_hatch() == "///"]
-    n_suppressed = int(((top2["by"] == "region") & (top2["flag"] == "suppressed")).sum())
+    n_suppressed = int(((top2["by"] == "district") & (top2["flag"] == "suppressed")).sum())
     assert len(hatched) == n_suppressed == 1
 
 
 def test_caption_sits_under_the_axis_label(sq_tables):
     breakdown, _ = sq_tables
-    ax = plot_estimates(breakdown, item="trust_kp", lang="sq", caption=SQ_CAPTION)
+    ax = plot_estimates(breakdown, item="trust_police", lang="sq", caption=SQ_CAPTION)
     canvas = FigureCanvasAgg(ax.figure)
     ax.figure.draw(canvas.get_renderer())
     renderer = canvas.get_renderer()
@@ -218,8 +218,8 @@ def test_caption_sits_under_the_axis_label(sq_tables):
 
 def test_same_figure_same_bytes(sq_tables):
     breakdown, _ = sq_tables
-    a = plot_estimates(breakdown, item="pf_respect", by="gender", lang="sq", caption=SQ_CAPTION)
-    b = plot_estimates(breakdown, item="pf_respect", by="gender", lang="sq", caption=SQ_CAPTION)
+    a = plot_estimates(breakdown, item="respect", by="gender", lang="sq", caption=SQ_CAPTION)
+    b = plot_estimates(breakdown, item="respect", by="gender", lang="sq", caption=SQ_CAPTION)
     assert figure_bytes(a, "svg") == figure_bytes(b, "svg")
     assert figure_bytes(a, "png", dpi=50) == figure_bytes(b, "png", dpi=50)
 
@@ -229,8 +229,8 @@ def test_draws_on_given_axes_and_leaves_global_state_alone(sq_tables):
     before = {k: str(v) for k, v in mpl.rcParams.items()}
     fig = Figure(figsize=(12, 5), layout="constrained")
     left, right = fig.subplots(1, 2)
-    assert plot_estimates(breakdown, item="trust_kp", by="gender", ax=left) is left
-    assert plot_trend(trend, item="trust_kp", ax=right) is right
+    assert plot_estimates(breakdown, item="trust_police", by="gender", ax=left) is left
+    assert plot_trend(trend, item="trust_police", ax=right) is right
     figure_bytes(fig, "png", dpi=40)
     assert {k: str(v) for k, v in mpl.rcParams.items()} == before
     code = "import sys, trustsurvey.plotting, trustsurvey.report; print('matplotlib.pyplot' in sys.modules)"
@@ -240,7 +240,7 @@ def test_draws_on_given_axes_and_leaves_global_state_alone(sq_tables):
 
 def test_save_figure_paths_and_formats(sq_tables, tmp_path):
     breakdown, _ = sq_tables
-    ax = plot_estimates(breakdown, item="app_aware", by="gender")
+    ax = plot_estimates(breakdown, item="hotline_aware", by="gender")
     paths = save_figure(ax, tmp_path / "sub" / "fig", formats=("svg", "pdf"), dpi=50)
     assert [p.name for p in paths] == ["fig.svg", "fig.pdf"] and all(p.stat().st_size > 1000 for p in paths)
     with pytest.raises(ReportError, match="unknown figure format.*jpeg"):
@@ -249,17 +249,17 @@ def test_save_figure_paths_and_formats(sq_tables, tmp_path):
 
 def test_errors_name_the_choices(sq_tables):
     breakdown, trend = sq_tables
-    with pytest.raises(ReportError, match="several items; pass item= one of trust_kp"):
+    with pytest.raises(ReportError, match="several items; pass item= one of trust_police"):
         plot_estimates(breakdown)
     with pytest.raises(ReportError, match="several levels; pass level="):
-        plot_estimates(breakdown, item="trust_kp", metric="share")
+        plot_estimates(breakdown, item="trust_police", metric="share")
     with pytest.raises(ReportError, match="unknown language 'de'"):
-        plot_estimates(breakdown, item="trust_kp", lang="de")
+        plot_estimates(breakdown, item="trust_police", lang="de")
     with pytest.raises(ReportError, match="different scales"):
-        plot_likert(breakdown, items=["trust_kp", "safe_night"])
+        plot_likert(breakdown, items=["trust_police", "safe_dark"])
     with pytest.raises(ReportError, match="demographic 'municipality' not in the table"):
         plot_heatmap(breakdown, by="municipality")
     with pytest.raises(ReportError, match="lacks column"):
-        plot_trend(breakdown, item="trust_kp")
+        plot_trend(breakdown, item="trust_police")
     with pytest.raises(ReportError, match="pandas DataFrame"):
         plot_estimates([1, 2, 3])

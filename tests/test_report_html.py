@@ -90,29 +90,30 @@ def full_context(lang: str, breakdown: pd.DataFrame, trend: pd.DataFrame, figure
     figs = []
     if figures:
         figs = [
-            ReportFigure("trust_by_group", "Besimi sipas grupeve", plot_estimates(breakdown, item="trust_kp",
+            ReportFigure("trust_by_group", "Besimi sipas grupeve", plot_estimates(breakdown, item="trust_police",
                                                                                  lang=lang), caption=cap),
             ReportFigure("fairness", "Drejtësia procedurale",
-                         plot_likert(breakdown, items=["pf_respect", "pf_equal"], lang=lang), caption=cap,
+                         plot_likert(breakdown, items=["respect", "equal_treatment"], lang=lang), caption=cap,
                          format="png"),
-            ReportFigure("trend", "Trendi", plot_trend(trend, item="trust_kp", by="gender", lang=lang),
+            ReportFigure("trend", "Trendi", plot_trend(trend, item="trust_police", by="gender", lang=lang),
                          caption=cap),
-            ReportFigure("heatmap", "Rajonet " + EVIL, plot_heatmap(breakdown, lang=lang), caption=cap),
+            ReportFigure("heatmap", "Rajonet " + EVIL, plot_heatmap(breakdown, by="district", lang=lang), caption=cap),
         ]
-    tests = pd.DataFrame({"test": ["trust_kp × region", "=HYPERLINK(\"http://evil\")"],
+    tests = pd.DataFrame({"test": ["trust_police × region", "=HYPERLINK(\"http://evil\")"],
                           "statistic": [3.21, 1.10], "ndf": [6.2, 1.0], "ddf": [520.1, 84.0],
                           "p_value": [0.0031, 0.29]})
-    recs = pd.DataFrame({"id": ["group_gap:trust_kp:region=5"], "priority": [0.42], "item": ["trust_kp"],
+    recs = pd.DataFrame({"id": ["group_gap:trust_police:region=5"], "priority": [0.42], "item": ["trust_police"],
                          "estimate": [0.43], "ci_low": [0.33], "ci_high": [0.54], "p_adj": [0.04],
-                         "n_unweighted": [130], "text": ["Rrisni patrullimin në Mitrovicë Jug " + EVIL]})
+                         "n_unweighted": [130], "text": ["Rrisni patrullimin në Qendër " + EVIL]})
     plan = pd.DataFrame({"Aktiviteti": ["Rrisni patrullimin"], "Treguesi i matjes": ["Besimi ≥ 60%"],
-                         "Institucioni përgjegjës": ["DRP Mitrovicë Jug"], "Afati": ["2026-06"]})
+                         "Institucioni përgjegjës": ["DRP Qendër"], "Afati": ["2026-06"]})
     return dict(lang=lang, year=2025, previous_year=2024, source="Inspektorati Policor i Kosovës",
-                version="0.1.0", key_indicators=trend, key_items=["trust_kp", "pf_respect", "trust_index"],
+                version="0.1.0", key_indicators=trend, key_items=["trust_police", "respect", "confidence_index"],
                 figures=figs, sample={"Të anketuar": 1234, "Njësi parësore": 160, "Periudha": "mars–prill 2025"},
                 design="Mostër e shtresëzuar me dy faza.\n\nNjësitë parësore me PPS.",
                 weighting=pd.DataFrame({"method": ["raking"], "iterations": [7], "deff_kish": [1.42]}),
-                breakdown=breakdown, tests=tests, recommendations=recs, action_plan=plan,
+                breakdown=breakdown, by_labels={"district": "Rrethi"}, tests=tests, recommendations=recs,
+                action_plan=plan,
                 notes=["Vlerësimet me më pak se 30 të anketuar nuk shfaqen."])
 
 
@@ -180,7 +181,7 @@ def test_report_is_self_contained_and_escaped(report_file):
     # Albanian throughout: headings, numbers with decimal comma, labels from the table
     assert '<html lang="sq">' in page
     for text in ("Treguesit kryesorë", "Metodologjia", "Rezultatet sipas grupeve", "Testet statistikore",
-                 "Rekomandimet", "Plani i veprimit", "Mitrovicë Veri", "Sipas: Rajoni", "p &lt; 0,001", "0,003"):
+                 "Rekomandimet", "Plani i veprimit", "Kodra", "Sipas: Rrethi", "p &lt; 0,001", "0,003"):
         assert text in page, text
 
 
@@ -191,7 +192,7 @@ def test_report_languages(report_frames, lang, heading, html_lang):
     page = html_text(full_context(lang, breakdown, trend, figures=False))
     assert f'<html lang="{html_lang}">' in page
     assert heading in page
-    assert ("Severna Mitrovica" if lang == "sr" else "Mitrovica North") in page
+    assert ("Brda" if lang == "sr" else "Hills") in page
     # the suppressed group shows a dash, never a number
     assert 'class="suppressed"' in page
 
@@ -205,8 +206,8 @@ def test_sections_follow_the_content():
 
 def test_key_indicator_change_since_last_year(report_frames):
     _, trend = report_frames
-    page = html_text({"lang": "en", "key_indicators": example_trend("en"), "key_items": ["trust_kp"]})
-    nat = trend[(trend["item"] == "trust_kp") & (trend["metric"] == "top2") & (trend["by"] == "national")]
+    page = html_text({"lang": "en", "key_indicators": example_trend("en"), "key_items": ["trust_police"]})
+    nat = trend[(trend["item"] == "trust_police") & (trend["metric"] == "top2") & (trend["by"] == "national")]
     last = nat.sort_values("wave").iloc[-1]
     expected = f"{100 * last['change']:+.1f}".replace("-", "−")
     assert f"{expected} pts since 2024" in page
@@ -231,11 +232,12 @@ def test_standard_figures_cover_the_tables(report_frames):
     from trustsurvey.report import standard_figures
 
     breakdown, trend = report_frames
-    figs = standard_figures(breakdown, trend, lang="sq", caption="Burimi: x")
+    figs = standard_figures(breakdown, trend, lang="sq", caption="Burimi: x", by=["district", "gender"])
     ids = [f.id for f in figs]
     assert len(set(ids)) == len(ids)
-    assert ids == ["estimates_trust_kp", "estimates_pf_respect", "estimates_pf_equal", "likert_1", "likert_2",
-                   "likert_3", "heatmap_region", "trend_trust_kp", "trend_pf_respect", "trend_pf_equal"]
+    assert ids == ["estimates_trust_police", "estimates_respect", "estimates_equal_treatment", "likert_1",
+                   "likert_2", "likert_3", "heatmap_district", "trend_trust_police", "trend_respect",
+                   "trend_equal_treatment"]
     assert all(isinstance(f.figure, Figure) and f.caption == "Burimi: x" for f in figs)
     # one Likert chart per scale: the agreement items together
     likert_titles = [f.title for f in figs if f.id.startswith("likert")]

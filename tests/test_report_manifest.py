@@ -85,8 +85,8 @@ def test_compare_reports_number_by_number(inputs):
     # one estimate off, one text changed, one row gone, one table added
     off = copy.deepcopy(pub)
     rows = off["numbers"]["breakdown"]
-    target = next(i for i, r in enumerate(rows) if r["by"] == "region" and r["group"] == "3"
-                  and r["item"] == "trust_kp" and r["metric"] == "top2")
+    target = next(i for i, r in enumerate(rows) if r["by"] == "district" and r["group"] == "3"
+                  and r["item"] == "trust_police" and r["metric"] == "top2")
     rows[target]["estimate"] += 1e-6
     rows[target + 1]["flag"] = "low_base" if rows[target + 1]["flag"] != "low_base" else ""
     rows.pop()
@@ -96,7 +96,7 @@ def test_compare_reports_number_by_number(inputs):
     table = mismatch_table(found)
     assert list(table.columns) == ["path", "published", "recomputed", "reason"]
     paths = dict(zip(table["path"], table["reason"]))
-    assert paths["numbers/breakdown[item=trust_kp,metric=top2,by=region,group=3]/estimate"] == "differs"
+    assert paths["numbers/breakdown[item=trust_police,metric=top2,by=district,group=3]/estimate"] == "differs"
     assert sum(p.endswith("/flag") for p in paths) == 1
     assert paths["numbers/extra_table"] == "extra"
     assert paths["numbers/headline/n"] == "missing"

@@ -63,6 +63,7 @@ def compute(plan: AnalysisPlan, *, progress: Callable[[str], None] | None = None
     """
     say = progress or (lambda _msg: None)
     q = Questionnaire.from_yaml(plan.questionnaire)
+    check_languages(plan, q)
     surveys: dict[int, object] = {}
     for year, path in plan.waves.items():
         say(f"reading wave {year}")
@@ -82,6 +83,34 @@ def compute(plan: AnalysisPlan, *, progress: Callable[[str], None] | None = None
     recs = _recommendations(plan, surveys, tables, tr, say)
     return RunResult(plan=plan, questionnaire=q, surveys=surveys, tables=tables, trend=tr,
                      recommendations=recs)
+
+
+def check_languages(plan: AnalysisPlan, questionnaire: Questionnaire) -> None:
+    """The plan's languages must be languages of the questionnaire (``sr-Cyrl`` where it has ``sr``).
+
+    Raises
+    ------
+    PlanError
+        Naming the plan's ``languages`` key and the languages the questionnaire declares.
+    """
+    from .errors import PlanError
+    from .labels import languages_of
+
+    available = languages_of(questionnaire)
+    bad = [lang for lang in plan.languages if lang not in available]
+    if bad:
+        where = f"{plan.path}: " if plan.path else ""
+        raise PlanError(f"{where}languages (or --lang): {', '.join(bad)} not declared by the questionnaire "
+                        f"{questionnaire.survey_id!r}; choose from {', '.join(available)}")
+
+
+def key_items(plan: AnalysisPlan, questionnaire: Questionnaire, table: pd.DataFrame) -> list[str]:
+    """The plan's key items, or the first scaled items and indices of the questionnaire (at most six)."""
+    present = set(table["item"])
+    if plan.key_items:
+        return [i for i in plan.key_items if i in present]
+    first = [q.id for q in questionnaire.questions if q.type == "single" and q.id in present][:4]
+    return first + [i for i in questionnaire.index_ids if i in present][:2]
 
 
 def _recommendations(plan, surveys, tables, tr, say) -> dict[int, object]:

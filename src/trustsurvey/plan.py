@@ -2,13 +2,15 @@
 
 A plan is a small YAML file::
 
-    title: {en: "Public trust in the Kosovo Police", sq: "...", sr: "..."}
-    questionnaire: ../questionnaires/kosovo_police_trust.yaml   # relative to the plan
-    waves: {2024: data/kp_trust_2024.csv, 2025: data/kp_trust_2025.csv}
+    title: {en: "Public trust in the police", fr: "..."}      # or one text; per language: the report's title
+    source: {en: "National police survey", fr: "..."}         # who ran the survey (captions, cover)
+    base: {en: "adults 18+", fr: "..."}                       # whom the figures describe (captions)
+    questionnaire: ../questionnaires/our_survey.yaml           # relative to the plan
+    waves: {2024: data/wave_2024.csv, 2025: data/wave_2025.csv}
     current: 2025                 # the report's wave (default: the latest)
     weighting: questionnaire      # apply the questionnaire's weighting scheme | none
     breakdown:
-      by: [region, settlement, gender, age_group, community]
+      by: [region, gender, age_group]
       items: null                 # null: every item and index
       metrics: [top2, bottom2, mean, share, dont_know, option_share]
     alpha: 0.05
@@ -16,9 +18,9 @@ A plan is a small YAML file::
     min_base: 30
     low_base: 100
     max_cv: 0.3
-    languages: [en, sq, sr]
+    languages: [en, fr]           # languages the questionnaire declares (sr-Cyrl where it declares sr)
     figures: [estimates, likert, trend, heatmap]
-    key_items: [trust_kp, trust_index, pf_index, safe_night]
+    key_items: [trust_police, trust_index]   # default: the first items of the questionnaire
     rules: {}                     # overrides of the questionnaire's recommendation rules, by rule id
     previous_plan: null           # last year's recommendations.csv, to track (optional)
 
@@ -37,13 +39,12 @@ import yaml
 
 from .errors import PlanError
 
-__all__ = ["AnalysisPlan", "FIGURES", "LANGUAGES"]
+__all__ = ["AnalysisPlan", "FIGURES"]
 
 FIGURES = ("estimates", "likert", "trend", "heatmap")
-LANGUAGES = ("en", "sq", "sr")
 _KEYS = {"title", "questionnaire", "waves", "current", "weighting", "breakdown", "alpha", "adjust",
          "min_base", "low_base", "max_cv", "languages", "figures", "key_items", "rules", "previous_plan",
-         "source"}
+         "source", "base"}
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,11 @@ class AnalysisPlan:
     max_cv: float = 0.3
     languages: tuple[str, ...] = ("en",)
     figures: tuple[str, ...] = FIGURES
-    key_items: tuple[str, ...] = ("trust_kp",)
+    key_items: tuple[str, ...] = ()
     rules: Mapping[str, Any] = field(default_factory=dict)
     previous_plan: Path | None = None
-    source: str = ""
+    source: Mapping[str, str] = field(default_factory=dict)
+    base: Mapping[str, str] = field(default_factory=dict)
     path: Path | None = None
 
     @classmethod
@@ -124,9 +126,19 @@ class AnalysisPlan:
             problems.append("breakdown: must be a mapping with by/items/metrics")
             bd = {}
         langs = tuple(raw.get("languages") or ("en",))
-        bad_langs = [x for x in langs if x not in LANGUAGES]
-        if bad_langs:
-            problems.append(f"languages: {bad_langs} not supported; choose from {', '.join(LANGUAGES)}")
+        texts = {}
+        for key in ("title", "source", "base"):
+            value = raw.get(key)
+            if value is None:
+                texts[key] = {}
+            elif isinstance(value, str):
+                texts[key] = {lang: value for lang in langs}
+            elif isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+                texts[key] = {str(k): v for k, v in value.items()}
+            else:
+                problems.append(f"{key}: give one text, or one text per language ({{en: ..., sq: ...}}), "
+                                f"not {type(value).__name__}")
+                texts[key] = {}
         figures = tuple(raw.get("figures") or FIGURES)
         bad_figs = [f for f in figures if f not in FIGURES]
         if bad_figs:
@@ -149,12 +161,12 @@ class AnalysisPlan:
 
         return cls(
             questionnaire=resolve(q), waves=dict(sorted(waves.items())), current=int(current),
-            title=dict(raw.get("title") or {}), weighting=weighting in ("questionnaire", True),
+            title=texts["title"], weighting=weighting in ("questionnaire", True),
             by=opt(bd.get("by")), items=opt(bd.get("items")), metrics=opt(bd.get("metrics")),
             adjust=str(raw.get("adjust", "holm")), languages=langs, figures=figures,
-            key_items=tuple(raw.get("key_items") or ("trust_kp",)), rules=dict(raw.get("rules") or {}),
+            key_items=tuple(raw.get("key_items") or ()), rules=dict(raw.get("rules") or {}),
             previous_plan=None if raw.get("previous_plan") is None else resolve(raw["previous_plan"]),
-            source=str(raw.get("source", "")), path=None, **numbers)
+            source=texts["source"], base=texts["base"], path=None, **numbers)
 
     def with_data(self, overrides: Mapping[int, str | os.PathLike]) -> "AnalysisPlan":
         """The same plan with some waves' data files replaced."""

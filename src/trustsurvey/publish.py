@@ -15,7 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from . import __version__
-from .pipeline import RunResult, published_numbers
+from .pipeline import RunResult, key_items, published_numbers
 
 __all__ = ["publish", "OUTPUT_FILES"]
 
@@ -32,32 +32,41 @@ OUTPUT_FILES = {
 }
 
 
-_HEATMAP_TITLE = {"en": "Favourable answers (top two) by region, %",
-                  "sq": "Përgjigjet e favorshme (dy më të lartat) sipas rajonit, %",
-                  "sr": "Povoljni odgovori (dva najviša) po regionu, %"}
-
-
 def _caption(result: RunResult, lang: str, n: int | None, base: str | None = None) -> str:
+    from .labels import meaning
     from .plotting import caption_text
 
-    base_text = base or {"en": "adults 18+", "sq": "të rriturit 18+", "sr": "odrasli 18+"}.get(lang, "adults 18+")
-    return caption_text(source=result.plan.source or "trustsurvey", base=base_text, year=result.current,
-                        n=n, lang=lang)
+    m = meaning(result.questionnaire, lang)
+    base_text = base or m.text(result.plan.base) or m.t("all respondents")
+    return caption_text(source=m.text(result.plan.source) or "trustsurvey", base=base_text, year=result.current,
+                        n=n, lang=ui_lang(lang))
+
+
+def ui_lang(lang: str) -> str:
+    """The language of the interface words: ``lang`` if the catalogue has it, else English."""
+    from .labels import has_catalogue
+
+    return lang if has_catalogue(lang) else "en"
 
 
 def _figures(result: RunResult, lang: str, out: Path) -> list:
     """Draw the plan's figures in ``lang``, save them as PNG and SVG, return them for the report."""
     from matplotlib.figure import Figure
 
+    from .labels import meaning
     from .plotting import plot_estimates, plot_heatmap, plot_likert, plot_trend, save_figure
     from .report.html import ReportFigure
 
     table = result.table(lang)
     q = result.questionnaire
+    m = meaning(q, lang)
+    ui = ui_lang(lang)
+    demos = [b for b in (result.plan.by or ()) if b in set(table["by"])] or \
+        [b for b in dict.fromkeys(table["by"]) if b != "national"]
     n = len(result.surveys[result.current].data)
     caption = _caption(result, lang, n)
     figures = []
-    key = [i for i in result.plan.key_items if i in set(table["item"])] or [table["item"].iloc[0]]
+    key = key_items(result.plan, q, table) or [table["item"].iloc[0]]
     item = key[0]
 
     def add(fid: str, title: str, draw: Callable, size=(8, 5)):
@@ -68,22 +77,23 @@ def _figures(result: RunResult, lang: str, out: Path) -> list:
         figures.append(ReportFigure(id=fid, title=title, figure=paths[1], caption=caption, format="svg"))
 
     if "estimates" in result.plan.figures:
-        by = [b for b in ("region",) if b in set(table["by"])] or None
-        add(f"{item}_by_group", q.label(item, lang),
-            lambda ax: plot_estimates(table, ax=ax, lang=lang, item=item, metric="top2", by=by), (8, 6))
+        by = demos[:1] or None
+        add(f"{item}_by_group", m.item(item),
+            lambda ax: plot_estimates(table, ax=ax, lang=ui, item=item, metric="top2", by=by, meaning=m), (8, 6))
     if "likert" in result.plan.figures:
         scale = q.scale_for(item) if q.has_variable(item) else None
         same = [i for i in q.items if q.has_variable(i) and q.scale_for(i) is scale and i in set(table["item"])]
-        add("likert_" + item, q.label(item, lang),
-            lambda ax: plot_likert(table, ax=ax, lang=lang, items=same[:6] or [item]), (9, 4))
+        add("likert_" + item, m.item(item),
+            lambda ax: plot_likert(table, ax=ax, lang=ui, items=same[:6] or [item]), (9, 4))
     if "trend" in result.plan.figures and len(result.trend):
         tr = result.trend_table(lang)
-        add(f"{item}_trend", q.label(item, lang),
-            lambda ax: plot_trend(tr, ax=ax, lang=lang, item=item, metric="top2", by="national"), (7, 4))
-    if "heatmap" in result.plan.figures and "region" in set(table["by"]):
+        add(f"{item}_trend", m.item(item),
+            lambda ax: plot_trend(tr, ax=ax, lang=ui, item=item, metric="top2", by="national", meaning=m), (7, 4))
+    if "heatmap" in result.plan.figures and demos:
+        by = demos[0]
         rows = [i for i in table.loc[table["metric"] == "top2", "item"].unique()][:14]
-        add("heatmap_region", _HEATMAP_TITLE.get(lang, _HEATMAP_TITLE["en"]),
-            lambda ax: plot_heatmap(table, ax=ax, lang=lang, metric="top2", by="region", items=rows), (10, 7))
+        add(f"heatmap_{by}", m.t.format("Top-two answers by {name}, %", name=m.demographic(by)),
+            lambda ax: plot_heatmap(table, ax=ax, lang=ui, metric="top2", by=by, items=rows), (10, 7))
     return figures
 
 
@@ -102,44 +112,55 @@ def _weighting_summary(survey) -> dict | None:
     return {str(k): v for k, v in frame.iloc[0].items()}
 
 
-def _sample_facts(survey) -> dict:
+def _sample_facts(survey, lang: str) -> dict:
+    from .labels import catalogue
+
+    t = catalogue(ui_lang(lang))
     d = survey.design
-    facts = {"respondents": len(survey.data)}
+    facts = {t("respondents"): len(survey.data)}
     if d.stages:
-        facts["strata"] = d.stages[0].n_strata
-        facts["PSUs"] = d.stages[0].n_total_clusters
-        facts["degrees of freedom"] = d.degf
+        facts[t("strata")] = d.stages[0].n_strata
+        facts[t("primary sampling units")] = d.stages[0].n_total_clusters
+        facts[t("degrees of freedom")] = d.degf
     return facts
 
 
-def _design_text(result: RunResult) -> str:
+def _design_text(result: RunResult, lang: str) -> str:
+    from .labels import catalogue
+
+    t = catalogue(ui_lang(lang))
     q = result.questionnaire
     s = result.surveys[result.current]
     spec = s.design.spec
-    parts = [f"Stratified multi-stage sample: strata '{spec.strata}', primary sampling units '{spec.psu[0]}'"
-             if spec.strata and spec.psu else "Sample design as declared in the questionnaire."]
-    parts.append("Standard errors by Taylor linearisation (with-replacement approximation at the first stage), "
-                 "accounting for the weighting, as R's survey package computes them; intervals use the t "
-                 f"distribution on {s.degf} design degrees of freedom.")
+    parts = [t.format("Stratified multi-stage sample: strata '{strata}', primary sampling units '{psu}'.",
+                      strata=spec.strata, psu=spec.psu[0])
+             if spec.strata and spec.psu else t("Sample design as declared in the questionnaire.")]
+    parts.append(t.format("Standard errors by Taylor linearisation (with-replacement approximation at the first "
+                          "stage), accounting for the weighting, as R's survey package computes them; intervals "
+                          "use the t distribution on {df} design degrees of freedom.", df=s.degf))
     if q.weighting is not None and result.plan.weighting:
-        parts.append("Weights raked to the population margins of the questionnaire's weighting section "
-                     "(sources cited in the weighting table).")
+        parts.append(t("Weights raked to the population margins of the questionnaire's weighting section "
+                       "(sources cited in the weighting table)."))
     return "\n\n".join(parts)
 
 
 def _html(result: RunResult, lang: str, out: Path, figures: list) -> None:
+    from .labels import meaning
     from .report.html import ReportContext, render_html
 
     s = result.surveys[result.current]
     recs = result.recommendations.get(result.current)
     tr = result.trend_table(lang) if len(result.trend) else None
-    title = result.plan.title.get(lang) if result.plan.title else None
+    m = meaning(result.questionnaire, lang)
+    title = m.text(result.plan.title) or m.title or None
+    table = result.table(lang)
     ctx = ReportContext(
-        lang=lang, title=title, year=result.current, previous_year=result.previous,
-        source=result.plan.source, version=__version__,
-        key_indicators=tr if tr is not None else result.table(lang), key_items=list(result.plan.key_items),
-        figures=figures, sample=_sample_facts(s), design=_design_text(result),
-        weighting=_weighting_summary(s), breakdown=result.table(lang),
+        lang=ui_lang(lang), content_lang=lang, title=title, year=result.current, previous_year=result.previous,
+        source=m.text(result.plan.source), version=__version__,
+        key_indicators=tr if tr is not None else result.table(lang), key_items=key_items(result.plan, result.questionnaire, result.table(lang)),
+        figures=figures, sample=_sample_facts(s, lang), design=_design_text(result, lang),
+        weighting=_weighting_summary(s), breakdown=table,
+        by_labels={b: m.demographic(b) for b in dict.fromkeys(table["by"]) if b != "national"},
         recommendations=None if recs is None else recs.to_frame(lang),
         action_plan=None if recs is None else recs.action_plan(lang), alpha=result.plan.alpha)
     render_html(ctx, out / f"report_{lang}.html")

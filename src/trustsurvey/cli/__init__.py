@@ -272,7 +272,7 @@ def _summarise_example(out: Path) -> list[str]:
         problems.append(result.problems.assign(wave=wave))
         missing.append(missing_summary(result.missing_kinds).assign(wave=wave))
         weight = q.design.weight if q.design is not None else None
-        variables = ("region", "settlement", "gender", "age_group", "ethnicity")
+        variables = [d for d in q.demographic_ids if q.scale_for(d) is not None]
         sample.append(sample_summary(result.data, q, variables, weight=weight).assign(wave=wave))
 
     def first(frame: pd.DataFrame) -> pd.DataFrame:

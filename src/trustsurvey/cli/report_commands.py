@@ -66,7 +66,7 @@ def _add_run(sub, out_fn) -> None:
                        description="Run an analysis plan (YAML) and write the report into --out.")
     p.add_argument("plan", metavar="PLAN", help="the analysis plan (YAML)")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (must not exist or be empty)")
-    p.add_argument("--lang", choices=("sq", "sr", "en"), help="only this language (default: the plan's)")
+    p.add_argument("--lang", help="only this language (one the questionnaire declares; default: the plan's)")
     p.add_argument("--force", action="store_true", help="replace an existing output directory")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -94,10 +94,10 @@ def bundled_plan_path() -> Path:
 
 def _add_example(sub, out_fn, summarise) -> None:
     p = sub.add_parser("example", help="run the bundled example survey end to end (both waves)",
-                       description="Validate, weight and analyse the bundled Kosovo Police example survey "
+                       description="Validate, weight and analyse the bundled example survey "
                        "(waves 2024 and 2025) and write the full report into --out.")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (must not exist or be empty)")
-    p.add_argument("--lang", choices=("sq", "sr", "en"), help="only this language (default: all three)")
+    p.add_argument("--lang", help="only this language (one the questionnaire declares; default: the plan's)")
     p.add_argument("--force", action="store_true", help="replace an existing output directory")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -10,7 +10,7 @@ report looks the same on a machine without DejaVu.
 
 Examples
 --------
->>> missing_glyphs("Besimi në Policinë e Kosovës; Poverenje u Kosovsku policiju; Поверење ђ")
+>>> missing_glyphs("Besimi në policinë; Çdo ditë; Poverenje, Đurđa, Žarko; Поверење ђ")
 ''
 >>> FONT_FAMILY
 'DejaVu Sans'

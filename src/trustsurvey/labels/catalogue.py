@@ -27,11 +27,21 @@ from typing import Any
 
 from .transliterate import to_cyrillic
 
-__all__ = ["Catalogue", "catalogue", "has_catalogue", "catalogue_languages", "LOCALE_DIR", "DOMAIN"]
+__all__ = ["Catalogue", "catalogue", "has_catalogue", "catalogue_languages", "LOCALE_DIR", "DOMAIN", "N_", "NC_"]
 
 DOMAIN = "trustsurvey"
 LOCALE_DIR = Path(__file__).parent / "locale"
 _DERIVED = {"sr-Cyrl": ("sr", to_cyrillic)}
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue where it is defined (a table), translate it where it is shown."""
+    return message
+
+
+def NC_(context: str, message: str) -> str:
+    """:func:`N_` for a message translated in a context (``t.pgettext(context, message)``)."""
+    return message
 
 
 def _mo_path(lang: str) -> Path:
@@ -143,3 +153,12 @@ def catalogue(lang: str) -> Catalogue:
         return Catalogue(lang, _gettext.NullTranslations())
     with open(path, "rb") as fh:
         return Catalogue(lang, _gettext.GNUTranslations(fh))
+
+
+def html_lang(lang: str) -> str:
+    """The ``lang`` attribute of an HTML page in ``lang`` (Serbian Latin is ``sr-Latn``).
+
+    >>> html_lang("sr"), html_lang("sr-Cyrl"), html_lang("sq")
+    ('sr-Latn', 'sr-Cyrl', 'sq')
+    """
+    return {"sr": "sr-Latn"}.get(lang, lang)

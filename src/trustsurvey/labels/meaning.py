@@ -31,19 +31,19 @@ import numpy as np
 
 from ..errors import LanguageError
 from ..vocabulary import INDEX_MEAN, INTERFACE_LANGUAGES, NATIONAL
-from .catalogue import Catalogue, catalogue
+from .catalogue import N_, Catalogue, catalogue
 from .transliterate import to_cyrillic
 
 __all__ = ["Meaning", "meaning", "languages_of", "code_text"]
 
 _METRIC_NAMES = {
-    "top2": "top two answers",
-    "bottom2": "bottom two answers",
-    "mean": "mean score",
-    INDEX_MEAN: "index",
-    "share": "share of answers",
-    "dont_know": "don't know",
-    "option_share": "mentioned",
+    "top2": N_("top two answers"),
+    "bottom2": N_("bottom two answers"),
+    "mean": N_("mean score"),
+    INDEX_MEAN: N_("index"),
+    "share": N_("share of answers"),
+    "dont_know": N_("don't know"),
+    "option_share": N_("mentioned"),
 }
 _METRIC_SIGN = {"top2": 1, "bottom2": -1, "mean": 1, INDEX_MEAN: 1, "share": 0, "option_share": 0}
 

@@ -1,10 +1,9 @@
 """Small, realistic breakdown and trend tables for examples and tests of figures and reports.
 
-The numbers are invented (seeded), the shapes and labels are those of
-``ts.breakdown`` and ``ts.trend`` on the Kosovo Police survey: items on the
-trust, agreement and safety scales, an index, a yes/no item, the national row,
-the eight police regions (Mitrovica North with a suppressed base for one item)
-and gender.
+The numbers and names are invented (seeded); the shapes are those of
+``ts.breakdown`` and ``ts.trend``: items on trust, agreement and safety scales,
+an index, a yes/no item, the national row, eight districts (one with a
+suppressed base for one item) and gender.
 """
 
 from __future__ import annotations
@@ -16,18 +15,16 @@ __all__ = ["example_breakdown", "example_trend"]
 
 _ITEMS = {
     # id: (scale, labels en/sq/sr)
-    "trust_kp": ("trust5", ("Trust in the Kosovo Police", "Besimi në Policinë e Kosovës",
-                            "Poverenje u Kosovsku policiju")),
-    "pf_respect": ("agree5", ("Police treat people with respect", "Policia i trajton njerëzit me respekt",
-                              "Policija se prema ljudima s poštovanjem")),
-    "pf_equal": ("agree5", ("Police treat all communities equally", "Policia i trajton të gjitha komunitetet njëlloj",
-                            "Policija se jednako odnosi prema svim zajednicama")),
-    "safe_night": ("safe4", ("Feeling safe walking alone at night", "Ndjenja e sigurisë natën",
-                             "Osećaj bezbednosti noću")),
-    "app_aware": ("yesno", ("Heard of the app “Lajmëro Policinë”",
-                            "Ka dëgjuar për aplikacionin “Lajmëro Policinë”",
-                            "Čuli za aplikaciju „Lajmëro Policinë“")),
-    "trust_index": ("index", ("Trust index", "Indeksi i besimit", "Indeks poverenja")),
+    "trust_police": ("trust5", ("Trust in the police", "Besimi në policinë", "Poverenje u policiju")),
+    "respect": ("agree5", ("Police treat people with respect", "Policia i trajton njerëzit me respekt",
+                           "Policija se prema ljudima s poštovanjem")),
+    "equal_treatment": ("agree5", ("Police treat all groups equally", "Policia i trajton të gjitha grupet njëlloj",
+                                   "Policija se jednako odnosi prema svim grupama")),
+    "safe_dark": ("safe4", ("Feeling safe walking alone after dark", "Ndjenja e sigurisë pas errësirës",
+                            "Osećaj bezbednosti po mraku")),
+    "hotline_aware": ("yesno", ("Heard of the police hotline", "Ka dëgjuar për linjën e policisë",
+                                "Čuli za telefonsku liniju policije")),
+    "confidence_index": ("index", ("Confidence index", "Indeksi i besimit", "Indeks poverenja")),
 }
 
 _SCALES = {
@@ -49,14 +46,13 @@ _SCALES = {
 }
 
 _GROUPS = {
-    "region": [("1", ("Prishtina", "Prishtinë", "Priština"), 420), ("2", ("Prizren", "Prizren", "Prizren"), 210),
-               ("3", ("Peja", "Pejë", "Peć"), 120), ("4", ("Gjakova", "Gjakovë", "Đakovica"), 110),
-               ("5", ("Mitrovica South", "Mitrovicë Jug", "Južna Mitrovica"), 130),
-               ("6", ("Mitrovica North", "Mitrovicë Veri", "Severna Mitrovica"), 34),
-               ("7", ("Gjilan", "Gjilan", "Gnjilane"), 110), ("8", ("Ferizaj", "Ferizaj", "Uroševac"), 100)],
+    "district": [("1", ("North", "Veri", "Sever"), 420), ("2", ("South", "Jug", "Jug"), 210),
+                 ("3", ("East", "Lindje", "Istok"), 120), ("4", ("West", "Perëndim", "Zapad"), 110),
+                 ("5", ("Centre", "Qendër", "Centar"), 130), ("6", ("Hills", "Kodra", "Brda"), 34),
+                 ("7", ("Valley", "Lugina", "Dolina"), 110), ("8", ("Coast", "Bregdet", "Obala"), 100)],
     "gender": [("1", ("Male", "Mashkull", "Muškarac"), 600), ("2", ("Female", "Femër", "Žena"), 634)],
 }
-_NATIONAL = ("Kosovo", "Kosova", "Kosovo")
+_NATIONAL = ("All adults", "Të gjithë të rriturit", "Svi odrasli")
 _LANG = {"en": 0, "sq": 1, "sr": 2}
 _COLUMNS = ["item", "item_label", "metric", "level", "level_label", "by", "group", "group_label",
             "estimate", "se", "ci_low", "ci_high", "n_unweighted", "n_weighted", "deff", "p_value", "p_adj", "flag"]
@@ -81,7 +77,7 @@ def example_breakdown(lang: str = "en", seed: int = 7, year_shift: float = 0.0) 
     --------
     >>> t = example_breakdown("sq")
     >>> list(t.columns[:4]), t.loc[t["by"] == "national", "group_label"].iloc[0]
-    (['item', 'item_label', 'metric', 'level'], 'Kosova')
+    (['item', 'item_label', 'metric', 'level'], 'Të gjithë të rriturit')
     """
     li = _LANG[lang]
     rng = np.random.default_rng(seed)
@@ -140,7 +136,7 @@ def example_breakdown(lang: str = "en", seed: int = 7, year_shift: float = 0.0) 
     flag = np.where(n < 100, "low_base", "")
     frame["flag"] = flag
     # Mitrovica North is below the minimum base for the procedural fairness item
-    sup = (frame["group"] == "6") & (frame["by"] == "region") & (frame["item"] == "pf_equal")
+    sup = (frame["group"] == "6") & (frame["by"] == "district") & (frame["item"] == "equal_treatment")
     frame.loc[sup, "flag"] = "suppressed"
     for c in ("estimate", "se", "ci_low", "ci_high", "p_value", "p_adj"):
         frame.loc[sup, c] = np.nan
@@ -149,7 +145,7 @@ def example_breakdown(lang: str = "en", seed: int = 7, year_shift: float = 0.0) 
 
 
 def example_trend(lang: str = "en", waves=(2023, 2024, 2025)) -> pd.DataFrame:
-    """A trend table shaped like ``ts.trend``'s output (national rows and regions).
+    """A trend table shaped like ``ts.trend``'s output (national rows and districts).
 
     Examples
     --------

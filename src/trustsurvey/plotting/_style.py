@@ -16,8 +16,9 @@ import pandas as pd
 
 from ..errors import ReportError
 from ..fonts import MATPLOTLIB_RC
-
-LANGS = ("en", "sq", "sr")
+from ..labels import Catalogue, Meaning, catalogue, catalogue_languages, has_catalogue, meaning
+from ..labels.numbers import format_number
+from ..vocabulary import PROPORTION_METRICS
 
 #: The Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008).
 OKABE_ITO = {
@@ -39,115 +40,20 @@ LIGHT_GREY = "#DDDDDD"
 #: Significantly above / below the rest of the population / no difference.
 ABOVE, BELOW, NEUTRAL_COLOUR = OKABE_ITO["bluish_green"], OKABE_ITO["vermillion"], OKABE_ITO["blue"]
 
-PROPORTION_METRICS = frozenset({"top2", "bottom2", "share", "dont_know", "option_share"})
 #: Which metric a figure shows when the caller does not say.
 METRIC_PREFERENCE = ("top2", "mean", "option_share", "share", "dont_know", "bottom2")
 
-STRINGS: dict[str, dict[str, str]] = {
-    "en": {
-        "suppressed": "not shown: too few respondents",
-        "low_base": "low base: interpret with care",
-        "unreliable": "unreliable: large sampling error",
-        "weak": "low base or large sampling error: interpret with care",
-        "above": "significantly above the rest",
-        "below": "significantly below the rest",
-        "no_difference": "no significant difference",
-        "ci": "confidence interval",
-        "percent_axis": "Share of respondents (%)",
-        "mean_axis": "Mean score",
-        "index_axis": "Index (0–100)",
-        "dont_know": "Don't know",
-        "year": "Year",
-        "change": "change",
-        "points": "pts",
-        "significant_change": "significant change since the previous year",
-        "caption": "Source: {source}. Base: {base}. Year: {year}.",
-        "base_n": "{base} (n = {n})",
-        "top2": "favourable (top two)",
-        "bottom2": "unfavourable (bottom two)",
-        "mean": "mean",
-        "share": "share",
-        "dont_know_metric": "don't know",
-        "option_share": "mentioned",
-    },
-    "sq": {
-        "suppressed": "nuk shfaqet: shumë pak të anketuar",
-        "low_base": "bazë e vogël: interpretoni me kujdes",
-        "unreliable": "jo e besueshme: gabim i madh i mostrës",
-        "weak": "bazë e vogël ose gabim i madh i mostrës: interpretoni me kujdes",
-        "above": "dukshëm mbi pjesën tjetër",
-        "below": "dukshëm nën pjesën tjetër",
-        "no_difference": "pa dallim të rëndësishëm",
-        "ci": "interval besueshmërie",
-        "percent_axis": "Përqindja e të anketuarve (%)",
-        "mean_axis": "Rezultati mesatar",
-        "index_axis": "Indeksi (0–100)",
-        "dont_know": "Nuk e di",
-        "year": "Viti",
-        "change": "ndryshimi",
-        "points": "pikë",
-        "significant_change": "ndryshim i rëndësishëm krahasuar me vitin e kaluar",
-        "caption": "Burimi: {source}. Baza: {base}. Viti: {year}.",
-        "base_n": "{base} (n = {n})",
-        "top2": "pozitive (dy më të lartat)",
-        "bottom2": "negative (dy më të ulëtat)",
-        "mean": "mesatarja",
-        "share": "përqindja",
-        "dont_know_metric": "nuk e di",
-        "option_share": "të përmendura",
-    },
-    "sr": {
-        "suppressed": "nije prikazano: premalo ispitanika",
-        "low_base": "mala osnova: tumačiti oprezno",
-        "unreliable": "nepouzdano: velika greška uzorka",
-        "weak": "mala osnova ili velika greška uzorka: tumačiti oprezno",
-        "above": "značajno iznad ostalih",
-        "below": "značajno ispod ostalih",
-        "no_difference": "bez značajne razlike",
-        "ci": "interval poverenja",
-        "percent_axis": "Udeo ispitanika (%)",
-        "mean_axis": "Prosečna ocena",
-        "index_axis": "Indeks (0–100)",
-        "dont_know": "Ne znam",
-        "year": "Godina",
-        "change": "promena",
-        "points": "poena",
-        "significant_change": "značajna promena u odnosu na prethodnu godinu",
-        "caption": "Izvor: {source}. Osnova: {base}. Godina: {year}.",
-        "base_n": "{base} (n = {n})",
-        "top2": "pozitivno (dve najviše)",
-        "bottom2": "negativno (dve najniže)",
-        "mean": "prosek",
-        "share": "udeo",
-        "dont_know_metric": "ne znam",
-        "option_share": "pomenuto",
-    },
-}
-
-#: Names of the usual demographics, for block headings.
-DEMOGRAPHICS = {
-    "en": {"region": "Region", "municipality": "Municipality", "settlement": "Settlement", "gender": "Gender",
-           "age_group": "Age", "ethnicity": "Community", "education": "Education", "employment": "Employment",
-           "interview_language": "Interview language", "national": "Kosovo"},
-    "sq": {"region": "Rajoni", "municipality": "Komuna", "settlement": "Vendbanimi", "gender": "Gjinia",
-           "age_group": "Mosha", "ethnicity": "Komuniteti", "education": "Arsimi", "employment": "Punësimi",
-           "interview_language": "Gjuha e intervistës", "national": "Kosova"},
-    "sr": {"region": "Region", "municipality": "Opština", "settlement": "Naselje", "gender": "Pol",
-           "age_group": "Starost", "ethnicity": "Zajednica", "education": "Obrazovanje", "employment": "Zaposlenost",
-           "interview_language": "Jezik intervjua", "national": "Kosovo"},
-}
+def check_lang(lang: str) -> Catalogue:
+    """The catalogue of ``lang`` for a figure's own words; a ReportError naming the choices otherwise."""
+    if not has_catalogue(lang):
+        raise ReportError(f"unknown language {lang!r} for a figure's words; choose one of "
+                          f"{', '.join(catalogue_languages())}")
+    return catalogue(lang)
 
 
-def check_lang(lang: str) -> dict[str, str]:
-    """The UI strings of ``lang``; a ReportError naming the choices otherwise."""
-    if lang not in STRINGS:
-        raise ReportError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}")
-    return STRINGS[lang]
-
-
-def demographic_name(by: str, lang: str) -> str:
-    """A readable name of a demographic id (the id itself when unknown)."""
-    return DEMOGRAPHICS[lang].get(by, by.replace("_", " ").capitalize())
+def by_label(by: str, meaning: Meaning | None) -> str:
+    """The label of a breakdown variable from the meaning layer (its id without one)."""
+    return meaning.demographic(by) if meaning is not None else str(by)
 
 
 def caption_text(*, source: str, base: str, year: int | str, n: int | None = None, lang: str = "en") -> str:
@@ -155,41 +61,20 @@ def caption_text(*, source: str, base: str, year: int | str, n: int | None = Non
 
     Examples
     --------
-    >>> caption_text(source="Kosovo Police trust survey", base="adults 18+", year=2025, n=1204)
-    'Source: Kosovo Police trust survey. Base: adults 18+ (n = 1,204). Year: 2025.'
-    >>> caption_text(source="Anketa", base="të rriturit", year=2025, n=1204, lang="sq")
-    'Burimi: Anketa. Baza: të rriturit (n = 1.204). Viti: 2025.'
+    >>> caption_text(source="National police survey", base="adults 18+", year=2025, n=1204)
+    'Source: National police survey. Base: adults 18+ (n = 1,204). Year: 2025.'
+    >>> caption_text(source="Anketa", base="odrasli", year=2025, n=1204, lang="sr")
+    'Izvor: Anketa. Osnova: odrasli (n = 1.204). Godina: 2025.'
     """
-    s = check_lang(lang)
+    t = check_lang(lang)
     if n is not None:
-        base = s["base_n"].format(base=base, n=format_number(n, 0, lang))
-    return s["caption"].format(source=source, base=base, year=year)
-
-
-def format_number(x: float, decimals: int = 1, lang: str = "en") -> str:
-    """A number with the language's separators (``1,204.5`` in English, ``1.204,5`` otherwise).
-
-    Examples
-    --------
-    >>> format_number(1204.53, 1, "sr")
-    '1.204,5'
-    >>> format_number(-0.04, 1)
-    '0.0'
-    """
-    if x is None or (isinstance(x, float) and not np.isfinite(x)):
-        return "—"
-    text = f"{float(x):,.{decimals}f}"
-    if text.lstrip("-").strip("0.,") == "":
-        text = text.lstrip("-")
-    if lang != "en":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text.replace("-", "−")
+        base = t.format("{base} (n = {n})", base=base, n=format_number(n, 0, lang))
+    return t.format("Source: {source}. Base: {base}. Year: {year}.", source=source, base=base, year=year)
 
 
 def metric_label(metric: str, lang: str) -> str:
-    """The name of a metric in ``lang``."""
-    s = check_lang(lang)
-    return s["dont_know_metric"] if metric == "dont_know" else s.get(metric, metric)
+    """The name of a metric in ``lang`` (from the meaning layer)."""
+    return meaning(None, lang).metric(metric)
 
 
 @contextmanager
@@ -306,12 +191,16 @@ def text(series: pd.Series) -> list[str]:
     return ["" if pd.isna(v) else str(v) for v in series.tolist()]
 
 
-def axis_label(item: str, metric: str, lang: str) -> str:
-    """The value axis label of a metric."""
-    s = check_lang(lang)
+def axis_label(item: str, metric: str, lang: str, meaning: Meaning | None = None) -> str:
+    """The value axis label of a metric: a share in percent, or a score with the item's range."""
+    t = check_lang(lang)
     if metric in PROPORTION_METRICS:
-        return s["percent_axis"]
-    return s["index_axis"] if item.endswith("_index") else s["mean_axis"]
+        return t("Share of respondents (%)")
+    rng = meaning.score_range(item) if meaning is not None else None
+    if rng is not None:
+        lo, hi = (format_number(v, 0, lang) for v in rng)
+        return t.format("Score ({low}–{high})", low=lo, high=hi)
+    return t("Mean score")
 
 
 def scale_factor(metric: str) -> float:

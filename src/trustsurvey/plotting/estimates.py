@@ -9,9 +9,10 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ._style import (ABOVE, BELOW, GREY, LIGHT_GREY, NEUTRAL_COLOUR, add_caption, axis_label, check_lang,
-                     default_title, demographic_name, new_axes, numeric, require_columns, scale_factor, select,
-                     style, text, value_text)
+from ..labels import Meaning
+from ._style import (ABOVE, BELOW, GREY, LIGHT_GREY, NEUTRAL_COLOUR, add_caption, axis_label, by_label,
+                     check_lang, default_title, new_axes, numeric, require_columns, scale_factor, select, style,
+                     text, value_text)
 
 __all__ = ["plot_estimates"]
 
@@ -22,7 +23,8 @@ _NEEDED = ("item", "item_label", "metric", "level", "by", "group", "group_label"
 def plot_estimates(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str | None = None,
                    metric: str | None = None, level: str | None = None, by: str | Sequence[str] | None = None,
                    alpha: float = 0.05, caption: str | None = None, title: str | None = None,
-                   values: bool = True, figsize: tuple[float, float] | None = None):
+                   values: bool = True, figsize: tuple[float, float] | None = None,
+                   meaning: Meaning | None = None):
     """Dot-and-interval chart of one item's estimate in every group, with the national line.
 
     Groups significantly above the rest of the population (adjusted p below
@@ -37,8 +39,8 @@ def plot_estimates(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str 
         A ``ts.breakdown`` table (its labels are already in a language).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new pyplot-free figure otherwise.
-    lang : {"en", "sq", "sr"}
-        Language of the figure's own words (axis, legend, notes).
+    lang : str
+        Language of the figure's own words (axis, legend, notes): one with a catalogue.
     item, metric, level : str, optional
         Which estimate; needed when the table holds several. The metric defaults
         to ``top2`` (else ``mean``, ...).
@@ -51,6 +53,9 @@ def plot_estimates(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str 
     values : bool
         Print each estimate beside its interval.
     figsize : (float, float), optional
+    meaning : Meaning, optional
+        The survey's meaning layer: names of the demographics and the item's score range
+        (without it, their ids and "mean score").
 
     Returns
     -------
@@ -59,11 +64,11 @@ def plot_estimates(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str 
     Examples
     --------
     >>> from trustsurvey.plotting._examples import example_breakdown
-    >>> ax = plot_estimates(example_breakdown(), item="trust_kp", by="region")
+    >>> ax = plot_estimates(example_breakdown(), item="trust_police", by="district")
     >>> [t.get_text() for t in ax.get_yticklabels()][:2]
-    ['Prishtina', 'Prizren']
+    ['North', 'South']
     """
-    s = check_lang(lang)
+    t = check_lang(lang)
     require_columns(frame, _NEEDED, "plot_estimates")
     rows = select(frame, "plot_estimates", item=item, metric=metric, level=level)
     metric = str(rows["metric"].iloc[0])
@@ -82,7 +87,7 @@ def plot_estimates(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str 
     for b in blocks:
         g = groups[groups["by"].astype(str) == b]
         if multi:
-            labels.append(demographic_name(b, lang))
+            labels.append(by_label(b, meaning))
             ys.append(y)
             kinds.append("heading")
             y += 1
@@ -138,7 +143,7 @@ def plot_estimates(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str 
         x0, x1 = ax.get_xlim()
         for j, fl in enumerate(flags):
             if fl == "suppressed" or not np.isfinite(est[j]):
-                ax.text(x0 + 0.01 * (x1 - x0), ypos[j], s["suppressed"], va="center", ha="left",
+                ax.text(x0 + 0.01 * (x1 - x0), ypos[j], t("not shown: too few respondents"), va="center", ha="left",
                         fontsize=8, style="italic", color="#555555")
             elif values:
                 ax.text(hi[j] + 0.01 * (x1 - x0), ypos[j], value_text(est[j] / f, metric, lang),
@@ -150,18 +155,18 @@ def plot_estimates(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str 
                 tick.set_fontweight("bold")
         ax.set_ylim(max(ys, default=0) + 0.7, -0.7)
         ax.tick_params(axis="y", length=0)
-        ax.set_xlabel(axis_label(item_id, metric, lang))
+        ax.set_xlabel(axis_label(item_id, metric, lang, meaning))
         ax.grid(axis="x", color="#EEEEEE", lw=0.8, zorder=0)
         ax.set_axisbelow(True)
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
-        handles += [Line2D([], [], color=ABOVE, marker="^", ls="-", label=s["above"]),
-                    Line2D([], [], color=BELOW, marker="v", ls="-", label=s["below"]),
-                    Line2D([], [], color=NEUTRAL_COLOUR, marker="o", ls="-", label=s["no_difference"])]
+        handles += [Line2D([], [], color=ABOVE, marker="^", ls="-", label=t("significantly above the rest")),
+                    Line2D([], [], color=BELOW, marker="v", ls="-", label=t("significantly below the rest")),
+                    Line2D([], [], color=NEUTRAL_COLOUR, marker="o", ls="-", label=t("no significant difference"))]
         if any(fl in ("low_base", "unreliable") for fl in flags):
-            handles.append(Line2D([], [], color=GREY, marker="o", mfc="white", ls="-", label=s["weak"]))
+            handles.append(Line2D([], [], color=GREY, marker="o", mfc="white", ls="-", label=t("low base or large sampling error: interpret with care")))
         if np.isfinite(nat_lo):
-            handles.append(Patch(color=LIGHT_GREY, label=f"{national['group_label'].iloc[0]}: {s['ci']}"))
+            handles.append(Patch(color=LIGHT_GREY, label=f"{national['group_label'].iloc[0]}: {t('confidence interval')}"))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
         add_caption(ax, caption, title if title is not None else default_title(rows))
     return ax

@@ -18,7 +18,7 @@ __all__ = ["plot_heatmap"]
 _NEEDED = ("item", "item_label", "metric", "level", "by", "group", "group_label", "estimate", "p_adj", "flag")
 
 
-def plot_heatmap(frame: pd.DataFrame, *, ax=None, lang: str = "en", metric: str = "top2", by: str = "region",
+def plot_heatmap(frame: pd.DataFrame, *, ax=None, lang: str = "en", metric: str = "top2", by: str,
                  items: Sequence[str] | None = None, national: bool = True, annotate: bool = True,
                  alpha: float = 0.05, cmap: str = "cividis", vmin: float | None = None,
                  vmax: float | None = None, caption: str | None = None, title: str | None = None,
@@ -60,11 +60,11 @@ def plot_heatmap(frame: pd.DataFrame, *, ax=None, lang: str = "en", metric: str 
     Examples
     --------
     >>> from trustsurvey.plotting._examples import example_breakdown
-    >>> ax = plot_heatmap(example_breakdown(), metric="top2", by="region")
+    >>> ax = plot_heatmap(example_breakdown(), metric="top2", by="district")
     >>> len(ax.get_xticklabels()), len(ax.get_yticklabels())
     (9, 5)
     """
-    s = check_lang(lang)
+    t = check_lang(lang)
     require_columns(frame, _NEEDED, "plot_heatmap")
     rows = frame[frame["metric"] == metric]
     if rows.empty:
@@ -143,12 +143,12 @@ def plot_heatmap(frame: pd.DataFrame, *, ax=None, lang: str = "en", metric: str 
         cbar = ax.figure.colorbar(im, ax=ax, fraction=0.04, pad=0.02)
         cbar.ax.tick_params(labelsize=7)
         cbar.outline.set_visible(False)
-        handles = [Patch(facecolor=LIGHT_GREY, edgecolor="#888888", hatch="///", label=s["suppressed"])]
+        handles = [Patch(facecolor=LIGHT_GREY, edgecolor="#888888", hatch="///", label=t("not shown: too few respondents"))]
         if (flags == "low_base").any():
-            handles.append(Patch(facecolor="white", edgecolor="white", label="* " + s["low_base"]))
+            handles.append(Patch(facecolor="white", edgecolor="white", label="* " + t("low base: interpret with care")))
         if (flags == "unreliable").any():
-            handles.append(Patch(facecolor="white", edgecolor="white", label="† " + s["unreliable"]))
-        handles.append(Patch(facecolor="white", edgecolor="white", label=f"▲▼ {s['above']} / {s['below']}"))
+            handles.append(Patch(facecolor="white", edgecolor="white", label="† " + t("unreliable: large sampling error")))
+        handles.append(Patch(facecolor="white", edgecolor="white", label=f"▲▼ {t('significantly above the rest')} / {t('significantly below the rest')}"))
         legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.0), ncol=1, fontsize=7.5,
                   frameon=False,
                   bbox_transform=below_axes_transform(ax, 14 + 10 * max(c.count("\n") + 1 for c in col_labels)))

@@ -78,11 +78,11 @@ def plot_likert(frame: pd.DataFrame, *, ax=None, lang: str = "en", items: str | 
     --------
     >>> from trustsurvey.plotting._examples import example_breakdown
     >>> t = example_breakdown()
-    >>> ax = plot_likert(t, items=["pf_respect", "pf_equal"])
+    >>> ax = plot_likert(t, items=["respect", "equal_treatment"])
     >>> [x.get_text() for x in ax.get_yticklabels()]
-    ['Police treat people with respect', 'Police treat all communities equally']
+    ['Police treat people with respect', 'Police treat all groups equally']
     """
-    s = check_lang(lang)
+    t = check_lang(lang)
     require_columns(frame, _NEEDED, "plot_likert")
     shares = frame[frame["metric"] == "share"]
     if shares.empty:
@@ -182,14 +182,14 @@ def plot_likert(frame: pd.DataFrame, *, ax=None, lang: str = "en", items: str | 
                             va="center", fontsize=7.5, color=text_colour_on(_rgba(colours[j])))
             start = start + width
         for b in np.flatnonzero(suppressed):
-            ax.text(0, y[b], s["suppressed"], ha="center", va="center", fontsize=8, style="italic",
+            ax.text(0, y[b], t("not shown: too few respondents"), ha="center", va="center", fontsize=8, style="italic",
                     color="#555555")
         lim = max(50.0, float(np.ceil(max(-left.min(initial=0), (left + filled.sum(axis=1)).max(initial=0)) / 10)
                               * 10))
         ax.set_xlim(-lim, lim)
         ax.axvline(0, color="#333333", lw=0.8)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(abs(v), 0, lang)))
-        ax.set_xlabel(s["percent_axis"])
+        ax.set_xlabel(t("Share of respondents (%)"))
         ax.set_yticks(y, bar_labels)
         if by != "national" and bar_keys and bar_keys[0][1] == "national":
             ax.get_yticklabels()[0].set_fontweight("bold")
@@ -208,12 +208,12 @@ def plot_likert(frame: pd.DataFrame, *, ax=None, lang: str = "en", items: str | 
             for b in range(nb):
                 if np.isfinite(dk[b]) and not suppressed[b]:
                     inset.text(dk[b] + 0.5, y[b], format_number(dk[b], 0, lang), va="center", fontsize=7.5)
-            inset.set_title(s["dont_know"], fontsize=8)
+            inset.set_title(t("Don't know"), fontsize=8)
             inset.tick_params(axis="y", left=False, labelleft=False)
             inset.tick_params(axis="x", labelsize=7)
             for side in ("top", "right", "left"):
                 inset.spines[side].set_visible(False)
-            handles.append(Patch(facecolor=GREY, hatch="//", edgecolor="white", label=s["dont_know"]))
+            handles.append(Patch(facecolor=GREY, hatch="//", edgecolor="white", label=t("Don't know")))
         legend = ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
                   bbox_transform=below_axes_transform(ax, 34), ncol=_legend_columns(handles, figsize_in=ax.figure
                                                                                      .get_figwidth()),

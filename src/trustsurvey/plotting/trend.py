@@ -10,6 +10,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..errors import ReportError
+from ..labels import Meaning
 from ._style import (CYCLE, DASHES, add_caption, axis_label, check_lang, default_title, format_number, new_axes, numeric,
                      require_columns, scale_factor, select, style, text, value_text)
 
@@ -23,7 +24,7 @@ def plot_trend(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str | No
                metric: str | None = None, level: str | None = None, by: str = "national",
                groups: Sequence[str] | None = None, national: bool = True, alpha: float = 0.05,
                caption: str | None = None, title: str | None = None,
-               figsize: tuple[float, float] | None = None):
+               figsize: tuple[float, float] | None = None, meaning: Meaning | None = None):
     """Lines of one estimate across waves, one per group, with confidence bands.
 
     A filled marker on a wave says the change since the previous wave is
@@ -57,11 +58,11 @@ def plot_trend(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str | No
     Examples
     --------
     >>> from trustsurvey.plotting._examples import example_trend
-    >>> ax = plot_trend(example_trend(), item="trust_kp", by="gender")
+    >>> ax = plot_trend(example_trend(), item="trust_police", by="gender")
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['2023', '2024', '2025']
     """
-    s = check_lang(lang)
+    t = check_lang(lang)
     require_columns(frame, _NEEDED, "plot_trend")
     rows = select(frame, "plot_trend", item=item, metric=metric, level=level)
     metric = str(rows["metric"].iloc[0])
@@ -116,7 +117,7 @@ def plot_trend(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str | No
                     ch = numeric(sub["change"])[j] * f
                     if np.isfinite(ch):
                         sign = "+" if ch > 0 else ""
-                        note += f" ({sign}{format_number(ch, 1, lang)} {s['points'] if f == 100 else ''})".replace(
+                        note += f" ({sign}{format_number(ch, 1, lang)} {t('pts') if f == 100 else ''})".replace(
                             " )", ")")
                 ends.append((x[j], est[j], note, colour))
         ax.set_xticks(waves, [str(int(w)) for w in waves])
@@ -129,14 +130,14 @@ def plot_trend(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str | No
             hi_v = np.nanmax(hi_all) if np.isfinite(hi_all).any() else 100.0
             ax.set_ylim(max(0.0, lo_v - 10), min(100.0, hi_v + 10))
         _label_ends(ax, ends)
-        ax.set_xlabel(s["year"])
-        ax.set_ylabel(axis_label(item_id, metric, lang))
+        ax.set_xlabel(t("Year"))
+        ax.set_ylabel(axis_label(item_id, metric, lang, meaning))
         ax.grid(axis="y", color="#EEEEEE", lw=0.8)
         ax.set_axisbelow(True)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        handles.append(Line2D([], [], color="#555555", marker="o", ls="", label=s["significant_change"]))
-        handles.append(Patch(color="#555555", alpha=0.12, label=s["ci"]))
+        handles.append(Line2D([], [], color="#555555", marker="o", ls="", label=t("significant change since the previous year")))
+        handles.append(Patch(color="#555555", alpha=0.12, label=t("confidence interval")))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
         add_caption(ax, caption, title if title is not None else default_title(rows))
     return ax

@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReportError
-from ..plotting._style import format_number, metric_label
-from .i18n import column_name, strings
+from ..labels import catalogue, meaning
+from ..labels.columns import column_title
+from ..labels.numbers import format_number, format_p_short
+from ..vocabulary import PROPORTION_METRICS
 from .safety import check_no_microdata
 
-__all__ = ["display_table", "breakdown_tables", "key_indicators", "margins_of_error", "PROPORTION_METRICS"]
-
-PROPORTION_METRICS = frozenset({"top2", "bottom2", "share", "dont_know", "option_share"})
+__all__ = ["display_table", "breakdown_tables", "key_indicators", "margins_of_error"]
 _PCT_COLUMNS = frozenset({"estimate", "ci_low", "ci_high", "previous"})
 _PTS_COLUMNS = frozenset({"se", "change_se", "change"})
 _P_COLUMNS = frozenset({"p_value", "p_adj", "change_p", "change_p_adj", "trend_p"})
@@ -34,21 +34,21 @@ def _missing(v: Any) -> bool:
 
 def format_p(p: float, lang: str) -> str:
     """``<0.001`` or three decimals, with the language's decimal mark."""
-    if _missing(p):
-        return "—"
-    return ("<" + format_number(0.001, 3, lang)) if p < 0.001 else format_number(p, 3, lang)
+    return format_p_short(p, lang)
 
 
 def _cell(value: Any, column: str, proportion: bool, lang: str, alpha: float) -> dict:
-    s = strings(lang)
+    t = catalogue(lang)
     if _missing(value):
         return {"text": "—", "cls": "na"}
     if isinstance(value, (bool, np.bool_)):
         return {"text": str(bool(value)), "cls": ""}
     if column == "flag":
-        return {"text": s.get(str(value), str(value)) if value else "", "cls": "flag"}
+        flags = {"suppressed": t("not shown: too few respondents"), "low_base": t("low base"),
+                 "unreliable": t("unreliable")}
+        return {"text": flags.get(str(value), str(value)) if value else "", "cls": "flag"}
     if column == "metric":
-        return {"text": metric_label(str(value), lang), "cls": ""}
+        return {"text": meaning(None, lang).metric(str(value)), "cls": ""}
     if isinstance(value, (int, np.integer)) or (isinstance(value, (float, np.floating)) and column in
                                                 ("n_unweighted", "wave", "n_weighted")):
         dec = 0
@@ -78,7 +78,7 @@ def display_table(frame: pd.DataFrame, lang: str = "en", *, alpha: float = 0.05,
     Parameters
     ----------
     frame : pandas.DataFrame
-    lang : {"sq", "sr", "en"}
+    lang : str
     alpha : float
         p-values below it are marked (class ``sig``).
     name : str
@@ -101,9 +101,8 @@ def display_table(frame: pd.DataFrame, lang: str = "en", *, alpha: float = 0.05,
     --------
     >>> t = pd.DataFrame({"metric": ["top2"], "estimate": [0.634], "p_adj": [0.0004]})
     >>> [c["text"] for c in display_table(t, "sq")["rows"][0]]
-    ['pozitive (dy më të lartat)', '63,4%', '<0,001']
+    ['dy përgjigjet më të larta', '63,4%', '<0,001']
     """
-    strings(lang)
     if not isinstance(frame, pd.DataFrame):
         raise ReportError(f"table {name!r} is a {type(frame).__name__}, not a pandas DataFrame")
     check_no_microdata(frame, name)
@@ -119,7 +118,7 @@ def display_table(frame: pd.DataFrame, lang: str = "en", *, alpha: float = 0.05,
     for i, record in enumerate(frame[cols].itertuples(index=False, name=None)):
         prop = proportion[i]
         rows.append([{"ci": "", "title": "", **_cell(v, str(c), prop, lang, alpha)} for c, v in zip(cols, record)])
-    return {"headers": [column_name(str(c), lang) for c in cols], "rows": rows}
+    return {"headers": [column_title(str(c), lang) for c in cols], "rows": rows}
 
 
 def _row_keys(frame: pd.DataFrame, metric: str) -> list[tuple[str, str, str]]:
@@ -137,7 +136,7 @@ def _row_keys(frame: pd.DataFrame, metric: str) -> list[tuple[str, str, str]]:
 
 
 def breakdown_tables(frame: pd.DataFrame, lang: str = "en", *, metric: str = "top2", alpha: float = 0.05,
-                     by: Sequence[str] | None = None) -> list[dict]:
+                     by: Sequence[str] | None = None, by_labels: dict[str, str] | None = None) -> list[dict]:
     """A breakdown as one wide table per demographic: items as rows, national and groups as columns.
 
     Each item shows ``metric`` (top-2 share by default), or its mean when it has
@@ -152,8 +151,8 @@ def breakdown_tables(frame: pd.DataFrame, lang: str = "en", *, metric: str = "to
         ``{"title", "by", "headers", "rows"}`` per demographic; rows are lists of
         ``{"text", "ci", "cls", "title"}`` cells, the first being the item label.
     """
-    s = strings(lang)
-    from ..plotting._style import demographic_name
+    t = catalogue(lang)
+    m = meaning(None, lang) if by_labels is None else None
 
     needed = ["item", "item_label", "metric", "level", "level_label", "by", "group", "group_label", "estimate",
               "ci_low", "ci_high", "n_unweighted", "p_adj", "flag"]
@@ -175,7 +174,7 @@ def breakdown_tables(frame: pd.DataFrame, lang: str = "en", *, metric: str = "to
         if met == "option_share":
             label += " — " + str(sub["level_label"].iloc[0])
         elif met != metric:
-            label += f" ({metric_label(met, lang)})"
+            label += f" ({meaning(None, lang).metric(met)})"
         labels[(item, met, level)] = label
     out = []
     for demo in demos:
@@ -193,21 +192,23 @@ def breakdown_tables(frame: pd.DataFrame, lang: str = "en", *, metric: str = "to
                     row.append({"text": "", "ci": "", "cls": "na", "title": ""})
                     continue
                 r = indexed.loc[key]
-                row.append(_wide_cell(r, met, lang, alpha, nat_v, s))
+                row.append(_wide_cell(r, met, lang, alpha, nat_v, t))
                 if b == "national":
                     nat_v = float(r["estimate"]) if not _missing(r["estimate"]) else np.nan
             rows.append(row)
-        out.append({"title": s["by_demographic"].format(name=demographic_name(demo, lang)), "by": demo,
-                    "headers": [s["item"]] + [c[2] for c in cols], "rows": rows})
+        name = (by_labels or {}).get(demo) or (m.demographic(demo) if m is not None else demo)
+        out.append({"title": t.format("By {name}", name=name), "by": demo,
+                    "headers": [t("Indicator")] + [c[2] for c in cols], "rows": rows})
     return out
 
 
-def _wide_cell(r: pd.Series, metric: str, lang: str, alpha: float, national: float, s: dict) -> dict:
+def _wide_cell(r: pd.Series, metric: str, lang: str, alpha: float, national: float, t) -> dict:
     flag = "" if _missing(r["flag"]) else str(r["flag"])
     est = r["estimate"]
     n_text = "n = " + format_number(float(r["n_unweighted"]), 0, lang) if not _missing(r["n_unweighted"]) else ""
     if flag == "suppressed" or _missing(est):
-        return {"text": "—", "ci": "", "cls": "suppressed", "title": f"{s['suppressed']} ({n_text})"}
+        return {"text": "—", "ci": "", "cls": "suppressed",
+                "title": f"{t('not shown: too few respondents')} ({n_text})"}
     prop = metric in PROPORTION_METRICS
     scale, dec, unit = (100.0, 0, "%") if prop else (1.0, 1, "")
     text = format_number(scale * float(est), dec, lang) + unit
@@ -224,9 +225,9 @@ def _wide_cell(r: pd.Series, metric: str, lang: str, alpha: float, national: flo
     ci = ""
     if not _missing(lo) and not _missing(hi):
         ci = f"{format_number(scale * float(lo), dec, lang)}–{format_number(scale * float(hi), dec, lang)}"
-    title = f"{s['ci']}: {ci}{unit}; {n_text}" if ci else n_text
+    title = f"{t('95% CI')}: {ci}{unit}; {n_text}" if ci else n_text
     if flag:
-        title += f"; {s.get(flag, flag)}"
+        title += "; " + {"low_base": t("low base"), "unreliable": t("unreliable")}.get(flag, flag)
     return {"text": text, "ci": ci, "cls": cls, "title": title}
 
 
@@ -253,9 +254,9 @@ def key_indicators(table: pd.DataFrame, items: Sequence[str] | None = None,
     Examples
     --------
     >>> from trustsurvey.plotting._examples import example_trend
-    >>> k = key_indicators(example_trend(), items=["trust_kp", "trust_index"])
+    >>> k = key_indicators(example_trend(), items=["trust_police", "confidence_index"])
     >>> k[["item", "metric", "wave", "previous_wave"]].values.tolist()
-    [['trust_kp', 'top2', 2025, 2024], ['trust_index', 'mean', 2025, 2024]]
+    [['trust_police', 'top2', 2025, 2024], ['confidence_index', 'mean', 2025, 2024]]
     """
     need = ["item", "item_label", "metric", "level", "by", "estimate", "ci_low", "ci_high", "n_unweighted", "flag"]
     missing = [c for c in need if c not in table.columns]

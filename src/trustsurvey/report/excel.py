@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReportError
-from .i18n import strings
+from ..labels import catalogue
+from ..vocabulary import PROPORTION_METRICS
 from ._xlsx import Sheet, Style, write_workbook
 from .safety import check_no_microdata, escape_formula
 
 __all__ = ["write_excel", "sheet_names"]
 
-PROPORTION_METRICS = frozenset({"top2", "bottom2", "share", "dont_know", "option_share"})
 _ESTIMATE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "previous", "change", "change_se")
 _P_COLUMNS = frozenset({"p_value", "p_adj", "change_p", "change_p_adj", "trend_p"})
 _INT_COLUMNS = frozenset({"n_unweighted", "wave", "n", "n_respondents", "n_psu", "n_strata"})
@@ -123,7 +123,7 @@ def _sheet(sheet_name: str, frame: pd.DataFrame, lang: str, percent_columns: fro
     from the rest of the population); low-base and unreliable ones shaded; suppressed ones
     say so in grey italics.
     """
-    s = strings(lang)
+    t = catalogue(lang)
     columns = [str(c) for c in frame.columns]
     n = len(frame)
     metric = frame["metric"].astype(str).to_numpy() if "metric" in frame.columns else np.full(n, "")
@@ -146,7 +146,7 @@ def _sheet(sheet_name: str, frame: pd.DataFrame, lang: str, percent_columns: fro
         cells = []
         for i, (v, fmt) in enumerate(zip(values, formats)):
             if flagged and v is None and i in suppressed:
-                cells.append((s["suppressed"] if name == "estimate" else "—", _SUPPRESSED))
+                cells.append((t("not shown: too few respondents") if name == "estimate" else "—", _SUPPRESSED))
             elif isinstance(v, (int, float)) and not isinstance(v, bool):
                 if flagged and i in marked:
                     key = (fmt, marked[i])
@@ -179,7 +179,7 @@ def write_excel(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: s
         Aggregate tables (a table with respondent ids or open answers is refused).
         Names are made valid sheet names (31 characters, no ``[]:*?/\\``).
     path : str or pathlib.Path
-    lang : {"sq", "sr", "en"}
+    lang : str
         Language of the words written into suppressed cells.
     percent_columns : list of str
         Further columns (in any sheet) holding proportions to show as percent.
@@ -190,7 +190,6 @@ def write_excel(tables: Mapping[str, pd.DataFrame], path: str | Path, *, lang: s
     -------
     pathlib.Path
     """
-    strings(lang)
     if not isinstance(tables, Mapping) or not tables:
         raise ReportError("write_excel needs a non-empty mapping of sheet name to DataFrame")
     for name, frame in tables.items():

@@ -7,8 +7,9 @@ objects (matplotlib figures, ids, titles, captions) ready for
 
 - ``estimates_<item>``: each key item by the chosen demographics, with the national line;
 - ``likert_<k>``: the answer distribution of every group of items sharing a scale (national);
-- ``heatmap_<by>``: favourable (top-two) shares of all items by region;
-- ``trend_<item>``: each key item across waves, national and by region (when a trend table is given).
+- ``heatmap_<by>``: top-two shares of all items by the first demographic of ``by``;
+- ``trend_<item>``: each key item across waves, national and by the first demographic of ``by``
+  (when a trend table is given).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import pandas as pd
 
 from ..errors import ReportError
 from ..plotting import plot_estimates, plot_heatmap, plot_likert, plot_trend
-from ..plotting._style import check_lang, demographic_name
+from ..labels import Meaning
+from ..plotting._style import by_label, check_lang
 from .html import ReportFigure
 
 __all__ = ["standard_figures"]
@@ -53,8 +55,8 @@ def _scale_groups(table: pd.DataFrame, max_items: int) -> list[list[str]]:
 
 def standard_figures(breakdown: pd.DataFrame, trend: pd.DataFrame | None = None, *, lang: str = "en",
                      caption: str = "", items: Sequence[str] | None = None,
-                     by: Sequence[str] = ("region", "gender", "age_group"), max_key_items: int = 3,
-                     likert_items: int = 8, fmt: str = "svg") -> list[ReportFigure]:
+                     by: Sequence[str] = (), max_key_items: int = 3, likert_items: int = 8, fmt: str = "svg",
+                     meaning: Meaning | None = None) -> list[ReportFigure]:
     """The standard figures of an annual report.
 
     Parameters
@@ -63,7 +65,7 @@ def standard_figures(breakdown: pd.DataFrame, trend: pd.DataFrame | None = None,
         The current wave's ``ts.breakdown`` table (labels in ``lang``).
     trend : pandas.DataFrame, optional
         The ``ts.trend`` table; trend figures need at least two waves.
-    lang : {"sq", "sr", "en"}
+    lang : str
     caption : str
         Source, base and year (:func:`trustsurvey.plotting.caption_text`), shown under each figure.
     items : list of str, optional
@@ -83,9 +85,9 @@ def standard_figures(breakdown: pd.DataFrame, trend: pd.DataFrame | None = None,
     Examples
     --------
     >>> from trustsurvey.plotting._examples import example_breakdown
-    >>> figs = standard_figures(example_breakdown("sq"), lang="sq", items=["trust_kp"])
+    >>> figs = standard_figures(example_breakdown("sq"), lang="sq", items=["trust_police"], by=["district"])
     >>> [f.id for f in figs]
-    ['estimates_trust_kp', 'likert_1', 'likert_2', 'likert_3', 'heatmap_region']
+    ['estimates_trust_police', 'likert_1', 'likert_2', 'likert_3', 'heatmap_district']
     """
     check_lang(lang)
     figures: list[ReportFigure] = []
@@ -93,9 +95,9 @@ def standard_figures(breakdown: pd.DataFrame, trend: pd.DataFrame | None = None,
     key_items = _key_items(breakdown, items, max_key_items)
     for item in key_items:
         if demos:
-            ax = plot_estimates(breakdown, item=item, by=demos, lang=lang)
+            ax = plot_estimates(breakdown, item=item, by=demos, lang=lang, meaning=meaning)
             label = ax.get_title(loc="left")
-            names = ", ".join(demographic_name(b, lang) for b in demos)
+            names = ", ".join(by_label(b, meaning) for b in demos)
             figures.append(ReportFigure(f"estimates_{item}", f"{label} — {names}", ax.figure, caption,
                                         format=fmt))
     for k, group in enumerate(_scale_groups(breakdown, likert_items), start=1):
@@ -105,15 +107,15 @@ def standard_figures(breakdown: pd.DataFrame, trend: pd.DataFrame | None = None,
         figures.append(ReportFigure(f"likert_{k}", title if len(title) < 140 else title[:137] + "...", ax.figure,
                                     caption, format=fmt))
     top2 = breakdown[breakdown["metric"] == "top2"]
-    if "region" in set(top2["by"]):
-        ax = plot_heatmap(breakdown, metric="top2", by="region", lang=lang)
-        figures.append(ReportFigure("heatmap_region", demographic_name("region", lang), ax.figure, caption,
+    if demos and demos[0] in set(top2["by"]):
+        ax = plot_heatmap(breakdown, metric="top2", by=demos[0], lang=lang)
+        figures.append(ReportFigure(f"heatmap_{demos[0]}", by_label(demos[0], meaning), ax.figure, caption,
                                     format=fmt))
     if trend is not None and len(trend) and trend["wave"].nunique() > 1:
-        trend_by = "region" if "region" in set(trend["by"]) else "national"
+        trend_by = demos[0] if demos and demos[0] in set(trend["by"]) else "national"
         in_trend = set(trend.loc[trend["by"] == "national", "item"])
         for item in (i for i in key_items if i in in_trend):
-            ax = plot_trend(trend, item=item, by=trend_by, lang=lang)
+            ax = plot_trend(trend, item=item, by=trend_by, lang=lang, meaning=meaning)
             figures.append(ReportFigure(f"trend_{item}", ax.get_title(loc="left"), ax.figure, caption,
                                         format=fmt))
     return figures

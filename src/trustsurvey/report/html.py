@@ -25,7 +25,8 @@ import pandas as pd
 from ..errors import ReportError
 from ..fonts import css_font_face
 from .display import breakdown_tables, display_table, format_p, key_indicators, margins_of_error
-from .i18n import HTML_LANG, strings
+from ..labels import catalogue, catalogue_languages, has_catalogue
+from ..labels.catalogue import html_lang
 from .safety import check_no_microdata
 
 __all__ = ["ReportContext", "ReportFigure", "render_html", "html_text", "CONTENT_SECURITY_POLICY"]
@@ -67,7 +68,10 @@ class ReportContext:
 
     Attributes
     ----------
-    lang : {"sq", "sr", "en"}
+    lang : str
+        Language of the report's own words (one with a catalogue: en, sq, sr, sr-Cyrl).
+    content_lang : str, optional
+        Language of the labels in the tables (the page's ``lang`` attribute); ``lang`` by default.
     title, subtitle : str, optional
         Defaults: the standard title and "Annual survey report <year>" in ``lang``.
     year, previous_year : int, optional
@@ -93,6 +97,8 @@ class ReportContext:
         A ``ts.breakdown`` table, shown as one wide table per demographic.
     breakdown_metric : str
         The metric of the wide tables (``top2``).
+    by_labels : mapping, optional
+        Names of the breakdown variables (from the meaning layer); their ids otherwise.
     tables : mapping of title to DataFrame
         Further tables, shown as they are.
     tests : DataFrame or mapping of title to DataFrame, optional
@@ -103,6 +109,7 @@ class ReportContext:
     """
 
     lang: str = "en"
+    content_lang: str | None = None
     title: str | None = None
     subtitle: str | None = None
     year: int | None = None
@@ -118,6 +125,7 @@ class ReportContext:
     margins: pd.DataFrame | None = None
     breakdown: pd.DataFrame | None = None
     breakdown_metric: str = "top2"
+    by_labels: Mapping[str, str] = field(default_factory=dict)
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     tests: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None
     recommendations: pd.DataFrame | None = None
@@ -182,7 +190,7 @@ def _pairs(values: Mapping[str, Any] | pd.DataFrame | None, lang: str, name: str
     return {"kind": "pairs", "items": items}
 
 
-def _indicator_cards(ctx: ReportContext, s: dict) -> list[dict]:
+def _indicator_cards(ctx: ReportContext, t) -> list[dict]:
     if ctx.key_indicators is None:
         return []
     table = ctx.key_indicators
@@ -200,14 +208,14 @@ def _indicator_cards(ctx: ReportContext, s: dict) -> list[dict]:
         est = r["estimate"]
         card = {"label": str(r["item_label"]), "value": "—", "ci": "", "change": "", "cls": "flat", "note": ""}
         if r.get("flag") == "suppressed" or pd.isna(est):
-            card["note"] = s["suppressed"]
+            card["note"] = t("not shown: too few respondents")
         else:
             card["value"] = format_number(scale * float(est), dec, ctx.lang) + unit
             if not pd.isna(r["ci_low"]) and not pd.isna(r["ci_high"]):
-                card["ci"] = (f"{s['ci']}: {format_number(scale * float(r['ci_low']), dec, ctx.lang)}–"
+                card["ci"] = (f"{t('95% CI')}: {format_number(scale * float(r['ci_low']), dec, ctx.lang)}–"
                               f"{format_number(scale * float(r['ci_high']), dec, ctx.lang)}{unit}")
             if r.get("flag") in ("low_base", "unreliable"):
-                card["note"] = s[r["flag"]]
+                card["note"] = t("low base") if r["flag"] == "low_base" else t("unreliable")
         change = r.get("change")
         prev_wave = r.get("previous_wave")
         if change is not None and not pd.isna(change) and not pd.isna(est):
@@ -217,14 +225,14 @@ def _indicator_cards(ctx: ReportContext, s: dict) -> list[dict]:
             significant = p is not None and not pd.isna(p) and float(p) < ctx.alpha
             arrow = "▲" if change > 0 else ("▼" if change < 0 else "■")
             pts = format_number(scale * float(change), 1, ctx.lang)
-            since = s["change_since"].format(year=prev_wave if not pd.isna(prev_wave) else ctx.previous_year)
-            card["change"] = (f"{arrow} {'+' if change > 0 else ''}{pts} {s['points'] if prop else ''} {since} "
-                              f"({s['significant'] if significant else s['not_significant']}"
+            since = t.format("since {year}", year=prev_wave if not pd.isna(prev_wave) else ctx.previous_year)
+            card["change"] = (f"{arrow} {'+' if change > 0 else ''}{pts} {t('pts') if prop else ''} {since} "
+                              f"({t('significant') if significant else t('not significant')}"
                               f"{_p_phrase(p, ctx.lang)})"
                               ).replace("  ", " ")
             card["cls"] = ("up" if change > 0 else "down") if significant else "flat"
         elif "previous_wave" in r and pd.isna(prev_wave):
-            card["change"] = s["no_previous"]
+            card["change"] = t("no earlier wave")
         cards.append(card)
     return cards
 
@@ -251,6 +259,7 @@ def _environment():
     return jinja2.Environment(
         loader=jinja2.PackageLoader("trustsurvey.report", "templates"),
         autoescape=True,
+        extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -261,7 +270,9 @@ def _environment():
 def html_text(context: ReportContext | Mapping[str, Any]) -> str:
     """The HTML page of a report as text (see :func:`render_html`)."""
     ctx = context if isinstance(context, ReportContext) else ReportContext.from_mapping(context)
-    s = strings(ctx.lang)
+    if not has_catalogue(ctx.lang):
+        raise ReportError(f"unknown report language {ctx.lang!r}; choose one of {', '.join(catalogue_languages())}")
+    t = catalogue(ctx.lang)
     figures = []
     seen = set()
     for fig in ctx.figures:
@@ -275,9 +286,9 @@ def html_text(context: ReportContext | Mapping[str, Any]) -> str:
         margins = margins_of_error(ctx.breakdown)
     tests = ctx.tests
     if isinstance(tests, pd.DataFrame):
-        tests = {s["tests"]: tests}
+        tests = {t("Statistical tests"): tests}
     sections = {
-        "key_indicators": _indicator_cards(ctx, s),
+        "key_indicators": _indicator_cards(ctx, t),
         "figures": figures,
         "methodology": {
             "sample": _pairs(ctx.sample, ctx.lang, "sample"),
@@ -288,7 +299,8 @@ def html_text(context: ReportContext | Mapping[str, Any]) -> str:
                 columns=[c for c in margins.columns if c not in ("by", "group")]),
         },
         "breakdown": [] if ctx.breakdown is None else breakdown_tables(
-            ctx.breakdown, ctx.lang, metric=ctx.breakdown_metric, alpha=ctx.alpha),
+            ctx.breakdown, ctx.lang, metric=ctx.breakdown_metric, alpha=ctx.alpha,
+            by_labels=dict(ctx.by_labels) or None),
         "tables": [{"title": str(t), **display_table(f, ctx.lang, alpha=ctx.alpha, name=str(t))}
                    for t, f in (ctx.tables or {}).items()],
         "tests": [{"title": str(t), **display_table(f, ctx.lang, alpha=ctx.alpha, name=str(t))}
@@ -300,22 +312,31 @@ def html_text(context: ReportContext | Mapping[str, Any]) -> str:
     }
     meth = sections["methodology"]
     has_methodology = bool(meth["sample"] or meth["design"] or meth["weighting"] or meth["margins"])
-    contents = [(key, s[key]) for key, present in (
-        ("key_indicators", bool(sections["key_indicators"])), ("figures", bool(figures)),
-        ("methodology", has_methodology),
-        ("breakdown", bool(sections["breakdown"] or sections["tables"])),
-        ("tests", bool(sections["tests"])), ("recommendations", sections["recommendations"] is not None),
-        ("action_plan", sections["action_plan"] is not None), ("notes", bool(ctx.notes))) if present]
-    title = ctx.title or s["title"]
+    contents = [(key, label) for key, label, present in (
+        ("key_indicators", t("Key indicators"), bool(sections["key_indicators"])),
+        ("figures", t("Figures"), bool(figures)),
+        ("methodology", t("Methodology"), has_methodology),
+        ("breakdown", t("Results by group"), bool(sections["breakdown"] or sections["tables"])),
+        ("tests", t("Statistical tests"), bool(sections["tests"])),
+        ("recommendations", t("Recommendations"), sections["recommendations"] is not None),
+        ("action_plan", t("Action plan (activity 2.2.2)"), sections["action_plan"] is not None),
+        ("notes", t("Notes"), bool(ctx.notes))) if present]
+    title = ctx.title or t("Survey report")
     subtitle = ctx.subtitle if ctx.subtitle is not None else (
-        s["subtitle"].format(year=ctx.year) if ctx.year is not None else "")
-    template = _environment().get_template("report.html.j2")
+        t.format("Annual survey report {year}", year=ctx.year) if ctx.year is not None else "")
+    env = _environment()
+    env.install_gettext_callables(gettext=t.gettext, ngettext=lambda a, b, n: t.gettext(a if n == 1 else b),
+                                  pgettext=t.pgettext, newstyle=True)
+    template = env.get_template("report.html.j2")
     return template.render(
-        s=s, html_lang=HTML_LANG[ctx.lang], csp=CONTENT_SECURITY_POLICY, font_css=css_font_face(),
+        html_lang=html_lang(ctx.content_lang or ctx.lang), csp=CONTENT_SECURITY_POLICY, font_css=css_font_face(),
         title=title, subtitle=subtitle, source=ctx.source, contents=contents, sections=sections,
         has_methodology=has_methodology, notes=list(ctx.notes),
-        breakdown_note=s["breakdown_note"].format(alpha=_decimal(ctx.alpha, ctx.lang)),
-        generated=s["generated"].format(version=ctx.version).replace("  ", " ") if ctx.version else "",
+        breakdown_note=t.format(
+            "Share of favourable answers (top two) unless stated; ▲/▼ significantly above/below the rest of the "
+            "population (adjusted p below {alpha}); * low base; † unreliable; — not shown (too few respondents).",
+            alpha=_decimal(ctx.alpha, ctx.lang)),
+        generated=t.format("Produced with trustsurvey {version}.", version=ctx.version) if ctx.version else "",
     )
 
 
