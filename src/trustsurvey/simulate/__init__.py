@@ -18,8 +18,8 @@ gives the same population and sample on the same numpy version.
 Public functions: :func:`simulate_population`, :func:`draw_sample`,
 :func:`simulate_survey`, :func:`population_truth`, :func:`population_margins`,
 :func:`age_group`, :func:`load_spec`, :func:`default_spec`. The constants
-``DEFAULT_SEED``, ``WAVES``, ``SOURCE_COLUMNS``, ``ITEMS``, ``ROUTED_ITEMS`` and
-``SAMPLE_COLUMNS`` are those of the bundled example's spec (read on first use).
+``DEFAULT_SEED``, ``WAVES``, ``SOURCE_COLUMNS``, ``ITEMS``, ``ROUTED_ITEMS``,
+``SAMPLE_COLUMNS`` and ``CONCERNS`` are those of the bundled example's spec (read on first use).
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ _CONSTANTS = {
     "ROUTED_ITEMS": lambda s: dict(s.routing),
     # Columns of a sample, in order (item ids; see SOURCE_COLUMNS).
     "SAMPLE_COLUMNS": lambda s: s.sample_columns,
+    # The multiple-response columns, the exclusive "none" option last.
+    "CONCERNS": lambda s: s.multiple_response,
 }
 
 
