@@ -42,7 +42,7 @@ PSU_FACTOR = 1000
 STRATUM_FACTOR = 10
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Item:
     """One single-choice item: ordinal (``cuts`` and a latent formula) or yes/no (``yes_if``)."""
 
