@@ -27,7 +27,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="population and sample seed")
     p.add_argument("--out", type=Path, default=ROOT / "examples" / "data", help="output directory")
     p.add_argument(
-        "--package-copy", type=Path, default=ROOT / "src" / "trustsurvey" / "data" / "examples",
+        "--package-copy", type=str, default=str(ROOT / "src" / "trustsurvey" / "data" / "examples"),
         help="also copy the files here ('' to skip)",
     )
     return p
@@ -43,10 +43,11 @@ def main(argv: list[str] | None = None) -> int:
             write_csv(sample, args.out / f"kp_trust_{wave}.csv"),
             write_sav(sample, args.out / f"kp_trust_{wave}.sav", wave=wave, source_columns=SOURCE_COLUMNS[wave]),
         ]
-        if str(args.package_copy):
-            args.package_copy.mkdir(parents=True, exist_ok=True)
+        if args.package_copy:  # '' skips the copy (Path('') would be the current directory)
+            copy_dir = Path(args.package_copy)
+            copy_dir.mkdir(parents=True, exist_ok=True)
             for f in files:
-                shutil.copyfile(f, args.package_copy / f.name)
+                shutil.copyfile(f, copy_dir / f.name)
         print(f"{wave}: {len(sample)} respondents, {sample['psu'].nunique()} PSUs -> "
               + ", ".join(str(f.relative_to(ROOT)) if f.is_relative_to(ROOT) else str(f) for f in files))
     return 0

@@ -1,26 +1,39 @@
-"""Tests of the seeded survey simulator (trustsurvey.simulate)."""
+"""Tests of the seeded survey simulator (trustsurvey.simulate) and its spec file."""
 
 from __future__ import annotations
 
+import copy
+from importlib import resources
+
 import numpy as np
 import pandas as pd
+import pyreadstat
 import pytest
-from hypothesis import given, settings
+import yaml
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from trustsurvey.errors import DesignError
+from trustsurvey.questionnaire import bundled
 from trustsurvey.simulate import (
     CONCERNS,
     DEFAULT_SEED,
     ITEMS,
     ROUTED_ITEMS,
     SAMPLE_COLUMNS,
+    SOURCE_COLUMNS,
+    WAVES,
     age_group,
+    default_spec,
     draw_sample,
+    load_spec,
     population_margins,
     population_truth,
     simulate_population,
 )
+from trustsurvey.simulate._export import write_sav
+from trustsurvey.simulate._formula import Formula
+from trustsurvey.simulate._functions import common_functions
 from trustsurvey.simulate._sample import _proportional, allocate_psus
 
 STRATA = {r * 10 + s for r in range(1, 9) for s in (1, 2)}
@@ -331,3 +344,138 @@ def test_proportional_allocation_properties(sizes, extra, minimum):
     # larger units never get fewer PSUs than smaller ones
     order = np.argsort(sizes, kind="stable")
     assert (np.diff(alloc[order]) >= 0).all() or len(set(sizes)) < sizes.size
+
+
+# --- the spec file ----------------------------------------------------------------
+
+def _spec_data() -> dict:
+    ref = resources.files("trustsurvey").joinpath("data", "examples", "simulation.yaml")
+    return yaml.safe_load(ref.read_text(encoding="utf-8"))
+
+
+def _write_spec(tmp_path, data, name="spec.yaml"):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_spec_agrees_with_the_bundled_questionnaire():
+    q = bundled()
+    spec = default_spec()
+    single = [i for i in q.question_ids if q.question(i).type in ("single", "yesno")]
+    assert list(ITEMS) == [i for i in q.question_ids if i in set(ITEMS)] and set(ITEMS) <= set(single)
+    assert {k: f"{f} == {v}" for k, (f, v) in ROUTED_ITEMS.items()} == {k: e.text for k, e in q.routing.items()}
+    assert list(CONCERNS) == [o.id for o in q.question("concerns").options]
+    assert CONCERNS[-1] == spec.none_option and q.question("concerns").options[-1].exclusive
+    for wave in WAVES:
+        renamed = {item: col for col, item in q.column_map(wave).items() if col != item}
+        assert SOURCE_COLUMNS[wave] == renamed
+    assert set(spec.sample_demographics) <= set(q.demographic_ids)
+    assert [c.code for c in q.scale("region").codes] == list(spec.areas)
+    assert [c.code for c in q.scale("municipality").codes] == spec.subarea_codes.tolist()
+    assert [c.code for c in q.scale("ethnicity").codes] == list(spec.groups)
+    assert spec.comment_column in q.text_ids
+    assert DEFAULT_SEED == spec.seed and SAMPLE_COLUMNS == spec.sample_columns
+
+
+def test_default_spec_is_read_once():
+    assert default_spec() is default_spec()
+    assert load_spec(default_spec().source) is not default_spec()
+
+
+def test_spec_drives_the_simulation(tmp_path):
+    """A change in the file changes the simulation there and only there."""
+    data = _spec_data()
+    data["answers"]["parameters"]["region_effect"][2025][2] += 1.5
+    spec = load_spec(_write_spec(tmp_path, data))
+    base = simulate_population(5, 2025, scale=0.05)
+    moved = simulate_population(5, 2025, scale=0.05, spec=spec)
+    pd.testing.assert_frame_equal(base[["psu", "age", "gender", "ethnicity"]], moved[["psu", "age", "gender", "ethnicity"]])
+    change = (population_truth(population=moved, items=["trust_kp"], by="region", spec=spec)
+              .query("statistic == 'top2'").set_index("region")["value"]
+              - population_truth(population=base, items=["trust_kp"], by="region")
+              .query("statistic == 'top2'").set_index("region")["value"])
+    assert change[2] > 0.2 and change.drop(2).abs().max() < 0.02
+
+
+def test_a_smaller_survey_from_its_own_spec(tmp_path):
+    """Areas, sub-areas, items and labels come from the spec: a two-area survey with fewer items works."""
+    data = _spec_data()
+    pop = data["population"]
+    pop["areas"] = {1: "Area one", 2: "Area two"}
+    pop["subareas"] = {k: v for k, v in pop["subareas"].items() if k // 100 in (1, 2)}
+    ans = data["answers"]
+    keep = ["trust_kp", "contact_12m", "contact_satisfaction", "report_crime"]
+    ans["items"] = {k: v for k, v in ans["items"].items() if k in keep}
+    ans["missing"]["rates"] = {k: v for k, v in ans["missing"]["rates"].items() if k in keep}
+    ans["routing"] = {"contact_satisfaction": ["contact_12m", 1]}
+    data["source_columns"] = {2024: {}, 2025: {"trust_kp": "trust_police"}}
+    data["truth"]["items"] = ["trust_kp", "contact_12m"]
+    data["export"]["file_label"] = "Two-area survey {wave}"
+    path = _write_spec(tmp_path, data)
+    s = draw_sample(simulate_population(2, 2025, scale=0.2, spec=path), 2, n_psu=16, min_psu_region=6, spec=path)
+    spec = load_spec(path)
+    assert tuple(s.columns) == spec.sample_columns and "pf_fair" not in s
+    assert set(s["region"]) == {1, 2} and set(s["stratum"]) == {11, 12, 21, 22}
+    assert (s["contact_satisfaction"].isna() == (s["contact_12m"] != 1)).all()
+    out = write_sav(s.rename(columns={"trust_kp": "trust_police"}), tmp_path / "two.sav", wave=2025,
+                    source_columns={"trust_kp": "trust_police"}, spec=spec)
+    _, meta = pyreadstat.read_sav(out, user_missing=True)
+    assert meta.file_label == "Two-area survey 2025"
+    assert meta.variable_value_labels["region"] == {1: "Area one", 2: "Area two"}
+    assert meta.column_names_to_labels["trust_police"] == "How much do you trust the Kosovo Police?"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.pop("sample"), r"spec\.yaml: sample: missing"),
+        (lambda d: d["answers"]["routing"].update(app_used=["no_such_item", 1]), r"answers\.routing\.app_used"),
+        (lambda d: d["answers"]["items"]["trust_kp"].update(scale="seven"), r"answers\.items\.trust_kp\.scale: unknown scale 'seven'"),
+        (lambda d: d["answers"]["wave"].update(trust="trust.__class__"), r"answers\.wave\.trust: .*attribute access"),
+        (lambda d: d["answers"]["wave"].update(trust="trust if 1 else 0"), r"answers\.wave\.trust: .*where\(cond, a, b\)"),
+        (lambda d: d["answers"]["parameters"].update(pf_north={2024: "high", 2025: 1.0}), r"answers\.parameters\.pf_north\.2024"),
+        (lambda d: d["truth"].update(items=["trust_kp", "nope"]), r"truth\.items: 'nope'"),
+        (lambda d: d["population"]["subareas"].update({905: ["X", 10, 0.5, {}]}), r"subareas\.905: code // 100 = 9"),
+        (lambda d: d["population"]["subareas"].update({101: ["X", 10, 0.5, {9: 0.1}]}), r"subareas\.101: group 9"),
+        (lambda d: d["people"]["columns"].append("shoe_size"), r"people: column 'shoe_size'"),
+    ],
+)
+def test_bad_spec_names_file_and_key(tmp_path, change, message):
+    data = copy.deepcopy(_spec_data())
+    change(data)
+    with pytest.raises(DesignError, match=message):
+        load_spec(_write_spec(tmp_path, data))
+
+
+def test_unknown_formula_name_is_reported_when_run(tmp_path):
+    data = _spec_data()
+    data["people"]["formulas"]["gender"] = "int8(where(uniform() < shoe_size, 2, 1))"
+    path = _write_spec(tmp_path, data)
+    with pytest.raises(DesignError, match=r"people\.formulas\.gender: .*unknown name 'shoe_size'"):
+        simulate_population(1, 2025, scale=0.01, spec=path)
+
+
+def test_missing_spec_file(tmp_path):
+    with pytest.raises(DesignError, match="cannot read the simulation spec"):
+        load_spec(tmp_path / "nope.yaml")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    a=st.lists(st.floats(-50, 50, width=32), min_size=1, max_size=20),
+    c=st.floats(-10, 10),
+    k=st.integers(1, 5),
+)
+def test_formulas_compute_what_python_computes(a, c, k):
+    """Same operands, order, dtypes and rounding as the expression written in numpy code."""
+    x = np.array(a, dtype=np.float32)
+    assume(np.all(x != 0))
+    env = {"x": x, "c": c, "k": k, "t": np.arange(x.size, dtype=np.int8) % 3}
+    text = "float32(c + 0.27 * x - x / k + where(x > 0, 1.5, -0.5) * (t == 1)) + logistic(-x) - ind(~(t == 2)) ** 2 // 1"
+    got = Formula.parse(text, where="t").evaluate(env, common_functions())
+    f = common_functions()
+    want = (f["float32"](c + 0.27 * x - x / k + np.where(x > 0, 1.5, -0.5) * (env["t"] == 1))
+            + f["logistic"](-x) - f["ind"](~(env["t"] == 2)) ** 2 // 1)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)

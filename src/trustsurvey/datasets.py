@@ -1,4 +1,4 @@
-"""The bundled example survey: two simulated waves of the Kosovo Police trust survey.
+"""The bundled example survey: two simulated waves of a police public-trust survey.
 
 The files are drawn by :mod:`trustsurvey.simulate` (``examples/make_example_data.py``
 regenerates them): about 1,500 respondents per wave from a stratified
@@ -6,7 +6,7 @@ two-stage sample (16 strata = region x settlement, PPS-selected enumeration
 areas, 10-15 interviews each), with the columns of the agreed data dictionary,
 98/99 missing codes, blanks where routing skipped a question, and
 ``design_weight`` the base weight (not adjusted for nonresponse). In the 2024
-file the item ``trust_station`` has its source name ``trust_local_station``.
+file one item has its source name (the questionnaire's ``columns``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ __all__ = ["EXAMPLE_WAVES", "example_path", "load_example"]
 #: Waves of the bundled example.
 EXAMPLE_WAVES = (2024, 2025)
 _FORMATS = ("csv", "sav")
-# Columns that routing leaves blank (nullable integers) and the open text.
-_NULLABLE = ("contact_satisfaction", "lpsc_participate", "app_used")
 
 
 def example_path(wave: int = 2025, fmt: str = "csv") -> Path:
@@ -70,24 +68,27 @@ def load_example(wave: int = 2025, *, raw: bool = True):
     -------
     pandas.DataFrame or Survey
         One row per respondent, columns as in the file: integer codes
-        (``Int64`` for the routed ``contact_satisfaction``, ``lpsc_participate``
-        and ``app_used``, blank where not asked), ``design_weight`` (float) and
-        ``comment_open`` (text, missing when empty).
+        (``Int64`` for the questions that routing skips, blank where not
+        asked), ``design_weight`` (float) and the open questions (text,
+        missing when empty).
 
     Examples
     --------
     >>> df = load_example(2025)
     >>> len(df) > 1400, df["stratum"].nunique(), int(df["design_weight"].sum().round(-3))
     (True, 16, 1246000)
-    >>> "trust_local_station" in load_example(2024).columns
-    True
+    >>> list(load_example(2024).columns) == list(load_example(2025).columns)  # a renamed column
+    False
     """
+    from .questionnaire import bundled
+
     if not raw:
         from .io import read_survey
-        from .questionnaire import bundled
 
         return read_survey(example_path(wave, "csv"), bundled(), wave=wave)
     path = example_path(wave, "csv")
-    dtype = {c: "Int64" for c in _NULLABLE}
-    dtype["comment_open"] = "str"
+    q = bundled()
+    source = {item: column for column, item in q.column_map(wave).items()}
+    dtype = {source.get(c, c): "Int64" for c in q.routing}  # routed questions: blank where not asked
+    dtype.update({source.get(c, c): "str" for c in q.text_ids})
     return pd.read_csv(path, dtype=dtype, encoding="utf-8")

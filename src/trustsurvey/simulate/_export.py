@@ -1,86 +1,20 @@
 """Writing simulated survey files: CSV and SPSS ``.sav`` with labels.
 
-Labels are the English labels of the agreed data dictionary. Both writers are
-deterministic: the same frame gives byte-identical files.
+Variable and value labels come from the spec's ``export`` part. Both writers
+are deterministic: the same frame gives byte-identical files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from trustsurvey.simulate._frame import ETHNICITIES, MUNICIPALITY_NAMES, REGIONS
-
-_DK = {98: "Don't know", 99: "Refused"}
-SCALES: dict[str, dict[int, str]] = {
-    "trust5": {1: "No trust at all", 2: "Little trust", 3: "Neither trust nor distrust",
-               4: "Some trust", 5: "Full trust", **_DK},
-    "agree5": {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree",
-               4: "Agree", 5: "Strongly agree", **_DK},
-    "satisf5": {1: "Very dissatisfied", 2: "Dissatisfied", 3: "Neither satisfied nor dissatisfied",
-                4: "Satisfied", 5: "Very satisfied", **_DK},
-    "safe4": {1: "Very unsafe", 2: "Rather unsafe", 3: "Rather safe", 4: "Very safe", **_DK},
-    "freq5": {1: "Never", 2: "Less than once a month", 3: "At least once a month",
-              4: "At least once a week", 5: "Every day", **_DK},
-    "likely4": {1: "Very unlikely", 2: "Rather unlikely", 3: "Rather likely", 4: "Very likely", **_DK},
-    "yesno": {1: "Yes", 2: "No", **_DK},
-    "mentioned": {0: "Not mentioned", 1: "Mentioned"},
-}
-
-# column: (variable label, scale name or a value-label dict, or None)
-VARIABLES: dict[str, tuple[str, object]] = {
-    "respondent_id": ("Respondent id", None),
-    "design_weight": ("Design weight (inverse inclusion probability)", None),
-    "stratum": ("Stratum (region x settlement)", None),
-    "psu": ("Primary sampling unit (enumeration area)", None),
-    "region": ("Police region", dict(REGIONS)),
-    "municipality": ("Municipality", dict(MUNICIPALITY_NAMES)),
-    "settlement": ("Settlement type", {1: "Urban", 2: "Rural"}),
-    "gender": ("Gender", {1: "Male", 2: "Female"}),
-    "age": ("Age in years", None),
-    "ethnicity": ("Ethnicity", {**ETHNICITIES, 99: "Refused"}),
-    "education": ("Education", {1: "Primary or less", 2: "Secondary", 3: "Tertiary", 99: "Refused"}),
-    "employment": ("Employment", {1: "Employed", 2: "Unemployed", 3: "Student", 4: "Retired",
-                                  5: "Homemaker or other", 99: "Refused"}),
-    "interview_language": ("Interview language", {1: "Albanian", 2: "Serbian", 3: "Turkish", 4: "Bosnian"}),
-    "trust_kp": ("How much do you trust the Kosovo Police?", "trust5"),
-    "trust_station": ("How much do you trust the police station in your municipality?", "trust5"),
-    "satisfaction_neighbourhood": ("How satisfied are you with the work of the police in your neighbourhood?", "satisf5"),
-    "safe_night": ("How safe do you feel walking alone at night in your neighbourhood?", "safe4"),
-    "police_visibility": ("How often do you see police patrolling your neighbourhood?", "freq5"),
-    "pf_respect": ("The police treat people with respect", "agree5"),
-    "pf_fair": ("The police make fair, impartial decisions", "agree5"),
-    "pf_explain": ("The police explain their decisions", "agree5"),
-    "pf_equal": ("The police treat all communities equally", "agree5"),
-    "eff_response": ("The police arrive quickly when called", "agree5"),
-    "eff_crime": ("The police deal effectively with crime", "agree5"),
-    "eff_dv": ("The police handle domestic violence cases well", "agree5"),
-    "int_bribes": ("Some police officers take bribes", "agree5"),
-    "int_political": ("Police work is influenced by politicians", "agree5"),
-    "contact_12m": ("Contact with the police in the last 12 months", "yesno"),
-    "contact_satisfaction": ("Satisfaction with the last contact with the police", "satisf5"),
-    "report_crime": ("How likely would you report a crime you witnessed?", "likely4"),
-    "cooperate": ("How likely would you give the police information to help solve a crime?", "likely4"),
-    "lpsc_aware": ("Heard of the Local Public Safety Committees (LPSC)", "yesno"),
-    "lpsc_participate": ("Took part in a LPSC meeting", "yesno"),
-    "mcsc_aware": ("Heard of the Municipal Community Safety Council (MCSC)", "yesno"),
-    "app_aware": ("Heard of the police app 'Lajmëro Policinë'", "yesno"),
-    "app_used": ("Used the police app 'Lajmëro Policinë'", "yesno"),
-    "concern_theft": ("Main concern: theft and burglary", "mentioned"),
-    "concern_drugs": ("Main concern: drugs", "mentioned"),
-    "concern_traffic": ("Main concern: traffic safety", "mentioned"),
-    "concern_domestic_violence": ("Main concern: domestic violence", "mentioned"),
-    "concern_corruption": ("Main concern: corruption", "mentioned"),
-    "concern_youth_violence": ("Main concern: youth violence", "mentioned"),
-    "concern_ethnic_tension": ("Main concern: inter-ethnic tension", "mentioned"),
-    "concern_none": ("Main concern: none", "mentioned"),
-    "comment_open": ("Other comments about the police (open)", None),
-}
-
-_NOMINAL = {"region", "municipality", "settlement", "gender", "ethnicity", "employment",
-            "interview_language", "stratum", "psu"}
+from trustsurvey.errors import DesignError
+from trustsurvey.simulate._spec import SimulationSpec, resolve_spec
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -95,9 +29,34 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def write_sav(frame: pd.DataFrame, path: str | Path, *, wave: int, source_columns: dict[str, str] | None = None) -> Path:
+def _value_labels(spec: SimulationSpec, values: Any, where: str) -> dict[int, str]:
+    """Value labels from a set name, a mapping, or a list of them merged in order."""
+    sets = {"areas": spec.areas, "subareas": spec.subarea_names, "groups": spec.groups,
+            **spec.export.get("value_labels", {})}
+    if isinstance(values, str):
+        if values not in sets:
+            raise DesignError(f"{spec.source}: {where}: unknown value labels {values!r}; known: {sorted(sets)}")
+        return dict(sets[values])
+    if isinstance(values, Mapping):
+        return dict(values)
+    if isinstance(values, list):
+        out: dict[int, str] = {}
+        for part in values:
+            out.update(_value_labels(spec, part, where))
+        return out
+    raise DesignError(f"{spec.source}: {where}: expected a value-label set name, a mapping or a list, got {values!r}")
+
+
+def write_sav(
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    wave: int,
+    source_columns: dict[str, str] | None = None,
+    spec: SimulationSpec | str | Path | None = None,
+) -> Path:
     """Write ``frame`` as SPSS ``.sav`` with variable labels, value labels and
-    user-missing codes 98/99.
+    user-missing codes (the spec's don't-know and refusal codes).
 
     Parameters
     ----------
@@ -110,6 +69,9 @@ def write_sav(frame: pd.DataFrame, path: str | Path, *, wave: int, source_column
         Survey year, for the file label.
     source_columns : dict, optional
         Item id -> source column name of this wave (to find the labels of renamed columns).
+    spec : SimulationSpec, str or Path, optional
+        The simulation spec whose ``export`` part gives the labels (default the
+        bundled example's).
 
     Returns
     -------
@@ -119,20 +81,27 @@ def write_sav(frame: pd.DataFrame, path: str | Path, *, wave: int, source_column
 
     Notes
     -----
-    98 and 99 are declared user-missing: read the file with
+    The missing codes are declared user-missing: read the file with
     ``pyreadstat.read_sav(path, user_missing=True)`` to keep them as codes.
-    Questions that routing did not ask are system-missing.
+    Questions that routing did not ask are system-missing. Columns that are
+    not numeric are written as text (missing as empty).
     """
     import pyreadstat
 
+    spec = resolve_spec(spec)
+    export = spec.export
+    variables = export.get("variables", {})
+    nominal = set(export.get("nominal", ()))
+    nominal_sets = set(export.get("nominal_sets", ()))
     back = {v: k for k, v in (source_columns or {}).items()}
     out = pd.DataFrame(index=frame.index)
     labels, values, missing, measure = {}, {}, {}, {}
     for col in frame.columns:
         key = back.get(col, col)
-        label, scale = VARIABLES.get(key, (col, None))
+        entry = variables.get(key, [col])
+        label, scale = entry[0], (entry[1] if len(entry) > 1 else None)
         series = frame[col]
-        if col == "comment_open":
+        if not pd.api.types.is_numeric_dtype(series.dtype):
             out[col] = series.astype(object).where(series.notna(), "")
         elif pd.api.types.is_float_dtype(series) or isinstance(series.dtype, pd.Int64Dtype):
             out[col] = series.astype("float64")
@@ -140,18 +109,19 @@ def write_sav(frame: pd.DataFrame, path: str | Path, *, wave: int, source_column
             out[col] = series.astype("float64") if series.isna().any() else series.astype(np.int64)
         labels[col] = label
         if scale is not None:
-            codes = SCALES[scale] if isinstance(scale, str) else scale
-            values[col] = dict(codes)
-            user_missing = [c for c in (98, 99) if c in codes]
+            codes = _value_labels(spec, scale, f"export.variables.{key}")
+            values[col] = codes
+            user_missing = [c for c in spec.missing_codes if c in codes]
             if user_missing:
                 missing[col] = user_missing
-            measure[col] = "nominal" if key in _NOMINAL or scale in ("yesno", "mentioned") else "ordinal"
+            named_nominal = isinstance(scale, str) and scale in nominal_sets
+            measure[col] = "nominal" if key in nominal or named_nominal else "ordinal"
         else:
-            measure[col] = "nominal" if key in _NOMINAL or col in ("respondent_id", "comment_open") else "scale"
+            measure[col] = "nominal" if key in nominal else "scale"
     path = Path(path)
     pyreadstat.write_sav(
         out, str(path),
-        file_label=f"Kosovo Police trust survey {wave} (simulated example)",
+        file_label=str(export.get("file_label", "{wave} (simulated)")).format(wave=wave),
         column_labels=labels, variable_value_labels=values, missing_ranges=missing,
         variable_measure=measure, row_compress=True,
     )

@@ -1,19 +1,19 @@
 """A stratified two-stage sample of the simulated population.
 
-Strata are region x settlement (16). Within a stratum, enumeration areas
-(PSUs) are drawn by systematic sampling with probability proportional to their
-number of adults, after sorting them by municipality (implicit
-stratification). Each selected PSU has an interview quota of 10-15. Field
-teams visit randomly ordered adults of the PSU and replace anyone who is not
+Strata are area x settlement. Within a stratum, enumeration areas (PSUs) are
+drawn by systematic sampling with probability proportional to their number of
+adults, after sorting them by sub-area (implicit stratification). Each
+selected PSU has an interview quota (the spec's ``take`` range). Field teams
+visit randomly ordered adults of the PSU and replace anyone who is not
 reached or refuses by the next one (substitution, as in random-walk
-face-to-face surveys) until the quota is filled; response depends on age and
-gender, so young men are under-represented among respondents.
+face-to-face surveys) until the quota is filled; response depends on the
+spec's response rates by gender and age group.
 
 The design weight is the inverse of the respondent's inclusion probability,
 ``1 / (pi_psu * m_i / M_i)`` with ``pi_psu = n_h M_i / M_h``, so it equals
 ``M_h / (n_h m_i)``: the weights of a stratum add up to its adult population.
-They are not adjusted for the age and gender skew of nonresponse; weighting to
-population margins does that later.
+They are not adjusted for the nonresponse skew; weighting to population
+margins does that later.
 """
 
 from __future__ import annotations
@@ -22,23 +22,15 @@ import numpy as np
 import pandas as pd
 
 from trustsurvey.errors import DesignError
-from trustsurvey.simulate._frame import age_group
-
-#: Response probability by gender (rows: 1 male, 2 female) and age group 1..6.
-RESPONSE_RATE = np.array(
-    [
-        [0.40, 0.46, 0.55, 0.62, 0.67, 0.70],
-        [0.58, 0.63, 0.68, 0.72, 0.74, 0.72],
-    ]
-)
+from trustsurvey.simulate._spec import STRATUM_FACTOR, SimulationSpec, age_group
 
 
 def allocate_psus(stratum_sizes: pd.Series, n_psu: int, min_psu_region: int,
                   min_psu_stratum: int = 2) -> pd.Series:
     """Number of PSUs per stratum.
 
-    Regions get PSUs in proportion to their adult population, with at least
-    ``min_psu_region`` each; within a region, the urban and rural strata share
+    Areas (regions) get PSUs in proportion to their adult population, with at
+    least ``min_psu_region`` each; within an area, the urban and rural strata share
     them in proportion to size, with at least ``min_psu_stratum`` each (two
     PSUs per stratum are needed to estimate variances). Rounding is by largest
     remainder, so the total is exactly ``n_psu``.
@@ -46,11 +38,11 @@ def allocate_psus(stratum_sizes: pd.Series, n_psu: int, min_psu_region: int,
     Parameters
     ----------
     stratum_sizes : pandas.Series
-        Adults per stratum, indexed by stratum code (region * 10 + settlement).
+        Adults per stratum, indexed by stratum code (area * 10 + settlement).
     n_psu : int
         Total number of PSUs.
     min_psu_region : int
-        Minimum number of PSUs per region.
+        Minimum number of PSUs per area.
     min_psu_stratum : int
         Minimum number of PSUs per stratum.
 
@@ -65,19 +57,19 @@ def allocate_psus(stratum_sizes: pd.Series, n_psu: int, min_psu_region: int,
     >>> allocate_psus(sizes, 30, 10).to_dict()
     {11: 13, 12: 7, 61: 7, 62: 3}
     """
-    region = stratum_sizes.index.to_numpy() // 10
-    region_sizes = stratum_sizes.groupby(region).sum()
-    n_regions = region_sizes.size
-    if n_psu < n_regions * max(min_psu_region, 2 * min_psu_stratum):
+    area = stratum_sizes.index.to_numpy() // STRATUM_FACTOR
+    area_sizes = stratum_sizes.groupby(area).sum()
+    n_areas = area_sizes.size
+    if n_psu < n_areas * max(min_psu_region, 2 * min_psu_stratum):
         raise DesignError(
-            f"n_psu={n_psu} cannot give each of the {n_regions} regions "
+            f"n_psu={n_psu} cannot give each of the {n_areas} areas "
             f"{max(min_psu_region, 2 * min_psu_stratum)} PSUs: raise n_psu or lower min_psu_region"
         )
-    alloc = _proportional(region_sizes.to_numpy(float), n_psu, min_psu_region)
+    alloc = _proportional(area_sizes.to_numpy(float), n_psu, min_psu_region)
     out = np.zeros(stratum_sizes.size, dtype=np.int64)
     sizes = stratum_sizes.to_numpy(float)
-    for r, total in zip(region_sizes.index, alloc):
-        sel = np.flatnonzero(region == r)
+    for a, total in zip(area_sizes.index, alloc):
+        sel = np.flatnonzero(area == a)
         out[sel] = _proportional(sizes[sel], int(total), min_psu_stratum)
     return pd.Series(out, index=stratum_sizes.index)
 
@@ -105,10 +97,11 @@ def _proportional(sizes: np.ndarray, total: int, minimum: int) -> np.ndarray:
 def select_sample(
     population: pd.DataFrame,
     rng: np.random.Generator,
+    spec: SimulationSpec,
     *,
-    n_psu: int = 120,
-    min_psu_region: int = 10,
-    take: tuple[int, int] = (10, 15),
+    n_psu: int,
+    min_psu_region: int,
+    take: tuple[int, int],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row positions of the respondents and their design weights.
 
@@ -119,8 +112,10 @@ def select_sample(
         PSU, as it returns them).
     rng : numpy.random.Generator
         The sampling stream.
+    spec : SimulationSpec
+        The survey's spec (column names and response rates).
     n_psu, min_psu_region, take
-        Number of PSUs, minimum PSUs per region, and the range of the
+        Number of PSUs, minimum PSUs per area, and the range of the
         interview quota per PSU (inclusive).
 
     Returns
@@ -133,8 +128,8 @@ def select_sample(
     lo, hi = take
     if not 1 <= lo <= hi:
         raise DesignError(f"take={take!r}: give (minimum, maximum) interviews per PSU with 1 <= minimum <= maximum")
-    psu = population["psu"].to_numpy()
-    stratum = population["stratum"].to_numpy()
+    psu = population[spec.design_columns["psu"]].to_numpy()
+    stratum = population[spec.design_columns["stratum"]].to_numpy()
     change = np.flatnonzero(np.r_[True, psu[1:] != psu[:-1]])
     psu_first = change
     psu_size = np.diff(np.r_[change, psu.size])
@@ -142,7 +137,7 @@ def select_sample(
     if np.unique(psu[psu_first]).size != psu_first.size:
         raise DesignError("population rows must be grouped by psu (as simulate_population returns them)")
 
-    # Order PSUs by stratum, keeping the municipality order inside (implicit stratification).
+    # Order PSUs by stratum, keeping the sub-area order inside (implicit stratification).
     order = np.lexsort((psu[psu_first], psu_stratum))
     sizes = psu_size[order].astype(float)
     strata, start_idx, n_in = np.unique(psu_stratum[order], return_index=True, return_counts=True)
@@ -171,9 +166,9 @@ def select_sample(
     # Every adult of the selected PSUs, in a random visiting order.
     rows = np.repeat(sel_first - np.r_[0, np.cumsum(sel_size)[:-1]], sel_size) + np.arange(sel_size.sum())
     group = np.repeat(np.arange(chosen.size), sel_size)
-    g = population["gender"].to_numpy()[rows].astype(np.int64) - 1
-    a = age_group(population["age"].to_numpy()[rows]).astype(np.int64) - 1
-    responds = rng.random(rows.size) < RESPONSE_RATE[g, a]
+    g = population[spec.response_by].to_numpy()[rows].astype(np.int64) - 1
+    a = age_group(population[spec.columns["age"]].to_numpy()[rows], spec).astype(np.int64) - 1
+    responds = rng.random(rows.size) < spec.response_rates[g, a]
     visit = rng.random(rows.size)
     rows, group, visit = rows[responds], group[responds], visit[responds]
     o = np.lexsort((visit, group))

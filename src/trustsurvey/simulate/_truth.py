@@ -3,98 +3,107 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from trustsurvey.simulate._frame import age_group
-
-#: Items :func:`population_truth` reports by default.
-TRUTH_ITEMS = (
-    "trust_kp", "trust_station", "satisfaction_neighbourhood", "safe_night", "pf_fair",
-    "pf_equal", "eff_dv", "int_bribes", "contact_12m", "contact_satisfaction", "app_aware",
-)
-_FOUR_POINT = {"safe_night", "report_crime", "cooperate"}
-_YES_NO = {"contact_12m", "lpsc_aware", "lpsc_participate", "mcsc_aware", "app_aware", "app_used"}
+from trustsurvey.errors import DesignError
+from trustsurvey.simulate._spec import SimulationSpec, age_group, resolve_spec
 
 
 def population_truth(
-    wave: int = 2025,
+    wave: int | None = None,
     *,
     seed: int | None = None,
     items: tuple[str, ...] | list[str] | None = None,
     by: str | list[str] | None = None,
     population: pd.DataFrame | None = None,
+    spec: SimulationSpec | str | Path | None = None,
 ) -> pd.DataFrame:
     """True population values of a few items, to check estimates against.
 
     All statistics are over the adults who gave a valid answer (codes other
-    than 98 and 99, among those asked), except ``dont_know``.
+    than the spec's don't-know and refusal codes, among those asked), except
+    ``dont_know``.
 
     Parameters
     ----------
-    wave : int
-        2024 or 2025.
+    wave : int, optional
+        One of the spec's waves (default the last).
     seed : int, optional
-        Population seed (default :data:`trustsurvey.simulate.DEFAULT_SEED`,
-        the seed of the shipped example).
+        Population seed (default the spec's seed, the seed of the shipped example).
     items : sequence of str, optional
-        Item ids (default :data:`TRUTH_ITEMS`).
+        Item ids (default the spec's ``truth.items``).
     by : str or list of str, optional
-        Population columns to break down by (``age_group`` is derived from age).
+        Population columns to break down by (the age group is derived from age).
     population : pandas.DataFrame, optional
         A population already simulated (skips the simulation and the cache).
+    spec : SimulationSpec, str or Path, optional
+        The simulation spec (default the bundled example's).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``<by columns...>, variable, statistic, value, n_valid``.
-        ``statistic`` is ``top2`` (share of codes 4-5 of a five-point scale,
-        3-4 of a four-point scale; for yes/no items the share saying yes,
+        ``statistic`` is ``top2`` (share of the top two codes of an ordinal
+        scale, e.g. 4-5 of a five-point scale; for yes/no items the share saying yes,
         whatever the item's direction), ``mean`` (mean code; for yes/no the
-        share of yes) and ``dont_know`` (share of 98 among those asked).
+        share of yes) and ``dont_know`` (share of don't know among those asked).
 
     Examples
     --------
-    >>> from trustsurvey.simulate import simulate_population
+    >>> from trustsurvey.simulate import default_spec, simulate_population
+    >>> spec = default_spec()
     >>> pop = simulate_population(1, 2025, scale=0.05)
-    >>> t = population_truth(population=pop, items=["trust_kp"])
+    >>> t = population_truth(population=pop, items=[spec.truth_items[0]])
     >>> t["statistic"].tolist()
     ['top2', 'mean', 'dont_know']
     >>> bool(0.55 < t["value"].iloc[0] < 0.75)
     True
     """
-    items = tuple(items) if items is not None else TRUTH_ITEMS
+    spec = resolve_spec(spec)
+    items = tuple(items) if items is not None else spec.truth_items
     by_t = (by,) if isinstance(by, str) else tuple(by or ())
     if population is None:
-        from trustsurvey.simulate import DEFAULT_SEED
-
-        return _cached_truth(int(wave), DEFAULT_SEED if seed is None else int(seed), items, by_t).copy()
-    return _truth(population, items, by_t)
+        wave = spec.waves[-1] if wave is None else int(wave)
+        return _cached_truth(spec, wave, spec.seed if seed is None else int(seed), items, by_t).copy()
+    return _truth(spec, population, items, by_t)
 
 
 @lru_cache(maxsize=8)
-def _cached_truth(wave: int, seed: int, items: tuple[str, ...], by: tuple[str, ...]) -> pd.DataFrame:
+def _cached_truth(spec: SimulationSpec, wave: int, seed: int, items: tuple[str, ...],
+                  by: tuple[str, ...]) -> pd.DataFrame:
     from trustsurvey.simulate import simulate_population
 
-    return _truth(simulate_population(seed, wave), items, by)
+    return _truth(spec, simulate_population(seed, wave, spec=spec), items, by)
 
 
-def _truth(population: pd.DataFrame, items: tuple[str, ...], by: tuple[str, ...]) -> pd.DataFrame:
-    keys = {}
-    for b in by:
-        keys[b] = age_group(population["age"].to_numpy()) if b == "age_group" else population[b].to_numpy()
+def _column(spec: SimulationSpec, population: pd.DataFrame, name: str) -> np.ndarray:
+    """A population column, or the age group derived from age."""
+    if name == spec.columns["age_group"] and name not in population:
+        return age_group(population[spec.columns["age"]].to_numpy(), spec)
+    return population[name].to_numpy()
+
+
+def _truth(spec: SimulationSpec, population: pd.DataFrame, items: tuple[str, ...],
+           by: tuple[str, ...]) -> pd.DataFrame:
+    keys = {b: _column(spec, population, b) for b in by}
+    scales = {item.id: item for item in spec.items}
+    dont_know, refused = spec.missing_codes
     frames = []
     for item in items:
+        if item not in scales:
+            raise DesignError(f"population_truth: {item!r} is not an item of the spec {spec.source}")
         col = population[item]
         asked = col.notna().to_numpy()
         code = col.fillna(0).to_numpy().astype(np.int64)
-        valid = asked & (code != 98) & (code != 99)
-        if item in _YES_NO:
+        valid = asked & (code != dont_know) & (code != refused)
+        if scales[item].yes_no:
             top = code == 1
             score = (code == 1).astype(float)
         else:
-            top = code >= (3 if item in _FOUR_POINT else 4)
+            top = code >= scales[item].cuts.size
             score = code.astype(float)
         data = pd.DataFrame(
             {
@@ -102,7 +111,7 @@ def _truth(population: pd.DataFrame, items: tuple[str, ...], by: tuple[str, ...]
                 "asked": asked,
                 "top": top & valid,
                 "score": np.where(valid, score, 0.0),
-                "dk": asked & (code == 98),
+                "dk": asked & (code == dont_know),
                 **keys,
             }
         )
@@ -128,8 +137,10 @@ def _truth(population: pd.DataFrame, items: tuple[str, ...], by: tuple[str, ...]
     return out[[*by, "variable", "statistic", "value", "n_valid"]]
 
 
-def population_margins(population: pd.DataFrame) -> dict[str, dict[int, int]]:
-    """Adult counts by region, settlement, gender and age group.
+def population_margins(
+    population: pd.DataFrame, spec: SimulationSpec | str | Path | None = None
+) -> dict[str, dict[int, int]]:
+    """Adult counts by each weighting margin of the spec (``truth.margins``).
 
     The weighting margins of the data dictionary, for raking a simulated
     sample to its own population.
@@ -138,24 +149,26 @@ def population_margins(population: pd.DataFrame) -> dict[str, dict[int, int]]:
     ----------
     population : pandas.DataFrame
         From :func:`trustsurvey.simulate.simulate_population`.
+    spec : SimulationSpec, str or Path, optional
+        The simulation spec (default the bundled example's).
 
     Returns
     -------
     dict
-        ``{"region": {1: count, ...}, "settlement": {...}, "gender": {...},
-        "age_group": {1: count, ..., 6: count}}``.
+        ``{margin: {code: count, ...}, ...}``; the age group is derived from age.
 
     Examples
     --------
-    >>> from trustsurvey.simulate import simulate_population
+    >>> from trustsurvey.simulate import default_spec, simulate_population
     >>> pop = simulate_population(1, 2025, scale=0.05)
     >>> m = population_margins(pop)
-    >>> sorted(m), sum(m["gender"].values()) == len(pop)
-    (['age_group', 'gender', 'region', 'settlement'], True)
+    >>> len(m) == len(default_spec().margins), all(sum(c.values()) == len(pop) for c in m.values())
+    (True, True)
     """
+    spec = resolve_spec(spec)
     out = {}
-    for var in ("region", "settlement", "gender", "age_group"):
-        values = age_group(population["age"].to_numpy()) if var == "age_group" else population[var].to_numpy()
+    for var in spec.margins:
+        values = _column(spec, population, var)
         codes, counts = np.unique(values, return_counts=True)
         out[var] = {int(c): int(n) for c, n in zip(codes, counts)}
     return out
