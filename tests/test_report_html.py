@@ -104,9 +104,9 @@ def full_context(lang: str, breakdown: pd.DataFrame, trend: pd.DataFrame, figure
                           "p_value": [0.0031, 0.29]})
     recs = pd.DataFrame({"id": ["group_gap:trust_police:region=5"], "priority": [0.42], "item": ["trust_police"],
                          "estimate": [0.43], "ci_low": [0.33], "ci_high": [0.54], "p_adj": [0.04],
-                         "n_unweighted": [130], "text": ["Rrisni patrullimin në Qendër " + EVIL]})
+                         "n_unweighted": [130], "text": ["Rrisni patrullimin në Rrethi E " + EVIL]})
     plan = pd.DataFrame({"Aktiviteti": ["Rrisni patrullimin"], "Treguesi i matjes": ["Besimi ≥ 60%"],
-                         "Institucioni përgjegjës": ["DRP Qendër"], "Afati": ["2026-06"]})
+                         "Institucioni përgjegjës": ["DRP Rrethi E"], "Afati": ["2026-06"]})
     return dict(lang=lang, year=2025, previous_year=2024, source="Inspektorati Policor i Kosovës",
                 version="0.1.0", key_indicators=trend, key_items=["trust_police", "respect", "confidence_index"],
                 figures=figs, sample={"Të anketuar": 1234, "Njësi parësore": 160, "Periudha": "mars–prill 2025"},
@@ -181,7 +181,7 @@ def test_report_is_self_contained_and_escaped(report_file):
     # Albanian throughout: headings, numbers with decimal comma, labels from the table
     assert '<html lang="sq">' in page
     for text in ("Treguesit kryesorë", "Metodologjia", "Rezultatet sipas grupeve", "Testet statistikore",
-                 "Rekomandimet", "Plani i veprimit", "Kodra", "Sipas: Rrethi", "p &lt; 0,001", "0,003"):
+                 "Rekomandimet", "Plani i veprimit", "Rrethi F", "Sipas: Rrethi", "p &lt; 0,001", "0,003"):
         assert text in page, text
 
 
@@ -192,7 +192,7 @@ def test_report_languages(report_frames, lang, heading, html_lang):
     page = html_text(full_context(lang, breakdown, trend, figures=False))
     assert f'<html lang="{html_lang}">' in page
     assert heading in page
-    assert ("Brda" if lang == "sr" else "Hills") in page
+    assert ("Okrug F" if lang == "sr" else "District F") in page
     # the suppressed group shows a dash, never a number
     assert 'class="suppressed"' in page
 

@@ -179,7 +179,8 @@ def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | st
     --------
     >>> import trustsurvey as ts
     >>> s = ts.datasets.load_example(2025, raw=False)
-    >>> t = ts.breakdown(s, items=["trust_kp"], by=["gender"], metrics=["top2"])
+    >>> item = s.questionnaire.question_ids[0]
+    >>> t = ts.breakdown(s, items=[item], by=["gender"], metrics=["top2"])
     >>> t[["by", "group", "metric"]].values.tolist()
     [['national', 'all', 'top2'], ['gender', '1', 'top2'], ['gender', '2', 'top2']]
     """

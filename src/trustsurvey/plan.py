@@ -20,7 +20,7 @@ A plan is a small YAML file::
     max_cv: 0.3
     languages: [en, fr]           # languages the questionnaire declares (sr-Cyrl where it declares sr)
     figures: [estimates, likert, trend, heatmap]
-    key_items: [trust_police, trust_index]   # default: the first items of the questionnaire
+    key_items: [trust_police, confidence_index]   # default: the first items of the questionnaire
     rules: {}                     # overrides of the questionnaire's recommendation rules, by rule id
     previous_plan: null           # last year's recommendations.csv, to track (optional)
 

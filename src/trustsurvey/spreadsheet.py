@@ -25,8 +25,8 @@ def escape_formula(value: Any) -> Any:
     --------
     >>> escape_formula('=HYPERLINK("http://x")')
     '\\'=HYPERLINK("http://x")'
-    >>> escape_formula("-5 points"), escape_formula(-5), escape_formula("Prishtinë")
-    ("'-5 points", -5, 'Prishtinë')
+    >>> escape_formula("-5 points"), escape_formula(-5), escape_formula("Çelës")
+    ("'-5 points", -5, 'Çelës')
     """
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value

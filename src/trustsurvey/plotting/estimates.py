@@ -66,7 +66,7 @@ def plot_estimates(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str 
     >>> from trustsurvey.plotting._examples import example_breakdown
     >>> ax = plot_estimates(example_breakdown(), item="trust_police", by="district")
     >>> [t.get_text() for t in ax.get_yticklabels()][:2]
-    ['North', 'South']
+    ['District A', 'District B']
     """
     t = check_lang(lang)
     require_columns(frame, _NEEDED, "plot_estimates")

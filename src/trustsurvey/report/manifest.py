@@ -61,8 +61,8 @@ def normalise(values: Any, digits: int = 15) -> Any:
     --------
     >>> normalise({"b": np.float64(0.1) + 0.2, "a": [np.int64(3), float("nan"), -0.0]})
     {'b': 0.3, 'a': [3, None, 0.0]}
-    >>> normalise(pd.DataFrame({"item": ["trust_kp"], "estimate": [0.61]}))
-    [{'item': 'trust_kp', 'estimate': 0.61}]
+    >>> normalise(pd.DataFrame({"item": ["trust_police"], "estimate": [0.61]}))
+    [{'item': 'trust_police', 'estimate': 0.61}]
     """
     if values is None or values is pd.NA or values is pd.NaT:
         return None
@@ -160,7 +160,7 @@ class Mismatch:
     Attributes
     ----------
     path : str
-        Where it is, e.g. ``numbers/breakdown[item=trust_kp,metric=top2,by=region,group=3]/estimate``.
+        Where it is, e.g. ``numbers/breakdown[item=trust_police,metric=top2,by=district,group=3]/estimate``.
     published, recomputed : object
         The two values (``None`` when absent).
     reason : str
@@ -253,16 +253,16 @@ def compare_manifests(published: Mapping, recomputed: Mapping, rtol: float = 1e-
     Notes
     -----
     Objects are matched by key, lists by position; a list of records is named
-    by its key fields (``[item=trust_kp,metric=top2,by=region,group=3]``), and
+    by its key fields (``[item=trust_police,metric=top2,by=district,group=3]``), and
     in a table stored as ``{"columns": [...], "rows": {key: [values]}}`` the
-    values are named by their columns (``rows/trust_kp|top2||region|3/estimate``).
+    values are named by their columns (``rows/trust_police|top2||district|3/estimate``).
 
     Examples
     --------
-    >>> pub = {"numbers": {"trust": [{"item": "trust_kp", "estimate": 0.61}]}}
-    >>> new = {"numbers": {"trust": [{"item": "trust_kp", "estimate": 0.62}]}}
+    >>> pub = {"numbers": {"trust": [{"item": "trust_police", "estimate": 0.61}]}}
+    >>> new = {"numbers": {"trust": [{"item": "trust_police", "estimate": 0.62}]}}
     >>> compare_manifests(pub, new)[0].path
-    'numbers/trust[item=trust_kp]/estimate'
+    'numbers/trust[item=trust_police]/estimate'
     >>> compare_manifests(pub, pub)
     []
     """

@@ -22,8 +22,9 @@ from ..spreadsheet import FORMULA_STARTS, escape_formula, escape_frame
 
 __all__ = ["FORMULA_STARTS", "escape_formula", "escape_frame", "check_no_microdata", "MICRODATA_COLUMNS"]
 
-#: Columns that only respondent-level data have.
-MICRODATA_COLUMNS = frozenset({"respondent_id", "comment_open", "design_weight"})
+#: Columns that only respondent-level data have (a respondent id, KoboToolbox/ODK submission metadata).
+MICRODATA_COLUMNS = frozenset({"respondent_id", "_uuid", "_id", "_index", "_submission_time", "meta/instanceID",
+                               "instanceID"})
 
 
 def check_no_microdata(frame: pd.DataFrame, name: str) -> None:
