@@ -83,24 +83,25 @@ class Catalogue:
         self._t = translations
         self._convert = convert
 
+    def _has(self, message: str, context: str | None) -> bool:
+        key = message if context is None else f"{context}\x04{message}"
+        return key in getattr(self._t, "_catalog", {})
+
     def gettext(self, message: str) -> str:
         """``message`` in this language (the message itself where it is not translated)."""
         out = self._t.gettext(message)
-        return self._convert(out) if self._convert is not None and out != message else out
+        return self._convert(out) if self._convert is not None and self._has(message, None) else out
 
     __call__ = gettext
 
     def pgettext(self, context: str, message: str) -> str:
         """``message`` in ``context`` (the same English word may need two translations)."""
         out = self._t.pgettext(context, message)
-        return self._convert(out) if self._convert is not None and out != message else out
+        return self._convert(out) if self._convert is not None and self._has(message, context) else out
 
     def translated(self, message: str, context: str | None = None) -> bool:
         """Whether the catalogue has a translation of ``message`` (always True in English)."""
-        if self.lang == "en":
-            return True
-        out = self._t.gettext(message) if context is None else self._t.pgettext(context, message)
-        return out != message
+        return self.lang == "en" or self._has(message, context)
 
     def format(self, message: str, context: str | None = None, /, **values: Any) -> str:
         """Translate ``message`` and fill its ``{fields}``; unknown fields are left as written."""

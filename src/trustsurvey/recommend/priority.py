@@ -32,7 +32,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .rules import PROPORTION_METRICS
+from ..vocabulary import PROPORTION_METRICS
 
 __all__ = ["gap_points", "evidence_strength", "add_priority", "PRIORITY_COLUMNS"]
 
@@ -53,7 +53,7 @@ def gap_points(gap, metric, item, scale_range: Mapping[str, tuple[float, float]]
     item = np.asarray(item, dtype=object)
     ranges = dict(scale_range or {})
     width = np.array([(ranges[i][1] - ranges[i][0]) if i in ranges else np.nan for i in item], float)
-    is_prop = np.isin(metric, PROPORTION_METRICS) | ~np.isin(metric, ("mean",))
+    is_prop = np.isin(metric, list(PROPORTION_METRICS)) | ~np.isin(metric, ("mean",))
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_pts = np.where(np.isfinite(width) & (width > 0), 100.0 * gap / width, gap)
     return np.where(is_prop, 100.0 * gap, mean_pts)

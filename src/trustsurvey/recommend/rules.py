@@ -40,6 +40,8 @@ import pandas as pd
 
 from ..errors import PlanError, TrustSurveyError
 from ..inference import t_test
+from ..multiplicity import adjust_pvalues
+from ..vocabulary import PROPORTION_METRICS
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -71,8 +73,6 @@ BREAKDOWN_REQUIRED = ("item", "metric", "level", "by", "group", "estimate", "se"
 TREND_REQUIRED = ("item", "metric", "level", "by", "group", "wave", "estimate", "n_unweighted", "change",
                   "change_p", "flag")
 
-#: metrics whose estimates are proportions (the rest, ``mean``, are scores or index values)
-PROPORTION_METRICS = ("top2", "bottom2", "share", "dont_know", "option_share")
 #: the favourable direction of a metric for an item whose high scores are favourable
 _METRIC_SIGN = {"top2": 1, "mean": 1, "bottom2": -1, "dont_know": -1, "share": 0}
 
@@ -234,22 +234,6 @@ def _frame(rows: pd.DataFrame, rule: str, **cols: Any) -> pd.DataFrame:
     return pd.DataFrame(data, columns=list(CANDIDATE_COLUMNS))
 
 
-def _holm(p: np.ndarray) -> np.ndarray:
-    """Holm step-down adjusted p-values of one family (NaN kept as NaN)."""
-    p = np.asarray(p, float)
-    out = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    m = int(ok.sum())
-    if m:
-        pv = p[ok]
-        order = np.argsort(pv, kind="stable")
-        adj = np.maximum.accumulate((m - np.arange(m)) * pv[order])
-        res = np.empty(m)
-        res[order] = np.minimum(adj, 1.0)
-        out[ok] = res
-    return out
-
-
 def _threshold_test(rows: pd.DataFrame, goal: np.ndarray, sign: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One-sided p-value that the estimate is on the unfavourable side of ``goal``, and its Holm adjustment.
 
@@ -264,7 +248,7 @@ def _threshold_test(rows: pd.DataFrame, goal: np.ndarray, sign: np.ndarray) -> t
     # a standard error of 0 (every respondent answered alike) leaves no doubt about the side
     exact = np.where(sign * (est - goal) < 0, 0.0, 1.0)
     p = np.where(np.isfinite(se) & (se > 0), p, np.where(se == 0, exact, np.nan))
-    return p, _holm(p)
+    return p, adjust_pvalues(p, "holm")
 
 
 def _basis(rows: pd.DataFrame, goal: np.ndarray, sign: np.ndarray) -> np.ndarray:

@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 LANGUAGES = ("sq", "sr", "en")
-_PROPORTION_METRICS = ("top2", "bottom2", "share", "dont_know", "option_share")
+from ..vocabulary import PROPORTION_METRICS as _PROPORTION_METRICS  # noqa: E402
 
 
 def fill(template: str, values: Mapping[str, Any]) -> str:
