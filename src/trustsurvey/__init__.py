@@ -1,12 +1,14 @@
 """trustsurvey: design-based analysis of public trust and satisfaction surveys.
 
 The public API is re-exported here lazily, so that ``import trustsurvey`` is
-cheap and has no side effects.
+cheap (it imports neither numpy nor pandas) and has no side effects.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 __version__ = "0.1.0"
@@ -32,16 +34,30 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
-# Functions that share their module's name are bound eagerly: importing the
-# submodule would otherwise shadow the lazy attribute with the module itself.
-from .breakdown import breakdown, trend  # noqa: E402
-from .recommend import recommend  # noqa: E402
+#: public functions that share their module's name (``trustsurvey.breakdown`` is both)
+_SHADOWED = ("breakdown", "recommend")
+
+
+class _Package(types.ModuleType):
+    """The package's module type: importing ``trustsurvey.breakdown`` (the module) never hides
+    ``trustsurvey.breakdown`` (the function), so both can stay lazy."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            return  # the import system binding the submodule: keep the public function
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         module = importlib.import_module(_EXPORTS[name])
-        return module if name == "datasets" else getattr(module, name)
+        value = module if name == "datasets" else getattr(module, name)
+        if name in _SHADOWED:
+            globals()[name] = value  # bind the function once (the module is in sys.modules)
+        return value
     raise AttributeError(f"module 'trustsurvey' has no attribute {name!r}")
 
 
