@@ -51,7 +51,7 @@ __all__ = [
 
 
 def import_xlsform(path, **kwargs) -> Questionnaire:
-    """Import an XLSForm (.xlsx) as a questionnaire skeleton; see :func:`.xlsform.import_xlsform`."""
+    """Import an XLSForm (.xlsx or .xls, via pyxform) as a questionnaire skeleton; see :func:`.xlsform.import_xlsform`."""
     from .xlsform import import_xlsform as _imp
 
     return _imp(path, **kwargs)

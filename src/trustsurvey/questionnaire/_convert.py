@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._codes import canonical_code
 from ._frozen import FrozenDict, freeze, nfc, thaw
 from .indices import Index
 from .scales import Code, MissingCode, Scale
@@ -32,18 +33,20 @@ def _labels(v) -> FrozenDict:
 
 
 def _missing(items) -> tuple[MissingCode, ...]:
-    return tuple(MissingCode(int(m["code"]), m["kind"], _labels(m.get("label"))) for m in items or ())
+    return tuple(MissingCode(canonical_code(m["code"]), m["kind"], _labels(m.get("label")), _s(m.get("name")))
+                 for m in items or ())
 
 
 def _scale(sid: str, d: dict) -> Scale:
-    codes = tuple(Code(int(c["code"]), _labels(c.get("label")), c.get("score")) for c in d.get("codes") or ())
+    codes = tuple(Code(canonical_code(c["code"]), _labels(c.get("label")), c.get("score"), _s(c.get("name")))
+                  for c in d.get("codes") or ())
     return Scale(
         id=nfc(sid),
         codes=codes,
         missing=_missing(d.get("missing")),
         favourable=d.get("favourable"),
         neutral=d.get("neutral"),
-        nets=FrozenDict({nfc(str(k)): tuple(int(c) for c in v) for k, v in (d.get("nets") or {}).items()}),
+        nets=FrozenDict({nfc(str(k)): tuple(canonical_code(c) for c in v) for k, v in (d.get("nets") or {}).items()}),
         label=_labels(d.get("label")),
     )
 
@@ -55,6 +58,7 @@ def _question(d: dict) -> Question:
             label=_labels(o.get("label")),
             exclusive=bool(o.get("exclusive", False)),
             columns=o.get("columns") or {},
+            name=_s(o.get("name")),
         )
         for o in d.get("options") or ()
     )
@@ -179,6 +183,7 @@ def build_kwargs(d: dict) -> dict[str, Any]:
         languages=tuple(d.get("languages") or ("sq", "sr", "en")),
         untranslated=tuple(d.get("untranslated") or ()),
         notes=tuple(nfc(str(n)) for n in d.get("notes") or ()),
+        unanalysed=tuple(nfc(str(n)) for n in d.get("unanalysed") or ()),
         scales=FrozenDict({nfc(str(k)): _scale(str(k), v) for k, v in (d.get("scales") or {}).items()}),
         questions=tuple(_question(q) for q in d.get("questions") or ()),
         demographics=tuple(_question(q) for q in d.get("demographics") or ()),
@@ -208,6 +213,7 @@ def _plain_missing(ms) -> list:
     out = []
     for m in ms:
         d = {"code": m.code, "kind": m.kind}
+        _put(d, "name", m.name)
         _put(d, "label", _plain_labels(m.label))
         out.append(d)
     return out
@@ -219,6 +225,7 @@ def _plain_scale(s: Scale) -> dict:
     codes = []
     for c in s.codes:
         d: dict = {"code": c.code}
+        _put(d, "name", c.name)
         if c.score is not None:
             d["score"] = c.score
         _put(d, "label", _plain_labels(c.label))
@@ -244,6 +251,7 @@ def _plain_question(q: Question) -> dict:
         opts = []
         for o in q.options:
             d: dict = {"id": o.id}
+            _put(d, "name", o.name)
             _put(d, "label", _plain_labels(o.label))
             _put(d, "exclusive", o.exclusive, False)
             _put(d, "columns", dict(o.columns))
@@ -264,6 +272,7 @@ def to_plain(q) -> dict[str, Any]:
     out["languages"] = list(q.languages)
     _put(out, "untranslated", list(q.untranslated))
     _put(out, "notes", list(q.notes))
+    _put(out, "unanalysed", list(q.unanalysed))
     out["scales"] = {sid: _plain_scale(s) for sid, s in q.scales.items()}
     out["questions"] = [_plain_question(x) for x in q.questions]
     _put(out, "demographics", [_plain_question(x) for x in q.demographics])
