@@ -162,6 +162,9 @@ def read_xlsform(
         notes.append(f"language {name!r} is not a language name CLDR knows; its labels are under {code!r}")
     if not b.languages:
         b.languages.append(b._default)
+    if b._default in b.languages:  # the form's default language first
+        b.languages.remove(b._default)
+        b.languages.insert(0, b._default)
     sid = survey_id or safe_id(str(survey.get("id_string") or path.stem))
     if repeat and not survey_id:
         sid = f"{sid}_{safe_id(repeat)}"
@@ -177,7 +180,9 @@ def read_xlsform(
     }
     title = survey.get("title")
     if title and title != path.stem:
-        d["title"] = {b.languages[0]: str(title)}
+        d["title"] = {lang: str(title) for lang in b.languages}
+        if len(b.languages) > 1:
+            notes.append(f"the form title {str(title)!r} is used in every language; translate it if needed")
     unanalysed = [s.name for s in b.skipped] + list(b.repeats)
     if unanalysed:
         d["unanalysed"] = unanalysed

@@ -14,6 +14,7 @@ from ._relevant import Ref, Unsupported, translate
 __all__ = ["FormBuilder", "Skipped"]
 
 _INT = re.compile(r"^-?\d+$")
+_ONE_COLON = re.compile(r"label\s*:\s*([^:].*)", re.I)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,15 @@ class FormBuilder:
             self.languages.append(code)
         return code
 
+    def node_labels(self, node: dict) -> dict[str, str]:
+        """The labels of a field or choice, including ``label:Language`` columns pyxform leaves as they are."""
+        out = self.labels(node.get("label"))
+        for key, text in node.items():
+            m = _ONE_COLON.fullmatch(str(key))
+            if m and text is not None and str(text).strip():
+                out.setdefault(self._lang(m.group(1).strip()), str(text).strip())
+        return out
+
     def labels(self, value: Any) -> dict[str, str]:
         """``{language code: text}`` of a pyxform label (a text or ``{language name: text}``)."""
         if value is None:
@@ -145,7 +155,7 @@ class FormBuilder:
         valid, missing = [], []
         all_int = len(ints) == len(names)
         for c, n in zip(choices, names):
-            labels = self.labels(c.get("label")) or {self._default: n}
+            labels = self.node_labels(c) or {self._default: n}
             kind = guess_missing_kind(labels)
             entry: dict[str, Any] = {"code": codes[n]}
             if not (all_int and str(codes[n]) == n):
@@ -271,7 +281,7 @@ class FormBuilder:
             self.skipped.append(Skipped(name, str(node.get("type")), note or "", path))
             return
         qid = keep_id(id_hint or name, self._taken)
-        labels = text if text is not None else self.labels(node.get("label"))
+        labels = text if text is not None else self.node_labels(node)
         d: dict[str, Any] = {"id": qid, "text": labels or {self._default: name}}
         if block:
             d["block"] = block
@@ -290,7 +300,7 @@ class FormBuilder:
                     candidate = f"{candidate}_chosen"
                 oid = keep_id(candidate, self._taken)
                 omap[cname] = oid
-                clabels = self.labels(c.get("label")) or {self._default: cname}
+                clabels = self.node_labels(c) or {self._default: cname}
                 opt = {"id": oid, "name": cname, "label": clabels}
                 if re.search(r"\bnone\b|asnjë|ništa|nijedan", " ".join(clabels.values()), re.I):
                     opt["exclusive"] = True
