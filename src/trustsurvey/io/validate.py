@@ -118,6 +118,15 @@ class _Collector:
             )
         )
 
+    def cells(self, found: list) -> None:
+        """Problems found before the checks: ``(row (0-based), column, value, problem)`` tuples."""
+        for row, column, value, problem in found:
+            mask = np.zeros(self.n, dtype=bool)
+            mask[row] = True
+            raw = np.full(self.n, None, dtype=object)
+            raw[row] = value
+            self.rows(column, mask, raw, problem)
+
     def frame(self) -> pd.DataFrame:
         if not self.blocks:
             return empty_problems()
@@ -382,7 +391,7 @@ def _clean_column(data: _Column) -> pd.Series:
 
 
 def check_responses(
-    frame: pd.DataFrame, spec: ValidationSpec, *, extra: str = "error"
+    frame: pd.DataFrame, spec: ValidationSpec, *, extra: str = "error", found: list | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Check responses (columns named as in the file) against ``spec``.
 
@@ -397,6 +406,9 @@ def check_responses(
         them, or keep them unchecked in the clean data. Columns named like a
         derived variable or index are not unknown: they are recomputed from the
         questionnaire's definition (the file's values are not used).
+    found : list, optional
+        Problems found while reading the layout (:func:`trustsurvey.io.kobo.harmonise`):
+        ``(row (0-based), column, value, problem)``.
 
     Returns
     -------
@@ -445,6 +457,7 @@ def check_responses(
         id_col = next(c for c in spec.columns if c.name == spec.id)
         if id_col.source in frame.columns:
             problems.ids = frame[id_col.source].to_numpy()
+    problems.cells(found or [])
 
     cols: dict[str, _Column] = {}
     for col in spec.columns:
