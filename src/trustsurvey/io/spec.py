@@ -72,6 +72,9 @@ class ColumnSpec:
     code_list : tuple, optional
         The scale's codes when some are texts: the column's values are read as
         positions in this list and written back as the codes.
+    blank_kind : str, optional
+        The missing kind of a blank cell where the question was asked (the
+        question's ``blank``); ``None``: a blank there is a problem.
     """
 
     name: str
@@ -89,6 +92,7 @@ class ColumnSpec:
     scale: str | None = None
     lookup: Mapping[str, Any] | None = None
     code_list: tuple | None = None
+    blank_kind: str | None = None
 
     @property
     def is_numeric(self) -> bool:
@@ -97,6 +101,8 @@ class ColumnSpec:
 
     def code_text(self, value: float) -> str:
         """A code as a message shows it (``4``, or ``UKI`` for a text-coded scale)."""
+        if isinstance(value, str):
+            return value
         if self.code_list is not None:
             return str(self.code_list[int(value)])
         return _num(value)
@@ -281,6 +287,7 @@ def validation_spec(questionnaire: Any, wave: int | None = None) -> ValidationSp
     for v in variables:
         role = "demographic" if v.id in demographic_ids else "item"
         asked = v.asked_if
+        blank_kind = getattr(v, "blank", None)
         asked_text = None if asked is None else str(asked)
         if v.type == "single":
             scale = q.scale(v.scale)
@@ -291,6 +298,7 @@ def validation_spec(questionnaire: Any, wave: int | None = None) -> ValidationSp
                     valid_codes=tuple(float(c) for c in scale.valid_codes),
                     missing_codes=_missing_map(scale.missing, v.missing),
                     asked_if=asked, asked_if_text=asked_text, scale=scale.id, lookup=lookup,
+                    blank_kind=blank_kind,
                 ))
             else:
                 code_list = tuple(scale.all_codes)
@@ -301,12 +309,13 @@ def validation_spec(questionnaire: Any, wave: int | None = None) -> ValidationSp
                     missing_codes={float(positions[m.code]): m.kind for m in scale.missing},
                     asked_if=asked, asked_if_text=asked_text, scale=scale.id,
                     lookup={k: positions[c] for k, c in lookup.items()}, code_list=code_list,
+                    blank_kind=blank_kind,
                 ))
         elif v.type == "numeric":
             columns.append(ColumnSpec(
                 name=v.id, source=_source(v, wave), kind="numeric", role=role,
                 missing_codes=_missing_map(v.missing), minimum=v.min, maximum=v.max,
-                asked_if=asked, asked_if_text=asked_text,
+                asked_if=asked, asked_if_text=asked_text, blank_kind=blank_kind,
             ))
         elif v.type in ("text", "date", "time"):
             columns.append(ColumnSpec(name=v.id, source=_source(v, wave), kind=v.type, role=role,
@@ -317,6 +326,7 @@ def validation_spec(questionnaire: Any, wave: int | None = None) -> ValidationSp
                     name=o.id, source=_source(o, wave), kind="option", role=role,
                     valid_codes=(0.0, 1.0), missing_codes=_missing_map(v.missing),
                     asked_if=asked, asked_if_text=asked_text, scale=None, lookup=_option_lookup(),
+                    blank_kind=blank_kind,
                 ))
             groups.append(ResponseGroup(v.id, tuple(o.id for o in v.options),
                                         tuple(o.id for o in v.options if o.exclusive),
@@ -333,8 +343,8 @@ def validation_spec(questionnaire: Any, wave: int | None = None) -> ValidationSp
         computed.append(Computed(bound.id, bound.compute, "index", tuple(bound.items)))
     kinds = list(MISSING_KINDS[:-1])
     for col in columns:
-        for k in col.missing_codes.values():
-            if k not in kinds:
+        for k in (*col.missing_codes.values(), col.blank_kind):
+            if k is not None and k not in kinds:
                 kinds.append(k)
     return ValidationSpec(
         columns=tuple(columns), groups=tuple(groups), computed=tuple(computed),

@@ -171,13 +171,42 @@ def _describe(col: ColumnSpec) -> str:
     return col.name if col.name == col.source else f"{col.source} (item {col.name})"
 
 
+def _text_missing(series: pd.Series, col: ColumnSpec, kinds: np.ndarray, kind_code: dict[str, int]) -> None:
+    """Text missing codes of a numeric column (Stata's extended missing values, read as ``a``-``z``)."""
+    text = {c: k for c, k in col.missing_codes.items() if isinstance(c, str)}
+    if not text or col.code_list is not None or pd.api.types.is_numeric_dtype(series):
+        return
+    cells = series.astype(object).map(lambda v: v.strip() if isinstance(v, str) else None).to_numpy()
+    for code, kind in text.items():
+        kinds[cells == code] = kind_code[kind]
+
+
+def _fill_partial_groups(spec: ValidationSpec, cols: dict[str, "_Column"]) -> None:
+    """A blank option beside answered options of the same question counts as not chosen (0).
+
+    SPSS multiple-response sets count only the chosen value: any other value,
+    system-missing included, means "not chosen". A row whose options are all
+    blank stays blank (not answered).
+    """
+    for group in spec.groups:
+        present = [cols[o] for o in group.options if o in cols]
+        if len(present) < 2:
+            continue
+        answered = np.logical_or.reduce([~d.blank for d in present])
+        for d in present:
+            fill = d.blank & answered
+            if fill.any():
+                d.values = np.where(fill, 0.0, d.values)
+                d.blank = d.blank & ~fill
+
+
 def _check_values(col: ColumnSpec, data: _Column, problems: _Collector) -> None:
     """Numbers, codes and ranges of one coded / numeric / option column."""
     values, raw = data.values, data.raw
     kinds = data.kind_codes
     present = ~data.blank
     numeric = present & ~np.isnan(values)
-    not_numeric = present & np.isnan(values)
+    not_numeric = present & np.isnan(values) & (kinds < 0)
     what = "demographic" if col.role == "demographic" else "question"
     if not_numeric.any() and col.lookup is not None and col.kind == "coded":
         problems.rows(col.source, not_numeric, raw,
@@ -232,6 +261,9 @@ def _check_routing(col: ColumnSpec, data: _Column, asked: np.ndarray, problems: 
                       f"answered although routing skipped the question{condition}; leave the cell blank")
         data.bad |= answered_unasked
     blank_asked = asked & data.blank
+    if col.blank_kind is not None:  # a blank cell is a missing answer of this kind
+        data.kind_codes = np.where(blank_asked, kind_code[col.blank_kind], data.kind_codes).astype(np.int8)
+        blank_asked = np.zeros_like(blank_asked)
     if blank_asked.any():
         whom = f"was asked{condition}" if condition else "is asked of everyone"
         problems.rows(col.source, blank_asked, data.raw,
@@ -479,12 +511,14 @@ def check_responses(
             else:
                 values, blank, _ = numbers(series)
             kinds = _missing_kind_codes(values, col, kind_code) if col.missing_codes else np.full(n, -1, dtype=np.int8)
+            _text_missing(series, col, kinds, kind_code)
             data = _Column(col, raw, values, blank, np.zeros(n, dtype=bool), kinds)
             if col.kind in ("coded", "numeric", "option"):
                 _check_values(col, data, problems)
         cols[col.name] = data
 
     _check_design(spec, cols, problems)
+    _fill_partial_groups(spec, cols)
     _check_groups(spec, cols, problems)
 
     # Routing is evaluated on the clean values (missing codes are NA, as in SPSS).

@@ -77,6 +77,7 @@ def _question(d: dict) -> Question:
         columns={int(k): nfc(str(v)) for k, v in (d.get("columns") or {}).items()},
         block=_s(d.get("block")),
         favourable=_s(d.get("favourable")),
+        blank=_s(d.get("blank")),
     )
 
 
@@ -106,7 +107,7 @@ def _design(d: dict | None) -> DesignSpec | None:
     if d is None:
         return None
     return DesignSpec(
-        respondent_id=nfc(d["respondent_id"]),
+        respondent_id=_s(d.get("respondent_id")),
         weight=_s(d.get("weight")),
         strata=_s(d.get("strata")),
         psu=freeze(d.get("psu")),
@@ -260,6 +261,7 @@ def _plain_question(q: Question) -> dict:
     _put(out, "min", q.min)
     _put(out, "max", q.max)
     _put(out, "missing", _plain_missing(q.missing))
+    _put(out, "blank", q.blank)
     _put(out, "columns", dict(q.columns))
     return out
 

@@ -129,7 +129,7 @@ class ReferenceChecks(Checker):
         if not isinstance(d, Mapping):
             self.add("design", f"must be a mapping (respondent_id, weight, strata, psu, fpc, nest), found {_kind(d)}")
             return
-        self.keys(d, "design", ("respondent_id", "weight", "strata", "psu", "fpc", "nest"), required=("respondent_id",))
+        self.keys(d, "design", ("respondent_id", "weight", "strata", "psu", "fpc", "nest"))
         names: dict[str, str] = {}
         for key in ("respondent_id", "weight", "strata", "psu", "fpc"):
             v = d.get(key)

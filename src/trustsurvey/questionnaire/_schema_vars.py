@@ -14,7 +14,7 @@ __all__ = ["VariableChecks"]
 _SCALE_KEYS = ("label", "codes", "missing", "favourable", "neutral", "nets")
 _QUESTION_KEYS = (
     "id", "type", "scale", "block", "label", "text", "reverse", "asked_if", "options", "min", "max",
-    "missing", "columns", "favourable",
+    "missing", "columns", "favourable", "blank",
 )
 
 
@@ -181,6 +181,9 @@ class VariableChecks(Checker):
         problem = check_kind(kind)
         if problem:
             self.add(path, problem)
+        elif self.strict and kind == "unclassified":
+            self.add(path, "an imported missing code nobody has classified yet: set its kind "
+                     "(dont_know, refused, not_applicable, no_answer, ...)")
 
     # ---------------------------------------------------------------- questions
     def questions(self, items, section: str):
@@ -228,6 +231,11 @@ class VariableChecks(Checker):
                 self.add(f"{p}.favourable", f"must be high, low or none, found {fav!r}")
             elif fav in ("high", "low") and not (qtype == "single" and scale in self.scale_info):
                 self.add(f"{p}.favourable", "only a single-choice question with a scale has a favourable end")
+            if q.get("blank") is not None:
+                if qtype not in ("single", "numeric", "multiple"):
+                    self.add(f"{p}.blank", "only single-choice, numeric and multiple-response questions take a blank kind")
+                else:
+                    self.kind_of_missing(q.get("blank"), f"{p}.blank")
             if q.get("asked_if") is not None and not isinstance(q.get("asked_if"), str):
                 self.add(f"{p}.asked_if", f"must be an expression text such as 'contact_12m == 1', found {q.get('asked_if')!r}")
             self.columns_map(q.get("columns"), f"{p}.columns")

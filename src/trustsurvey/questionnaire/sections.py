@@ -81,7 +81,7 @@ TEMPLATE_FIELDS = (
 class DesignSpec:
     """Which data columns hold the respondent id, design weight, strata, PSUs and FPC."""
 
-    respondent_id: str
+    respondent_id: str | None = None
     weight: str | None = None
     strata: str | None = None
     psu: str | tuple[str, ...] | None = None

@@ -87,6 +87,10 @@ class Question:
         Source column name per wave, where it differs from ``id``.
     block : str or None
         Thematic block (``trust``, ``procedural_fairness``, ...).
+    blank : str or None
+        The missing kind of a blank cell where the question was asked (SPSS
+        system-missing values: ``system_missing``, ``no_answer``); ``None``
+        (default): a blank there is a data problem.
     """
 
     id: str
@@ -103,6 +107,7 @@ class Question:
     columns: FrozenDict = field(default_factory=FrozenDict)
     block: str | None = None
     favourable: str | None = None
+    blank: str | None = None
 
     def __post_init__(self):
         if self.favourable not in (None, "high", "low", "none"):
@@ -113,6 +118,12 @@ class Question:
             raise QuestionnaireError(
                 f"question {self.id!r}: unknown type {self.type!r} (allowed: {', '.join(QUESTION_TYPES)})"
             )
+        if self.blank is not None:
+            from .scales import check_kind
+
+            problem = check_kind(self.blank)
+            if problem:
+                raise QuestionnaireError(f"question {self.id!r}: blank: {problem}")
         object.__setattr__(self, "text", make_labels(self.text))
         object.__setattr__(self, "label", make_labels(self.label))
         if isinstance(self.asked_if, str):
