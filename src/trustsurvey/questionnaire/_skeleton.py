@@ -35,7 +35,7 @@ DESIGN_NAMES = {
     "fpc": ("fpc",),
 }
 
-_DK = re.compile(r"don.?t know|do not know|\bdk\b|nuk e di|ne znam|не знам|bilmiyorum", re.I)
+_DK = re.compile(r"don.?t know|do not know|can.?t say|cannot say|\bdk\b|nuk e di|ne znam|не знам|bilmiyorum", re.I)
 _REFUSED = re.compile(r"refus|refuzo|odbi|одби", re.I)
 _NO_ANSWER = re.compile(r"no answer|not answered|nuk (?:do të )?përgjigj|bez odgovora", re.I)
 _NA = re.compile(r"not applicable|(?<!\w)n/a(?!\w)|nuk aplikohet|nije primenljivo|не примењује", re.I)

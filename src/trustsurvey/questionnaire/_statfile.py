@@ -27,7 +27,7 @@ def read_stat(path: Path, *, metadataonly: bool = False, usecols: list[str] | No
     suffix = path.suffix.lower()
     if suffix not in STAT_SUFFIXES:
         raise QuestionnaireError(f"{path}: not an SPSS or Stata file (expected {', '.join(STAT_SUFFIXES)})")
-    kind = "a Stata" if suffix == ".dta" else "an SPSS"
+    kind = "Stata" if suffix == ".dta" else "SPSS"
     try:
         if suffix == ".dta":
             return pyreadstat.read_dta(str(path), metadataonly=metadataonly, usecols=usecols, user_missing=True)

@@ -33,6 +33,7 @@ __all__ = ["import_spss", "import_stata"]
 
 _MAX_RANGE_CODES = 20
 _MAX_ADDED_CODES = 30
+_MAX_GAP_FILL = 10
 
 
 def _code(v) -> int | str | None:
@@ -218,11 +219,23 @@ class _Builder:
             if missing and not text_codes:
                 d["missing"] = [self.missing_entry(c, vl, name) for c in missing]
             return d
-        if unlabeled:
-            self.notes.append(f"{name}: values {', '.join(map(str, unlabeled))} occur in the data without a value "
+        labelled_valid = sorted(c for c in valid_codes if isinstance(c, int))
+        if len(labelled_valid) >= 2 and not text_codes:
+            gaps = [c for c in range(labelled_valid[0], labelled_valid[-1] + 1) if c not in vl and c not in missing]
+            if gaps and len(gaps) <= _MAX_GAP_FILL:
+                self.notes.append(f"{name}: codes {', '.join(map(str, gaps))} have no value label; labelled with "
+                                  "their number")
+                extra = [c for c in unlabeled if c not in gaps]
+                unlabeled = sorted(set(unlabeled) | set(gaps))
+            else:
+                extra = unlabeled
+        else:
+            extra = unlabeled
+        if extra:
+            self.notes.append(f"{name}: values {', '.join(map(str, extra))} occur in the data without a value "
                               "label; added as codes labelled with their value")
         valid_codes = sorted(set(valid_codes) | set(unlabeled), key=lambda c: (isinstance(c, str), c))
-        scored = not text_codes and measures.get(name) in ("ordinal", "scale") and not is_demographic(name, None)
+        scored = not text_codes and measures.get(name) != "nominal" and not is_demographic(name, None)
         valid = []
         for c in valid_codes:
             e: dict[str, Any] = {"code": c, "label": self.labels(vl.get(c, str(c)))}
@@ -266,10 +279,12 @@ class _Builder:
             inside = [c for c in vl if isinstance(c, int) and isinstance(lo, (int, float)) and lo <= c <= hi]
             inside += [c for c in self.observed(name) if isinstance(c, int) and isinstance(lo, (int, float))
                        and lo <= c <= hi and c not in inside]
-            if inside:
-                out.extend(inside)
-            elif isinstance(clo, int) and isinstance(chi, int) and chi - clo < _MAX_RANGE_CODES:
+            if isinstance(clo, int) and isinstance(chi, int) and chi - clo < _MAX_RANGE_CODES:
                 out.extend(range(clo, chi + 1))
+            elif inside:
+                out.extend(sorted(inside))
+                self.notes.append(f"{name}: user-missing range {lo}..{hi} imported as the codes in it that are "
+                                  f"labelled or occur in the data ({', '.join(map(str, sorted(inside)))})")
             else:
                 self.notes.append(f"{name}: user-missing range {lo}..{hi} not imported (no labelled or observed "
                                   "codes in it); add missing codes by hand")
