@@ -187,7 +187,7 @@ CASES = [
     ("index rescale", _set(("indices", 0, "rescale"), [100, 0]), "indices[0].rescale: must be [low, high] with low < high"),
     ("index without items", _set(("indices", 0, "items"), []), "indices[0].items: must be a non-empty list"),
     # design
-    ("design without id", _del(("design", "respondent_id")), "design.respondent_id: required"),
+    ("design id not a name", _set(("design", "respondent_id"), 7), "design.respondent_id: must be a column name"),
     ("design column is a variable", _set(("design", "strata"), "region"),
      "design.strata: column 'region' is also a questionnaire variable (demographics[0].id)"),
     ("design column twice", _set(("design", "psu"), "stratum"), "design.psu: column 'stratum' is also the design's strata"),

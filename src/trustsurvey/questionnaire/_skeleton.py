@@ -68,7 +68,11 @@ def keep_id(name: str, taken: set[str]) -> str:
         taken.add(text)
         return text
     if IDENT_RE.match(text) and text not in _RESERVED:
-        return safe_id(text, taken)
+        k = 2
+        while f"{text}_{k}" in taken:
+            k += 1
+        taken.add(f"{text}_{k}")
+        return f"{text}_{k}"
     return safe_id(f"v_{text}" if text in _RESERVED else text, taken)
 
 
