@@ -71,14 +71,16 @@ def simulate(q, n: int, rng) -> pd.DataFrame:
     return frame
 
 
-def kobo_export(q, r, codes: pd.DataFrame, rng, combined: bool) -> pd.DataFrame:
-    """The codes written as KoboToolbox exports them."""
+def kobo_export(q, r, codes: pd.DataFrame, rng, combined: bool, labels: str | None = None,
+                sep: str = "/") -> pd.DataFrame:
+    """The codes written as KoboToolbox exports them (choice names, or labels in language ``labels``)."""
     out: dict[str, object] = {c: [f"x{i}" for i in range(len(codes))] for c in METADATA[:3]}
     for v in q.questions + q.demographics:
-        path = r.paths[v.id]
+        path = r.paths[v.id].replace("/", sep)
         if v.type == "single":
             scale = q.scale(v.scale)
-            names = {c.code: (c.name if c.name is not None else str(c.code)) for c in scale.codes}
+            names = {c.code: (c.label[labels] if labels else c.name if c.name is not None else str(c.code))
+                     for c in scale.codes}
             out[path] = [None if pd.isna(c) else names[c] for c in codes[v.id]]
         elif v.type == "multiple":
             cols = [codes[o.id] for o in v.options]
@@ -87,7 +89,7 @@ def kobo_export(q, r, codes: pd.DataFrame, rng, combined: bool) -> pd.DataFrame:
                              for row in zip(*cols)]
             else:
                 for o, col in zip(v.options, cols):
-                    out[f"{path}/{o.name}"] = col
+                    out[f"{path}{sep}{o.name}"] = col
         else:
             out[path] = codes[v.id]
     for c in METADATA[3:]:
@@ -117,6 +119,22 @@ def test_kobo_export_of_a_real_form_validates(tmp_path, form, repeat, combined):
                 assert (got.isna().to_numpy() == pd.isna(want).to_numpy()).all(), i
             else:
                 assert [None if pd.isna(x) else x for x in got] == [None if pd.isna(x) else x for x in want], i
+
+
+@pytest.mark.parametrize("language", ["en", "sw"])
+def test_export_with_labels_and_hyphen_headers_validates(tmp_path, language):
+    """KoboToolbox can export labels (in any of the form's languages) and join groups with '-'."""
+    r = read_xlsform(DATA / "bug_example_xls__UCL_Biomass_Plot_Form.xlsx", wave=2025)
+    q = r.questionnaire
+    rng = np.random.default_rng(11)
+    codes = simulate(q, 40, rng)
+    export = kobo_export(q, r, codes, rng, combined=False, labels=language, sep="-")
+    assert "location-monumented" in export.columns and "disturbance-burning" in export.columns
+    path = tmp_path / "labels.xlsx"
+    export.to_excel(path, index=False)
+    result = validate_file(path, q)
+    assert result.ok, result.problems.to_string()
+    assert result.data["monumented"].tolist() == [None if pd.isna(x) else x for x in codes["monumented"]]
 
 
 def test_bad_export_cells_and_columns_are_named(tmp_path):

@@ -152,12 +152,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             "valid": result.ok,
             "n_problems": int(len(result.problems)),
             "problems": _problem_records(result.problems),
+            "set_aside": dict(result.set_aside_reasons or {}),
         }
         _out(json.dumps(payload, ensure_ascii=False, indent=2))
-    elif result.ok:
-        _out(result.summary())
-    else:
-        _out(result.summary())
+        return 0 if result.ok else 1
+    _out(result.summary())
+    reasons = result.set_aside_reasons or {}
+    for column, why in list(reasons.items())[:MAX_PROBLEM_ROWS]:
+        _out(f"  set aside: {column} ({why})")
+    if len(reasons) > MAX_PROBLEM_ROWS:
+        _out(f"  ... and {len(reasons) - MAX_PROBLEM_ROWS} more column(s) set aside; use --json for the full list")
+    if not result.ok:
         _out("row = data row (1 = the first row after the header)")
         _out(_problem_table(result.problems))
     return 0 if result.ok else 1

@@ -6,11 +6,12 @@
 >>> len(s.data), int((s.missing_kinds["trust_kp"] == "dont_know").sum())
 (1496, 36)
 
-The work is split in three modules: :mod:`~trustsurvey.io.readers` reads files
+The work is split in modules: :mod:`~trustsurvey.io.readers` reads files
 (CSV, Excel, SPSS, Stata, Parquet) without interpreting them,
 :mod:`~trustsurvey.io.spec` flattens the questionnaire into the columns a wave's
-file must have, and :mod:`~trustsurvey.io.validate` checks every column in one
-vectorised pass and builds the clean analysis data.
+file must have, :mod:`~trustsurvey.io.kobo` brings KoboToolbox / ODK export
+layouts to those columns, and :mod:`~trustsurvey.io.validate` checks every
+column in one vectorised pass and builds the clean analysis data.
 """
 
 from __future__ import annotations
@@ -274,9 +275,14 @@ def read_survey(
     Parameters
     ----------
     path_or_frame : path or pandas.DataFrame
-        A ``.csv`` (UTF-8), ``.xlsx``, ``.sav``, ``.dta`` or ``.parquet`` file, or a
-        DataFrame. The file is only read and a DataFrame is copied: the input is
-        never modified.
+        A ``.csv`` (UTF-8), ``.xlsx``, ``.sav``/``.zsav``/``.por``, ``.dta`` or
+        ``.parquet`` file, or a DataFrame. The file is only read and a DataFrame
+        is copied: the input is never modified. Coded answers may be written as
+        codes (``1``, ``1.0``, ``"1"``), choice names (``yes``) or labels in any
+        of the questionnaire's languages. KoboToolbox / ODK export layouts are
+        read as they come (:mod:`trustsurvey.io.kobo`): ``group/question``
+        headers, ``question/choice`` 0/1 columns or space-separated choices, and
+        metadata columns (``_uuid``, ``start``, ...) set aside and listed.
     questionnaire : Questionnaire or path to its YAML file
     wave : int, optional
         Whose source column names the file uses (default: the questionnaire's

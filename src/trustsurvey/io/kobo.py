@@ -63,6 +63,8 @@ def _suffixes(column: str) -> list[str]:
     for sep in ("/", "-", ":", "."):
         if sep in column:
             parts = column.split(sep)
+            if sep != "/":
+                out.append("/".join(parts))
             for k in range(1, len(parts)):
                 out.append(sep.join(parts[k:]))
                 if sep != "/":
