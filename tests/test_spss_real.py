@@ -45,7 +45,8 @@ def test_every_file_imports_and_reads(path):
     s = ts.read_survey(path, q)
     assert len(s.data) == len(frame)
     imported = {c for v in (*q.questions, *q.demographics)
-                for c in ([o.column(2025) for o in v.options] if v.type == "multiple" else [v.column(2025)])}
+                for c in ((list(v.mentions) or [o.column(2025) for o in v.options]) if v.type == "multiple"
+                          else [v.column(2025)])}
     design = set(q.design.columns) if q.design is not None else set()
     assert imported | design == set(meta.column_names)  # every variable is a question, an option or design
 
@@ -81,21 +82,40 @@ def test_multiple_response_set_of_dichotomies_is_a_multiple_question():
     frame, _ = _read(path)
     # SPSS counts the counted value (1); anything else, system-missing beside answered options, is "not chosen"
     assert s.data["bool1"].tolist() == [1, 1, 0, 0, 0, 1]
-    assert any("'categorical_array'" in n and "kept as its variables" in n for n in q.notes)
 
 
-def test_string_value_labels_give_text_codes_and_unlabeled_missing_codes_are_not_guessed():
+def test_multiple_response_set_of_categories_reads_its_mentions_as_options():
+    path = DATA / "multiple_response__simple_alltypes.sav"
+    q = import_spss(path, wave=2025)
+    ca = q.question("categorical_array")
+    assert ca.type == "multiple" and ca.mentions == ("ca_subvar_1", "ca_subvar_2", "ca_subvar_3")
+    assert [o.name for o in ca.options] == ["a", "b", "c", "d"]
+    s = ts.read_survey(path, q)
+    frame, _ = _read(path)
+    mentions = frame[list(ca.mentions)].to_numpy()
+    for o in ca.options:  # an option is chosen when any mention names it
+        assert s.data[o.id].tolist() == [int(o.name in row) for row in mentions.tolist()]
+
+
+def test_string_value_labels_give_text_codes_and_unlabeled_missing_codes_are_not_guessed(tmp_path):
     q = import_spss(DATA / "multiple_response__simple_alltypes.sav", wave=2025)
-    ca = q.scale(q.question("ca_subvar_1").scale)
-    assert ca.valid_codes == ("a", "b", "c", "d")
     x = q.scale(q.question("x").scale)
     assert x.valid_codes[:3] == (1, 2, 3) and [(m.code, m.kind) for m in x.missing] == \
         [(7, "unclassified"), (8, "unclassified"), (99, "unclassified")]
     assert any(n.startswith("x: missing code(s) 7, 8, 99 have no label") for n in q.notes)
     assert sum("nobody has classified yet" in p for p in lint(q)) >= 3
     s = ts.read_survey(DATA / "multiple_response__simple_alltypes.sav", q)
-    assert s.data["ca_subvar_3"].tolist() == ["b", "c", "d", "b", "d", "d"]
     assert s.missing_kinds["x"].tolist()[4] == "unclassified"  # the 8 in row 5
+    # a string variable with value labels: a scale of text codes, read as texts
+    path = tmp_path / "str.sav"
+    pyreadstat.write_sav(pd.DataFrame({"reg": ["UKI", "UKC", "UKI", "XX"]}), str(path),
+                         variable_value_labels={"reg": {"UKI": "London", "UKC": "North East", "XX": "Refused"}},
+                         missing_ranges={"reg": ["XX"]})
+    qs = import_spss(path, wave=2025)
+    reg = qs.scale(qs.question("reg").scale)
+    assert reg.valid_codes == ("UKC", "UKI") and reg.missing_kind("XX") == "refused"
+    data = ts.read_survey(path, qs).data["reg"]
+    assert data.tolist()[:3] == ["UKI", "UKC", "UKI"] and pd.isna(data.iloc[3])
     char = import_spss(DATA / "missing_data__missing_char.sav", wave=2025)
     sc = char.scale(char.question("mychar").scale)
     assert sc.valid_codes == ("a",) and sc.missing_kind("Z") == "unclassified"

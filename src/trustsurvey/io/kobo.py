@@ -164,5 +164,39 @@ def harmonise(frame: pd.DataFrame, spec: ValidationSpec) -> Harmonised:
                 problems.append((int(r), col, str(cells.iloc[r]),
                                  f"{u!r} is not a choice of {g.name!r} (choices: {', '.join(map(str, names))})"))
         renamed[col] = f"{', '.join(sources)} (0/1, from the chosen names)"
+    for g in spec.groups:
+        out = _from_mentions(out, g, renamed, problems)
     set_aside = frame[[c for c in frame.columns if c in reasons]].copy()
     return Harmonised(out, set_aside, reasons, renamed, problems)
+
+
+def _from_mentions(out: pd.DataFrame, g, renamed: dict, problems: list) -> pd.DataFrame:
+    """0/1 option columns from mention columns (each holds one chosen option's name), if the file has them."""
+    from ..questionnaire._codes import canonical_code
+
+    mentions = [m for m in g.mentions if m in out.columns]
+    sources = list(g.option_sources or g.options)
+    if not mentions or any(s in out.columns for s in sources):
+        return out
+    names = [canonical_code(n) for n in (g.option_names or g.options)]
+    index = {n: j for j, n in enumerate(names)}
+    chosen = np.zeros((len(out), len(names)))
+    blank = np.ones(len(out), dtype=bool)
+    for col in mentions:  # one lookup per distinct value
+        codes, uniques = pd.factorize(out[col], use_na_sentinel=True)
+        canon = [canonical_code(u) for u in uniques]
+        js = np.array([-2 if c is None else index.get(c, -1) for c in canon] + [-2])
+        j = js[np.where(codes < 0, len(uniques), codes)]
+        blank &= j == -2
+        hit = np.flatnonzero(j >= 0)
+        chosen[hit, j[hit]] = 1
+        for r in np.flatnonzero(j == -1):
+            v = out[col].iloc[r]
+            problems.append((int(r), col, str(v), f"{v!r} is not an option of {g.name!r} "
+                             f"(options: {', '.join(map(str, names))})"))
+    out = out.drop(columns=mentions)
+    for j, src in enumerate(sources):
+        out[src] = pd.array(np.where(blank, np.nan, chosen[:, j]), dtype="Float64").astype("Int64")
+    for col in mentions:
+        renamed[col] = f"{', '.join(sources)} (0/1, from the mentions)"
+    return out

@@ -139,6 +139,7 @@ class ResponseGroup:
     source: str | None = None
     option_names: tuple = ()
     option_sources: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -332,7 +333,8 @@ def validation_spec(questionnaire: Any, wave: int | None = None) -> ValidationSp
                                         tuple(o.id for o in v.options if o.exclusive),
                                         source=_source(v, wave),
                                         option_names=tuple(getattr(o, "name", None) for o in v.options),
-                                        option_sources=tuple(_source(o, wave) for o in v.options)))
+                                        option_sources=tuple(_source(o, wave) for o in v.options),
+                                        mentions=tuple(getattr(v, "mentions", ()) or ())))
     computed: list[Computed] = []
     for d in getattr(q, "derived", ()) or ():
         computed.append(Computed(d.id, d.compute, "derived variable", (d.source,)))

@@ -78,6 +78,7 @@ def _question(d: dict) -> Question:
         block=_s(d.get("block")),
         favourable=_s(d.get("favourable")),
         blank=_s(d.get("blank")),
+        mentions=tuple(nfc(str(m)) for m in d.get("mentions") or ()),
     )
 
 
@@ -262,6 +263,7 @@ def _plain_question(q: Question) -> dict:
     _put(out, "max", q.max)
     _put(out, "missing", _plain_missing(q.missing))
     _put(out, "blank", q.blank)
+    _put(out, "mentions", list(q.mentions))
     _put(out, "columns", dict(q.columns))
     return out
 

@@ -14,7 +14,7 @@ __all__ = ["VariableChecks"]
 _SCALE_KEYS = ("label", "codes", "missing", "favourable", "neutral", "nets")
 _QUESTION_KEYS = (
     "id", "type", "scale", "block", "label", "text", "reverse", "asked_if", "options", "min", "max",
-    "missing", "columns", "favourable", "blank",
+    "missing", "columns", "favourable", "blank", "mentions",
 )
 
 
@@ -247,6 +247,14 @@ class VariableChecks(Checker):
                     self.options(opts, f"{p}.options", kind)
             elif opts is not None:
                 self.add(f"{p}.options", f"only multiple-response questions take options (type is {qtype!r})")
+            mentions = q.get("mentions")
+            if mentions is not None:
+                if qtype != "multiple":
+                    self.add(f"{p}.mentions", "only multiple-response questions take mention columns")
+                elif not (isinstance(mentions, list) and mentions and all(isinstance(m, str) and m.strip() for m in mentions)):
+                    self.add(f"{p}.mentions", f"must be a non-empty list of column names, found {mentions!r}")
+                elif isinstance(opts, list) and any(isinstance(o, Mapping) and o.get("name") is None for o in opts):
+                    self.add(f"{p}.mentions", "every option needs the 'name' (the value) its mention columns hold")
             lo, hi = q.get("min"), q.get("max")
             for name, v in (("min", lo), ("max", hi)):
                 if v is not None and (qtype != "numeric" or not is_number(v)):

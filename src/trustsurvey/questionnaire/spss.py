@@ -10,7 +10,9 @@ from their label ("don't know", "refused", "not applicable", "no answer");
 a code without such a label gets the kind ``unclassified`` and is listed for
 the user to classify (lint reports it until then). Date, date-time and time
 formats become ``date`` and ``time`` questions. SPSS multiple-response sets
-of dichotomies become multiple-response questions. Weight, stratum, PSU and
+become multiple-response questions: a set of dichotomies has its variables as
+the 0/1 options; a set of categories keeps its variables as ``mentions`` (each
+holds one chosen category), which reading the data turns into 0/1 options. Weight, stratum, PSU and
 respondent-id variables (by name, then by label) fill the ``design`` section
 and likely demographics (by name or label) the ``demographics``; ``select``
 keeps only the variables a user names (globs allowed), listing the rest as
@@ -132,6 +134,10 @@ class _Builder:
                 q = self.multiple(set_name, mr, members, var_labels)
                 self.blanks(q, members)
                 questions.append(q)
+            elif mr.get("type") == "C":
+                for v in members:
+                    mr_vars[v] = set_name
+                questions.append(self.categories(set_name, mr, members))
             else:
                 self.notes.append(
                     f"multiple-response set {set_name!r} ({'categories' if mr.get('type') == 'C' else 'dichotomies counting '}"
@@ -265,6 +271,30 @@ class _Builder:
         self.notes.append(f"multiple-response set {set_name!r} is the multiple-response question {qid!r} "
                           f"(options {', '.join(members)}; 1 = chosen)")
         return {"id": qid, "type": "multiple", "text": self.labels(mr.get("label") or set_name), "options": opts}
+
+    def categories(self, set_name: str, mr: dict, members: list[str]) -> dict:
+        """A set of categories: each member holds one mention; the options are the categories."""
+        qid = keep_id(set_name.lstrip("$"), self._taken)
+        vls = (self.meta.variable_value_labels or {})
+        labels: dict = {}
+        for v in members:
+            for k, t in (vls.get(v) or {}).items():
+                labels.setdefault(_code(k), str(t))
+        observed = sorted({c for v in members for c in self.observed(v)} - set(labels),
+                          key=lambda c: (isinstance(c, str), c))
+        if observed:
+            self.notes.append(f"{set_name}: values {', '.join(map(str, observed))} occur in its variables without "
+                              "a value label; added as options")
+        opts = []
+        for c in [*labels, *observed]:
+            if c is None:
+                continue
+            oid = keep_id(f"{qid}_{c}", self._taken)
+            opts.append({"id": oid, "name": str(c), "label": self.labels(labels.get(c, str(c)))})
+        self.notes.append(f"multiple-response set {set_name!r} (categories) is the multiple-response question "
+                          f"{qid!r}: its variables {', '.join(members)} each hold one mention, read as 0/1 options")
+        return {"id": qid, "type": "multiple", "text": self.labels(mr.get("label") or set_name), "options": opts,
+                "mentions": members}
 
     # ------------------------------------------------------------------ missing codes
     def missing_codes(self, name: str, vl: dict) -> list:

@@ -91,6 +91,11 @@ class Question:
         The missing kind of a blank cell where the question was asked (SPSS
         system-missing values: ``system_missing``, ``no_answer``); ``None``
         (default): a blank there is a data problem.
+    mentions : tuple of str
+        A multiple-response question stored as mentions (an SPSS set of
+        categories): the source columns that each hold one chosen option's
+        ``name`` (``q5_1``, ``q5_2``, ...); reading the data turns them into the
+        options' 0/1 columns.
     """
 
     id: str
@@ -108,6 +113,7 @@ class Question:
     block: str | None = None
     favourable: str | None = None
     blank: str | None = None
+    mentions: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.favourable not in (None, "high", "low", "none"):
@@ -129,6 +135,7 @@ class Question:
         if isinstance(self.asked_if, str):
             object.__setattr__(self, "asked_if", parse_expression(self.asked_if))
         object.__setattr__(self, "options", tuple(self.options))
+        object.__setattr__(self, "mentions", tuple(self.mentions or ()))
         object.__setattr__(self, "missing", tuple(self.missing))
         object.__setattr__(self, "columns", _columns(self.columns))
 
