@@ -29,7 +29,7 @@ METADATA_NAMES = frozenset({
     "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email",
     "audit", "instanceid", "instancename", "deprecatedid", "__version__", "formhub/uuid", "meta/instanceid",
     "meta/instancename", "meta/deprecatedid", "meta/audit", "key", "submissiondate", "submitterid",
-    "submittername", "attachmentspresent", "attachmentsexpected", "status", "reviewstate", "deviceid",
+    "submittername", "attachmentspresent", "attachmentsexpected", "status", "reviewstate",
     "edits", "formversion",
 })
 _REPEAT_INDEX = re.compile(r"\[\d+\]")
