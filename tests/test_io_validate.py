@@ -154,10 +154,27 @@ def test_fractional_code_is_outside_the_scale(q):
     assert (p.row, p.column, p.value) == (1, "trust_station", "2.5")
 
 
-def test_non_numeric_value_in_a_coded_column(q):
+def test_value_matching_no_code_name_or_label_is_named_with_row_and_column(q):
     p = only_problem(with_value(valid_frame(), 9, "trust_kp", "four"), q)
     assert (p.row, p.column, p.value) == (10, "trust_kp", "four")
-    assert "not a number" in p.problem
+    assert "matches no code, choice name or label of trust_kp (scale 'trust5')" in p.problem
+
+
+@pytest.mark.parametrize("cell", ["5", 5.0, " 5 ", "5.0", "label:en", "LABEL:en", "label:sq", "label:sr"])
+def test_a_code_reads_in_any_of_its_forms(q, cell):
+    if str(cell).lower().startswith("label:"):  # the code's label in a language, in any case
+        text = q.scale("trust5").label_of(5, cell.split(":")[1])
+        cell = text.upper() if cell.startswith("LABEL") else text
+    frame = with_value(valid_frame(), 0, "trust_kp", cell)
+    clean, kinds, problems = validate_responses(frame, q)
+    assert problems.empty, problems.to_string()
+    assert clean.loc[0, "trust_kp"] == 5
+
+
+def test_a_missing_code_label_is_a_missing_answer(q):
+    label = q.scale("trust5").label_of(98)
+    clean, kinds, problems = validate_responses(with_value(valid_frame(), 0, "trust_kp", label), q)
+    assert problems.empty and clean["trust_kp"].isna()[0] and kinds.loc[0, "trust_kp"] == "dont_know"
 
 
 def test_whitespace_is_blank_not_text(q):

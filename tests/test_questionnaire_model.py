@@ -261,11 +261,16 @@ def test_missing_file_and_schema_problems(tmp_path):
         Questionnaire.from_yaml(tmp_path / "nope.yaml")
     p = tmp_path / "q.yaml"
     p.write_text("survey_id: x\nwave: 2025\nversion: '1'\nlanguages: [sq, sr, en]\nscales: {}\nquestions: []\n")
+    # loading accepts a table without questions (a form whose questions all sit in repeat groups) ...
+    assert Questionnaire.from_yaml(p).questions == ()
+    # ... lint does not
+    assert lint_file(p) == ["questions: must list at least one question (a form whose questions all sit in "
+                            "repeat groups has them in the repeats' own tables) (line 6)"]
+    p.write_text("survey_id: x\nwave: 2025\nversion: '1'\nlanguages: [sq, sr, en]\nscales: {}\nquestions: 3\n")
     with pytest.raises(QuestionnaireError) as exc:
         Questionnaire.from_yaml(p)
     assert str(p) in str(exc.value)
-    assert exc.value.problems == ["questions: must list at least one question (line 6)"]
-    assert lint_file(p) == ["questions: must list at least one question (line 6)"]
+    assert exc.value.problems == ["questions: must be a list of questions, found int 3 (line 6)"]
 
 
 def test_problems_name_their_line_in_the_file(kp, tmp_path):
@@ -303,8 +308,8 @@ def test_scale_helpers(kp):
         s.label_of(7)
     with pytest.raises(QuestionnaireError, match="has no net 'top3'"):
         s.net("top3")
-    with pytest.raises(QuestionnaireError, match="unknown kind"):
-        Scale("x", missing=(__import__("trustsurvey.questionnaire", fromlist=["MissingCode"]).MissingCode(9, "dunno"),))
+    with pytest.raises(QuestionnaireError, match="reserved"):
+        Scale("x", missing=(__import__("trustsurvey.questionnaire", fromlist=["MissingCode"]).MissingCode(9, "not_asked"),))
 
 
 def test_derived_recode_and_errors(kp):

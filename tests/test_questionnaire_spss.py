@@ -84,10 +84,10 @@ def test_import_reads_labels_and_user_missing(sav):
     pf = q.scale(q.question("pf_respect").scale)
     assert pf.valid_codes == (1, 2, 3, 4, 5)  # unlabelled middle codes filled in
     assert pf.label_of(3) == "3"
-    assert [(m.code, m.kind) for m in pf.missing] == [(8, "not_applicable"), (9, "refused")]
+    assert [(m.code, m.kind) for m in pf.missing] == [(8, "not_applicable"), (9, "no_answer")]  # an open kind
     assert any("pf_respect: codes 2, 3, 4 have no value label" in n for n in q.notes)
     yn = q.scale(q.question("contact_12m").scale)
-    assert yn.valid_codes == (1, 2) and yn.missing_kind(7) == "dont_know"  # "Can't say": default kind
+    assert yn.valid_codes == (1, 2) and yn.missing_kind(7) == "dont_know"  # "Can't say"
     assert q.question("trust_kp").text["en"] == "How much do you trust the Kosovo Police?"
 
 
@@ -98,7 +98,9 @@ def test_numeric_text_demographics_and_design(sav):
     assert visits.missing_codes == tuple(range(90, 100))
     assert q.question("comment_open").type == "text"
     assert [d.id for d in q.demographics] == ["region", "age"]
-    assert q.question("age").missing_kind(99) == "refused"
+    # an unlabeled user-missing code is never guessed: the user classifies it
+    assert q.question("age").missing_kind(99) == "unclassified"
+    assert any(n.startswith("age: missing code(s) 99 have no label") for n in q.notes)
     assert q.scale("region").valid_codes == (1, 2) and q.scale("region").score(1) is None  # nominal: no scores
     d = q.design
     assert (d.respondent_id, d.weight, d.strata, d.psu, d.fpc) == (
@@ -109,19 +111,12 @@ def test_numeric_text_demographics_and_design(sav):
     assert q.column_map(2024)["Q7.b"] == "Q7_b"
 
 
-def test_labels_are_copied_and_marked_untranslated(sav):
+def test_one_language_is_enough(sav):
     q = import_spss(sav, wave=2024)
-    assert q.untranslated == ("sq", "sr")
-    t = q.question("trust_kp").text
-    assert t["sq"] == t["sr"] == t["en"]
-    assert lint(q) == [
-        "untranslated[0]: the 'sq' labels are placeholders copied from another language: translate them and "
-        "remove 'sq' from 'untranslated'",
-        "untranslated[1]: the 'sr' labels are placeholders copied from another language: translate them and "
-        "remove 'sr' from 'untranslated'",
-    ]
+    assert q.languages == ("en",) and q.untranslated == ()
     q_sq = import_spss(sav, wave=2024, language="sq", survey_id="kp")
-    assert q_sq.untranslated == ("sr", "en") and q_sq.survey_id == "kp"
+    assert q_sq.languages == ("sq",) and q_sq.survey_id == "kp"
+    assert q_sq.question("trust_kp").text == {"sq": "How much do you trust the Kosovo Police?"}
 
 
 def test_round_trip_to_yaml(sav, tmp_path):
@@ -129,8 +124,11 @@ def test_round_trip_to_yaml(sav, tmp_path):
     out = q.to_yaml(tmp_path / "kp_2024.yaml")
     again = Questionnaire.from_yaml(out)
     assert again == q
-    # once translated, the skeleton lints clean
-    assert lint(again.with_changes(untranslated=())) == []
+    # lint asks for the unlabeled user-missing codes to be classified, and nothing else
+    problems = lint(again)
+    assert problems and all("nobody has classified yet" in p for p in problems)
+    assert len(problems) == sum(m.kind == "unclassified" for v in (*q.questions, *q.demographics) for m in v.missing) \
+        + sum(m.kind == "unclassified" for s in q.scales.values() for m in s.missing)
 
 
 def test_the_import_reads_data_that_pyreadstat_reads_back(sav):
@@ -145,13 +143,11 @@ def test_the_import_reads_data_that_pyreadstat_reads_back(sav):
 
 
 def test_errors(tmp_path):
-    with pytest.raises(QuestionnaireError, match="no such SPSS file"):
+    with pytest.raises(QuestionnaireError, match="no such SPSS or Stata file"):
         import_spss(tmp_path / "none.sav")
     bad = tmp_path / "bad.sav"
     bad.write_bytes(b"not an spss file at all")
-    with pytest.raises(QuestionnaireError, match=r"bad\.sav: not a readable SPSS \.sav file"):
+    with pytest.raises(QuestionnaireError, match=r"bad\.sav: not a readable SPSS file"):
         import_spss(bad)
-    only_design = tmp_path / "design.sav"
-    pyreadstat.write_sav(pd.DataFrame({"respondent_id": [1], "region": [1]}), str(only_design))
-    with pytest.raises(QuestionnaireError, match="no variables to import as questions"):
-        import_spss(only_design)
+    with pytest.raises(QuestionnaireError, match=r"bad\.txt: not an SPSS or Stata file"):
+        import_spss(bad.rename(tmp_path / "bad.txt"))

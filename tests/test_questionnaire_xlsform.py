@@ -1,4 +1,4 @@
-"""XLSForm import on real .xlsx files written with openpyxl."""
+"""XLSForm import (through pyxform) on .xlsx forms written with openpyxl; real forms are in test_xlsform_real.py."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 
 from trustsurvey.errors import QuestionnaireError
 from trustsurvey.questionnaire import Questionnaire, import_xlsform, lint
-from trustsurvey.questionnaire.xlsform import convert_relevance
+from trustsurvey.questionnaire.xlsform import Ref, Unsupported, read_xlsform, translate
 
-HEADER = ["type", "name", "label::Shqip (sq)", "label::English (en)", "label::Srpski (sr)", "relevant", "constraint"]
+HEADER = ["type", "name", "label::Shqip (sq)", "label::English (en)", "label::Srpski (sr)", "relevant", "constraint",
+          "calculation"]
 SURVEY = [
     ["start", "start"],
     ["begin group", "demographics", "Të dhënat demografike", "Demographics", "Demografski podaci"],
@@ -31,7 +32,7 @@ SURVEY = [
     ["decimal", "hours", "Orë", "Hours", "Sati", "selected(${concerns}, 'drugs') or ${trust_kp} >= 4"],
     ["text", "comment", "Koment", "Comment", "Komentar", "${trust_kp} != ''"],
     ["note", "thanks", "Faleminderit", "Thank you", "Hvala"],
-    ["calculate", "calc"],
+    ["calculate", "calc", None, None, None, None, None, "1 + 1"],
 ]
 CHOICES = [
     ("region", 1, "Prishtinë", "Prishtina", "Priština"),
@@ -83,7 +84,7 @@ def test_import_builds_scales_questions_and_routing(form):
     q = import_xlsform(form, wave=2025)
     assert (q.survey_id, q.wave, q.version) == ("kp_form", 2025, "2025.2")
     assert q.title["en"] == "Anketa KP"
-    assert q.languages == ("sq", "sr", "en") and q.untranslated == ()
+    assert q.languages == ("en", "sq", "sr") and q.untranslated == ()
     assert q.question_ids == ("trust_kp", "contact_12m", "contact_satisfaction", "concerns", "hours", "comment")
     assert [d.id for d in q.demographics] == ["region", "gender", "age"]
     trust = q.scale("trust5")
@@ -95,6 +96,7 @@ def test_import_builds_scales_questions_and_routing(form):
     assert q.question("hours").type == "numeric" and q.question("comment").type == "text"
     concerns = q.question("concerns")
     assert concerns.option_ids == ("concerns_theft", "concerns_drugs", "concerns_none")
+    assert [o.name for o in concerns.options] == ["theft", "drugs", "none"]
     assert [o.exclusive for o in concerns.options] == [False, False, True]
     assert q.items == ("trust_kp", "contact_12m", "contact_satisfaction", "concerns_theft", "concerns_drugs",
                        "concerns_none", "hours")
@@ -105,15 +107,20 @@ def test_import_builds_scales_questions_and_routing(form):
     }
     # select_multiple lists are options, not scales
     assert "conc" not in q.scales
+    # fields that are not questions are listed, by name, with the reason
+    assert "skipped start (start): metadata the device records" in q.notes
+    assert "skipped thanks (note): display text, no answer" in q.notes
+    assert {"start", "thanks", "calc"} <= set(q.unanalysed)
 
 
-def test_text_choice_names_are_coded_in_order(form):
+def test_text_choice_names_are_kept_beside_their_codes(form):
     q = import_xlsform(form, wave=2025)
     satisf = q.scale("satisf")
     assert satisf.valid_codes == (1, 2)
+    assert [c.name for c in satisf.codes] == ["very_dissatisfied", "very_satisfied"]
+    assert satisf.code_of("very_satisfied") == 2 and satisf.code_of("2") == 2
     assert satisf.label_of(2) == "Very satisfied"
-    assert any("'satisf'" in n and "coded 1..2" in n for n in q.notes)
-    assert any("calculate (1)" in n and "note (1)" in n for n in q.notes)
+    assert any("'satisf'" in n and "very_dissatisfied=1, very_satisfied=2" in n for n in q.notes)
 
 
 def test_imported_form_lints_clean_and_round_trips(form, tmp_path):
@@ -123,19 +130,28 @@ def test_imported_form_lints_clean_and_round_trips(form, tmp_path):
     assert Questionnaire.from_yaml(out) == q
 
 
-def test_single_language_form_is_marked_untranslated(tmp_path):
+def test_one_language_form_needs_no_other_language(tmp_path):
     survey = [["select_one yn", "aware", "Have you heard of the LPSC?"], ["text", "why", "Why?"]]
     choices = [("yn", 1, "Yes"), ("yn", 2, "No"), ("yn", 98, "Don't know")]
     path = write_form(tmp_path / "en.xlsx", survey, choices, header=["type", "name", "label"], settings=False,
                       choice_header=["list_name", "name", "label"])
     q = import_xlsform(path, wave=2024, survey_id="lpsc")
     assert q.survey_id == "lpsc" and q.wave == 2024
-    assert q.untranslated == ("sq", "sr")
-    assert q.question("aware").text == {"sq": "Have you heard of the LPSC?", "sr": "Have you heard of the LPSC?",
-                                        "en": "Have you heard of the LPSC?"}
+    assert q.languages == ("en",) and q.untranslated == ()
+    assert q.question("aware").text == {"en": "Have you heard of the LPSC?"}
     assert q.scale("yn").missing_kind(98) == "dont_know"
-    problems = lint(q)
-    assert len(problems) == 2 and problems[0].startswith("untranslated[0]: the 'sq' labels are placeholders")
+    assert lint(q) == []
+    q_fr = import_xlsform(path, wave=2024, language="fr")
+    assert q_fr.languages == ("fr",) and lint(q_fr) == []
+
+
+@pytest.mark.parametrize("spelling", ["label::English", "label:English", "LABEL::english", "label::English (en)"])
+def test_language_column_spellings_map_to_codes(tmp_path, spelling):
+    header = ["type", "name", "label::Français (fr)", spelling]
+    survey = [["integer", "age", "Âge", "Age"]]
+    q = import_xlsform(write_form(tmp_path / "l.xlsx", survey, [], header=header, settings=False), wave=2025)
+    assert set(q.languages) == {"en", "fr"}
+    assert q.question("age").text == {"en": "Age", "fr": "Âge"}
 
 
 def test_extra_language_columns_are_kept(tmp_path):
@@ -143,8 +159,72 @@ def test_extra_language_columns_are_kept(tmp_path):
     survey = [["integer", "age", "Mosha", "Age", "Starost", "Старост"], ["text", "c", "Koment", "Comment", "Komentar", "Коментар"]]
     path = write_form(tmp_path / "cyr.xlsx", survey, [], header=header)
     q = import_xlsform(path, wave=2025)
-    assert q.languages == ("sq", "sr", "en", "sr-Cyrl")
+    assert set(q.languages) == {"sq", "sr", "en", "sr-Cyrl"}
     assert q.question("age").text["sr-Cyrl"] == "Старост"
+
+
+def test_select_spellings_and_or_other(tmp_path):
+    header = ["type", "name", "label"]
+    survey = [
+        ["select one from yn", "a", "A"],
+        ["select all that apply from conc", "b", "B"],
+        ["select_one yn or_other", "c", "C"],
+        ["select_multiple conc", "d", "D"],
+    ]
+    choices = [("yn", "yes", "Yes"), ("yn", "no", "No"), ("conc", "theft", "Theft"), ("conc", "drugs", "Drugs")]
+    path = write_form(tmp_path / "sp.xlsx", survey, choices, header=header, settings=False,
+                      choice_header=["list_name", "name", "label"])
+    r = read_xlsform(path, wave=2025)
+    q = r.questionnaire
+    assert [(x.id, x.type) for x in q.questions] == [("a", "single"), ("b", "multiple"), ("c", "single"),
+                                                      ("c_other", "text"), ("d", "multiple")]
+    c = q.scale(q.question("c").scale)
+    assert c.code_of("other") is not None and c.label_of("other") == "Other"
+    assert str(q.question("c_other").asked_if) == f"c == {c.code_of('other')}"
+    assert any("'other' is one of its codes" in n and "c_other" in n for n in q.notes)
+
+
+def test_renamed_names_are_renamed_in_routing_too(tmp_path):
+    header = ["type", "name", "label", "relevant"]
+    survey = [["integer", "_4_8_vehicles", "How many?"], ["integer", "q-4.9", "And?"],
+              ["text", "why", "Why?", "${_4_8_vehicles} > 0 and ${q-4.9} < 3"],
+              ["integer", "in", "In?"], ["text", "w2", "W2", "${in} >= 1 and ${why} != ''"]]
+    r = read_xlsform(write_form(tmp_path / "rn.xlsx", survey, [], header=header, settings=False), wave=2025)
+    q = r.questionnaire
+    assert q.question_ids == ("_4_8_vehicles", "q_4_9", "why", "v_in", "w2")
+    assert str(q.question("why").asked_if) == "_4_8_vehicles > 0 and q_4_9 < 3"
+    assert str(q.question("w2").asked_if) == "v_in >= 1 and why is not missing"
+    assert q.question("q_4_9").columns == {2025: "q-4.9"}
+    assert r.names["v_in"] == "in"
+
+
+def test_group_relevant_applies_to_its_questions(tmp_path):
+    header = ["type", "name", "label", "relevant"]
+    survey = [["select_one yn", "contact", "Contact?"],
+              ["begin group", "g", "G", "${contact} = 'yes'"],
+              ["integer", "times", "Times?"],
+              ["integer", "good", "Good?", "${times} > 1"],
+              ["end group"]]
+    choices = [("yn", "yes", "Yes"), ("yn", "no", "No")]
+    q = import_xlsform(write_form(tmp_path / "g.xlsx", survey, choices, header=header, settings=False,
+                                  choice_header=["list_name", "name", "label"]), wave=2025)
+    assert str(q.question("times").asked_if) == "contact == 1"
+    assert str(q.question("good").asked_if) == "(contact == 1) and (times > 1)"
+
+
+def test_repeats_are_tables_of_their_own(tmp_path):
+    header = ["type", "name", "label"]
+    survey = [["integer", "hh_size", "Household size"], ["begin repeat", "member", "Member"],
+              ["text", "mname", "Name"], ["integer", "mage", "Age"], ["end repeat"]]
+    path = write_form(tmp_path / "rep.xlsx", survey, [], header=header, settings=False)
+    r = read_xlsform(path, wave=2025)
+    assert r.questionnaire.question_ids == ("hh_size",)
+    assert r.repeats == {"member": ("mname", "mage")}
+    assert any("repeat group 'member' is a table of its own" in n for n in r.questionnaire.notes)
+    member = import_xlsform(path, wave=2025, repeat="member")
+    assert member.question_ids == ("mname", "mage") and member.survey_id.endswith("_member")
+    with pytest.raises(QuestionnaireError, match="no repeat group 'household' .repeats: member."):
+        import_xlsform(path, repeat="household")
 
 
 def test_unconvertible_relevance_is_dropped_with_a_note(tmp_path):
@@ -152,29 +232,37 @@ def test_unconvertible_relevance_is_dropped_with_a_note(tmp_path):
         ["select_one yn", "a", "A", "A", "A"],
         ["text", "b", "B", "B", "B", "count-selected(${a}) > 0"],
         ["text", "c", "C", "C", "C", "${a} = 7"],
+        ["calculate", "zz", None, None, None, None, None],
         ["text", "d", "D", "D", "D", "${zz} = 1"],
     ]
+    survey[3] = ["calculate", "zz", None, None, None, None, None, "2"]
     path = write_form(tmp_path / "rel.xlsx", survey, [("yn", 1, "Po", "Yes", "Da"), ("yn", 2, "Jo", "No", "Ne")])
-    q = import_xlsform(path, wave=2025)
+    r = read_xlsform(path, wave=2025)
+    q = r.questionnaire
     assert q.routing == {}
+    assert set(r.routing_notes) == {"b", "c", "d"}
     notes = "\n".join(q.notes)
-    assert "relevance 'count-selected(${a}) > 0' not converted" in notes
-    assert "c: routing 'a == 7' dropped (7 is not a code of 'a'" in notes
-    assert "d: routing 'zz == 1' dropped (refers to unknown variable 'zz')" in notes
+    assert "routing of 'b' (b: 'count-selected(${a}) > 0') not converted: function count-selected() is not supported" in notes
+    assert "routing of 'c' (c: '${a} = 7') not converted: '7' is not a choice of 'a'" in notes
+    assert "routing of 'd' (d: '${zz} = 1') not converted: refers to 'zz', which is not an imported question" in notes
 
 
-def test_convert_relevance():
-    multiple = {"concerns": {"theft": "concerns_theft"}}
-    codes = {"gender": {"m": 1, "f": 2}}
-    assert convert_relevance("${a} >= 2 and ${a} <= 4", {}, {}) == "a >= 2 and a <= 4"
-    assert convert_relevance("not(${a} = 1)", {}, {}) == "not (a == 1)"
-    assert convert_relevance("${gender} = 'f'", {}, codes) == "gender == 2"
-    assert convert_relevance("selected(${gender}, 'm')", {}, codes) == "gender == 1"
-    assert convert_relevance("selected(${concerns}, 'theft')", multiple, {}) == "concerns_theft == 1"
-    assert convert_relevance("${x} = ''", {}, {}) == "x is missing"
-    assert convert_relevance("${x} != 'abc'", {}, {}) == "x != 'abc'"
-    with pytest.raises(QuestionnaireError, match="'drugs' is not a choice of 'concerns'"):
-        convert_relevance("selected(${concerns}, 'drugs')", multiple, {})
+def test_translate_relevant():
+    refs = {"a": Ref("a", "numeric"), "gender": Ref("gender", "single", codes={"m": 1, "f": 2}),
+            "concerns": Ref("concerns", "multiple", options={"theft": "concerns_theft"}),
+            "x": Ref("x", "text")}
+    assert translate("${a} >= 2 and ${a} <= 4", refs) == "a >= 2 and a <= 4"
+    assert translate("not(${a} = 1)", refs) == "not (a == 1)"
+    assert translate("${gender} = 'f'", refs) == "gender == 2"
+    assert translate("selected(${gender}, 'm')", refs) == "gender == 1"
+    assert translate("selected(../concerns, 'theft')", refs) == "concerns_theft == 1"
+    assert translate("${x} = ''", refs) == "x is missing"
+    assert translate("${x} != 'abc'", refs) == "x != 'abc'"
+    assert translate("(${a} = 1 or ${a} = 2) and ${x} != ''", refs) == "(a == 1 or a == 2) and x is not missing"
+    with pytest.raises(Unsupported, match="'drugs' is not a choice of 'concerns'"):
+        translate("selected(${concerns}, 'drugs')", refs)
+    with pytest.raises(Unsupported, match="arithmetic"):
+        translate("${a} + 1 > 2", refs)
 
 
 def test_errors_name_the_file_and_the_fix(tmp_path):
@@ -182,13 +270,13 @@ def test_errors_name_the_file_and_the_fix(tmp_path):
         import_xlsform(tmp_path / "missing.xlsx")
     bad = tmp_path / "bad.xlsx"
     bad.write_text("not a workbook")
-    with pytest.raises(QuestionnaireError, match=r"bad\.xlsx: not a readable \.xlsx XLSForm"):
+    with pytest.raises(QuestionnaireError, match=r"bad\.xlsx: "):
         import_xlsform(bad)
     wb = openpyxl.Workbook()
     wb.active.title = "questions"
     wb.save(tmp_path / "nosurvey.xlsx")
-    with pytest.raises(QuestionnaireError, match=r"no 'survey' sheet \(sheets: questions\)"):
+    with pytest.raises(QuestionnaireError, match=r"nosurvey\.xlsx: pyxform rejects the form: .*survey"):
         import_xlsform(tmp_path / "nosurvey.xlsx")
     path = write_form(tmp_path / "nolist.xlsx", [["select_one likert", "q1", "Q", "Q", "Q"]], [])
-    with pytest.raises(QuestionnaireError, match=r"survey row 2: choice list 'likert' is not on the 'choices' sheet"):
+    with pytest.raises(QuestionnaireError, match=r"nolist\.xlsx: pyxform rejects the form: .*choices sheet"):
         import_xlsform(path)

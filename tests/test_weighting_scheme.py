@@ -132,7 +132,7 @@ def test_weight_file_never_overwrites(tmp_path, questionnaire):
     with pytest.raises(WeightingError, match="is the input file"):
         weight_file(questionnaire, copy, copy, force=True)
     with pytest.raises(WeightingError, match="ending in .csv, .xlsx, .parquet"):
-        weight_file(questionnaire, src, tmp_path / "w.sav")
+        weight_file(questionnaire, src, tmp_path / "w.txt")
     with pytest.raises(WeightingError, match="already has a column 'design_weight'"):
         weight_file(questionnaire, src, tmp_path / "x.csv", weight_column="design_weight")
     assert not (tmp_path / "x.csv").exists()

@@ -152,12 +152,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             "valid": result.ok,
             "n_problems": int(len(result.problems)),
             "problems": _problem_records(result.problems),
+            "set_aside": dict(result.set_aside_reasons or {}),
         }
         _out(json.dumps(payload, ensure_ascii=False, indent=2))
-    elif result.ok:
-        _out(result.summary())
-    else:
-        _out(result.summary())
+        return 0 if result.ok else 1
+    _out(result.summary())
+    reasons = result.set_aside_reasons or {}
+    for column, why in list(reasons.items())[:MAX_PROBLEM_ROWS]:
+        _out(f"  set aside: {column} ({why})")
+    if len(reasons) > MAX_PROBLEM_ROWS:
+        _out(f"  ... and {len(reasons) - MAX_PROBLEM_ROWS} more column(s) set aside; use --json for the full list")
+    if not result.ok:
         _out("row = data row (1 = the first row after the header)")
         _out(_problem_table(result.problems))
     return 0 if result.ok else 1
@@ -168,7 +173,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _add_questionnaire(sub) -> None:
     p = sub.add_parser("questionnaire", help="check or import questionnaire definitions",
-                       description="Check a questionnaire YAML file or build one from an XLSForm or SPSS file.")
+                       description="Check a questionnaire YAML file or build one from an XLSForm, SPSS or Stata file.")
     qsub = p.add_subparsers(dest="questionnaire_command", metavar="COMMAND", required=True)
     lint = qsub.add_parser("lint", help="check a questionnaire YAML file",
                            description="Check a questionnaire: schema, labels in every language, codes, "
@@ -176,8 +181,10 @@ def _add_questionnaire(sub) -> None:
     lint.add_argument("file", metavar="FILE", help="questionnaire YAML file")
     lint.set_defaults(func=_cmd_lint)
     for name, what, suffix, func in (
-        ("import-xlsform", "an XLSForm workbook (survey and choices sheets)", "FORM.xlsx", _cmd_import_xlsform),
-        ("import-spss", "an SPSS .sav file's variable and value labels", "FILE.sav", _cmd_import_spss),
+        ("import-xlsform", "an XLSForm (.xlsx or .xls; ODK, KoboToolbox)", "FORM.xlsx", _cmd_import_xlsform),
+        ("import-spss", "an SPSS (.sav, .zsav, .por) or Stata (.dta) file's variables and labels", "FILE.sav",
+         _cmd_import_spss),
+        ("import-stata", "a Stata .dta (or SPSS) file's variables and labels", "FILE.dta", _cmd_import_spss),
     ):
         imp = qsub.add_parser(name, help=f"build a questionnaire skeleton from {what}",
                               description=f"Build a questionnaire YAML skeleton from {what}.")
@@ -187,6 +194,13 @@ def _add_questionnaire(sub) -> None:
         imp.add_argument("--wave", type=int, default=None, help="survey year (default: from the file, else this year)")
         imp.add_argument("--survey-id", default=None, help="survey id (default: from the file or its name)")
         imp.add_argument("--language", default=None, help="language of unmarked labels (default: en)")
+        if name == "import-xlsform":
+            imp.add_argument("--repeat", default=None, metavar="NAME",
+                             help="import the table of this repeat group (one row per repetition)")
+        else:
+            imp.add_argument("--select", default=None, metavar="V1,V2,...",
+                             help="keep only these variables (comma separated; glob patterns such as 'trst*'); "
+                             "weight, stratum and PSU variables are kept")
         imp.set_defaults(func=func)
 
 
@@ -214,10 +228,15 @@ def _import(args: argparse.Namespace, importer_name: str, what: str) -> int:
     options = {"wave": args.wave, "survey_id": args.survey_id}
     if args.language is not None:
         options["language"] = args.language
+    for key in ("repeat", "select"):
+        if getattr(args, key, None) is not None:
+            options[key] = getattr(args, key)
     q = getattr(qmod, importer_name)(source, **options)
     _write_atomically(out, lambda tmp: q.to_yaml(tmp))
-    _out(f"wrote {out}: {len(q.questions)} questions, {len(q.scales)} scales "
-         "(a skeleton: check the labels, routing and design section, then run 'trustsurvey questionnaire lint')")
+    design = "" if q.design is None else ", a design section"
+    _out(f"wrote {out}: {len(q.questions)} questions, {len(q.demographics)} demographics, {len(q.scales)} scales"
+         f"{design}; {len(q.notes)} notes list what was left out or guessed "
+         "(a skeleton: read its notes, check labels, routing and design, then run 'trustsurvey questionnaire lint')")
     return 0
 
 
@@ -226,7 +245,7 @@ def _cmd_import_xlsform(args: argparse.Namespace) -> int:
 
 
 def _cmd_import_spss(args: argparse.Namespace) -> int:
-    return _import(args, "import_spss", "SPSS file")
+    return _import(args, "import_spss", "SPSS or Stata file")
 
 
 # ---------------------------------------------------------------- example

@@ -171,7 +171,9 @@ def _add_weight(sub, out_fn) -> None:
                        "margins and write the data with a new weight column (never over the input).")
     p.add_argument("questionnaire", metavar="QUESTIONNAIRE")
     p.add_argument("data", metavar="DATA")
-    p.add_argument("-o", "--output", required=True, metavar="WEIGHTED.csv", help="where to write the weighted data")
+    p.add_argument("-o", "--output", required=True, metavar="WEIGHTED.csv",
+                   help="where to write the weighted data: .csv, .xlsx, .parquet, or .sav/.zsav/.dta with "
+                   "variable and value labels")
     p.add_argument("--weight-column", default="weight", help="name of the new column (default: weight)")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
 

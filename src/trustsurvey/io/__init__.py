@@ -6,11 +6,12 @@
 >>> len(s.data), int((s.missing_kinds["trust_kp"] == "dont_know").sum())
 (1496, 36)
 
-The work is split in three modules: :mod:`~trustsurvey.io.readers` reads files
+The work is split in modules: :mod:`~trustsurvey.io.readers` reads files
 (CSV, Excel, SPSS, Stata, Parquet) without interpreting them,
 :mod:`~trustsurvey.io.spec` flattens the questionnaire into the columns a wave's
-file must have, and :mod:`~trustsurvey.io.validate` checks every column in one
-vectorised pass and builds the clean analysis data.
+file must have, :mod:`~trustsurvey.io.kobo` brings KoboToolbox / ODK export
+layouts to those columns, and :mod:`~trustsurvey.io.validate` checks every
+column in one vectorised pass and builds the clean analysis data.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from ..errors import DataValidationError, DesignError
+from .kobo import _suffixes, harmonise
 from .readers import SUPPORTED_SUFFIXES, read_columns, read_table, source_name
 from .spec import ValidationSpec, questionnaire_waves, validation_spec
 from .validate import PROBLEM_COLUMNS, check_responses, empty_problems
@@ -124,7 +126,19 @@ def validate_responses(
     """
     q = _questionnaire(questionnaire)
     spec = validation_spec(q, resolve_wave(q, [str(c) for c in frame.columns], wave))
-    return check_responses(read_table(frame), spec, extra=extra)
+    h = harmonise(read_table(frame), spec)
+    clean, kinds, problems = check_responses(h.frame, spec, extra=extra, found=h.problems)
+    return clean, kinds, _file_columns(problems, h.renamed)
+
+
+def _file_columns(problems: pd.DataFrame, renamed: dict) -> pd.DataFrame:
+    """Name each problem's column as the file does (``group/question``, not ``question``)."""
+    back = {v: k for k, v in renamed.items()}
+    if not back or problems.empty:
+        return problems
+    out = problems.copy()
+    out["column"] = out["column"].map(lambda c: back.get(c, c)).astype(problems["column"].dtype)
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,6 +157,14 @@ class ValidationResult:
         The expected columns.
     survey : Survey or None
         The Survey built from the clean data when no problem was found.
+    set_aside : pandas.DataFrame
+        Columns read but not checked (export metadata such as ``_uuid``, form
+        fields the questionnaire does not analyse), as read.
+    set_aside_reasons : dict
+        ``{column: why it was set aside}``.
+    renamed : dict
+        ``{column in the file: expected column}`` for export headers such as
+        ``group/question`` and ``question/choice``.
     """
 
     source: str
@@ -152,6 +174,9 @@ class ValidationResult:
     problems: pd.DataFrame
     spec: ValidationSpec
     survey: Any = None
+    set_aside: Any = None
+    set_aside_reasons: Any = None
+    renamed: Any = None
 
     @property
     def ok(self) -> bool:
@@ -167,6 +192,8 @@ class ValidationResult:
         """A one-line summary (``kp_trust_2025.csv: 1500 respondents, ...``)."""
         wave = f"wave {self.wave}" if self.wave is not None else "no wave"
         head = f"{self.source}: {len(self.data)} respondents, {self.n_items} item columns, {wave}"
+        if self.set_aside_reasons:
+            head += f", {len(self.set_aside_reasons)} column(s) set aside"
         if self.ok:
             return head + ": valid"
         counts = self.problems["column"].value_counts(sort=False)
@@ -208,9 +235,12 @@ def validate_file(
     columns = read_columns(source, sheet=sheet)
     wave = resolve_wave(q, columns, wave)
     spec = validation_spec(q, wave)
-    text_columns = [c.source for c in spec.columns if c.kind == "text"]
+    text_sources = {c.source for c in spec.columns if c.kind == "text"}
+    text_columns = [c for c in columns if c in text_sources or any(x in text_sources for x in _suffixes(c))]
     raw = read_table(source, sheet=sheet, text_columns=text_columns)
-    clean, kinds, problems = check_responses(raw, spec, extra=extra)
+    h = harmonise(raw, spec)
+    clean, kinds, problems = check_responses(h.frame, spec, extra=extra, found=h.problems)
+    problems = _file_columns(problems, h.renamed)
     survey = None
     if problems.empty:
         # the declared design must also work on these data (e.g. no stratum with a single PSU)
@@ -218,7 +248,8 @@ def validate_file(
             survey = _survey(clean, q, kinds, wave)
         except DesignError as exc:
             problems = _design_problem(spec, str(exc))
-    return ValidationResult(source_name(source), wave, clean, kinds, problems, spec, survey)
+    return ValidationResult(source_name(source), wave, clean, kinds, problems, spec, survey,
+                            h.set_aside, dict(h.reasons), dict(h.renamed))
 
 
 def _design_problem(spec: ValidationSpec, message: str) -> pd.DataFrame:
@@ -244,9 +275,14 @@ def read_survey(
     Parameters
     ----------
     path_or_frame : path or pandas.DataFrame
-        A ``.csv`` (UTF-8), ``.xlsx``, ``.sav``, ``.dta`` or ``.parquet`` file, or a
-        DataFrame. The file is only read and a DataFrame is copied: the input is
-        never modified.
+        A ``.csv`` (UTF-8), ``.xlsx``, ``.sav``/``.zsav``/``.por``, ``.dta`` or
+        ``.parquet`` file, or a DataFrame. The file is only read and a DataFrame
+        is copied: the input is never modified. Coded answers may be written as
+        codes (``1``, ``1.0``, ``"1"``), choice names (``yes``) or labels in any
+        of the questionnaire's languages. KoboToolbox / ODK export layouts are
+        read as they come (:mod:`trustsurvey.io.kobo`): ``group/question``
+        headers, ``question/choice`` 0/1 columns or space-separated choices, and
+        metadata columns (``_uuid``, ``start``, ...) set aside and listed.
     questionnaire : Questionnaire or path to its YAML file
     wave : int, optional
         Whose source column names the file uses (default: the questionnaire's

@@ -8,7 +8,8 @@ Supported formats, chosen by the file's extension:
 ``.xlsx``  Excel workbook (first sheet unless ``sheet=`` names one)
 ``.sav``   SPSS (user-missing values are kept as their codes)
 ``.zsav``  compressed SPSS
-``.dta``   Stata
+``.por``   SPSS portable
+``.dta``   Stata (extended missing values ``.a``-``.z`` are kept as their letter)
 ``.parquet`` Apache Parquet
 =========  ==========================================================
 
@@ -30,7 +31,8 @@ from ..errors import DataValidationError
 
 __all__ = ["read_table", "read_columns", "SUPPORTED_SUFFIXES", "source_name"]
 
-SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".sav", ".zsav", ".dta", ".parquet", ".pq")
+SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".sav", ".zsav", ".por", ".dta", ".parquet", ".pq")
+_STAT = (".sav", ".zsav", ".por", ".dta")
 
 # The strings pandas treats as missing by default, minus the ones that are plausible
 # open-text answers. Blank cells are always missing.
@@ -139,7 +141,9 @@ def _read_stat(path: Path, *, nrows: int | None) -> pd.DataFrame:
     limit = 0 if nrows is None else max(int(nrows), 1)
     try:
         if path.suffix.lower() == ".dta":
-            frame, _ = pyreadstat.read_dta(str(path), apply_value_formats=False, row_limit=limit)
+            frame, _ = pyreadstat.read_dta(str(path), apply_value_formats=False, user_missing=True, row_limit=limit)
+        elif path.suffix.lower() == ".por":
+            frame, _ = pyreadstat.read_por(str(path), apply_value_formats=False, row_limit=limit)
         else:
             frame, _ = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True, row_limit=limit)
     except Exception as exc:  # pyreadstat.ReadstatError and friends
@@ -167,7 +171,7 @@ def read_table(
     Parameters
     ----------
     source : path or pandas.DataFrame
-        A ``.csv``/``.tsv``, ``.xlsx``, ``.sav``, ``.dta`` or ``.parquet`` file,
+        A ``.csv``/``.tsv``, ``.xlsx``, ``.sav``/``.zsav``/``.por``, ``.dta`` or ``.parquet`` file,
         or a DataFrame (which is copied, never modified).
     sheet : str or int, optional
         Excel only: the sheet to read (default: the first).
@@ -204,7 +208,7 @@ def read_table(
             frame = _read_csv(path, nrows=nrows, text_columns=text_columns)
         elif suffix in (".xlsx", ".xlsm"):
             frame = _read_excel(path, sheet=sheet, nrows=nrows, text_columns=text_columns)
-        elif suffix in (".sav", ".zsav", ".dta"):
+        elif suffix in _STAT:
             frame = _read_stat(path, nrows=nrows)
         else:
             frame = _read_parquet(path, nrows=nrows)
@@ -241,10 +245,10 @@ def read_columns(source: str | os.PathLike | pd.DataFrame, *, sheet: str | int |
     if isinstance(source, pd.DataFrame):
         return [str(c).strip() for c in source.columns]
     path = _path(source)
-    if path.suffix.lower() in (".sav", ".zsav", ".dta"):
+    if path.suffix.lower() in _STAT:
         import pyreadstat
 
-        reader = pyreadstat.read_dta if path.suffix.lower() == ".dta" else pyreadstat.read_sav
+        reader = {".dta": pyreadstat.read_dta, ".por": pyreadstat.read_por}.get(path.suffix.lower(), pyreadstat.read_sav)
         try:
             _, meta = reader(str(path), metadataonly=True)
         except Exception as exc:  # pyreadstat.ReadstatError and friends

@@ -23,11 +23,12 @@ __all__ = [
     "questionnaire_waves",
 ]
 
-#: The kinds of missing answer, in the order of ``missing_kinds`` categories.
+#: The well-known kinds of missing answer, in the order of ``missing_kinds`` categories; a
+#: questionnaire's own kinds (``no_answer``, ``unclassified``, ...) come before ``not_asked``.
 MISSING_KINDS = ("dont_know", "refused", "not_applicable", "not_asked")
 
 #: Column kinds.
-KINDS = ("coded", "numeric", "text", "option", "id", "weight", "strata", "psu", "fpc")
+KINDS = ("coded", "numeric", "text", "date", "time", "option", "id", "weight", "strata", "psu", "fpc")
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,17 @@ class ColumnSpec:
         The column's name in the file of the wave being read.
     kind : str
         ``"coded"`` (single choice), ``"numeric"``, ``"text"`` (open answer),
-        ``"option"`` (one 0/1 column of a multiple-response question) or a design
-        role: ``"id"``, ``"weight"``, ``"strata"``, ``"psu"``, ``"fpc"``.
+        ``"date"``, ``"time"``, ``"option"`` (one 0/1 column of a
+        multiple-response question) or a design role: ``"id"``, ``"weight"``,
+        ``"strata"``, ``"psu"``, ``"fpc"``.
     role : str
         ``"item"``, ``"demographic"`` or ``"design"`` (used in messages).
     valid_codes : tuple of float, optional
-        Codes of real answers (coded and option columns).
+        Codes of real answers (coded and option columns); for a scale with text
+        codes, the positions of its valid codes in ``code_list``.
     missing_codes : mapping, optional
-        Missing code -> its kind (``"dont_know"``, ``"refused"``, ``"not_applicable"``).
+        Missing code (or its position in ``code_list``) -> its kind
+        (``"dont_know"``, ``"refused"``, ``"not_applicable"``, ...).
     minimum, maximum : float, optional
         Allowed range of a numeric answer (missing codes excepted).
     integer : bool
@@ -62,6 +66,15 @@ class ColumnSpec:
         The column must be present in the file.
     scale : str, optional
         Name of the scale (for messages).
+    lookup : mapping, optional
+        Text of a data value (stripped, case-folded) -> its code: each code
+        written as text, each choice name and each label in every language.
+    code_list : tuple, optional
+        The scale's codes when some are texts: the column's values are read as
+        positions in this list and written back as the codes.
+    blank_kind : str, optional
+        The missing kind of a blank cell where the question was asked (the
+        question's ``blank``); ``None``: a blank there is a problem.
     """
 
     name: str
@@ -77,34 +90,56 @@ class ColumnSpec:
     asked_if_text: str | None = None
     required: bool = True
     scale: str | None = None
+    lookup: Mapping[str, Any] | None = None
+    code_list: tuple | None = None
+    blank_kind: str | None = None
 
     @property
     def is_numeric(self) -> bool:
         """Whether the column's values must be numbers."""
-        return self.kind not in ("text", "id", "strata", "psu")
+        return self.kind not in ("text", "id", "strata", "psu", "date", "time")
+
+    def code_text(self, value: float) -> str:
+        """A code as a message shows it (``4``, or ``UKI`` for a text-coded scale)."""
+        if isinstance(value, str):
+            return value
+        if self.code_list is not None:
+            return str(self.code_list[int(value)])
+        return _num(value)
 
     @property
     def allowed_text(self) -> str:
         """The allowed values, as a message shows them."""
         parts = []
-        if self.valid_codes is not None:
+        if self.valid_codes is not None and self.code_list is not None:
+            parts.append(", ".join(self.code_text(c) for c in self.valid_codes))
+        elif self.valid_codes is not None:
             parts.append(_codes_text(self.valid_codes))
         if self.minimum is not None or self.maximum is not None:
             lo = "" if self.minimum is None else _num(self.minimum)
             hi = "" if self.maximum is None else _num(self.maximum)
             parts.append(f"{lo}..{hi}")
         if self.missing_codes:
-            parts.append(", ".join(f"{_num(c)} ({k})" for c, k in self.missing_codes.items()))
+            parts.append(", ".join(f"{self.code_text(c)} ({k})" for c, k in self.missing_codes.items()))
         return "; ".join(parts)
 
 
 @dataclass(frozen=True)
 class ResponseGroup:
-    """The 0/1 option columns of one multiple-response question."""
+    """The 0/1 option columns of one multiple-response question.
+
+    ``source`` is the question's own column name (a KoboToolbox export may hold
+    the chosen choice names there, space separated) and ``option_names`` the
+    choice name of each option (``None`` where the form gave none).
+    """
 
     name: str
     options: tuple[str, ...]
     exclusive: tuple[str, ...] = ()
+    source: str | None = None
+    option_names: tuple = ()
+    option_sources: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,6 +184,8 @@ class ValidationSpec:
     fpc: tuple[str, ...] = ()
     nest: bool = False
     wave: int | None = None
+    missing_kinds: tuple[str, ...] = MISSING_KINDS
+    unanalysed: tuple[str, ...] = ()
 
     def column(self, name: str) -> ColumnSpec:
         """The spec of item ``name``."""
@@ -192,11 +229,17 @@ def _variables(questionnaire: Any) -> tuple:
     return tuple(questionnaire.questions) + tuple(getattr(questionnaire, "demographics", ()) or ())
 
 
-def _missing_map(*sources) -> dict[float, str]:
-    out: dict[float, str] = {}
+def _missing_map(*sources, positions: dict | None = None) -> dict:
+    out: dict = {}
     for missing in sources:
         for m in missing or ():
-            out.setdefault(float(m.code), m.kind)
+            key = positions[m.code] if positions is not None else m.code
+            out.setdefault(float(key) if not isinstance(key, str) else key, m.kind)
+    return out
+
+
+def _option_lookup() -> dict:
+    out = {"0": 0, "1": 1, "true": 1, "false": 0, "0.0": 0, "1.0": 1}
     return out
 
 
@@ -245,33 +288,53 @@ def validation_spec(questionnaire: Any, wave: int | None = None) -> ValidationSp
     for v in variables:
         role = "demographic" if v.id in demographic_ids else "item"
         asked = v.asked_if
+        blank_kind = getattr(v, "blank", None)
         asked_text = None if asked is None else str(asked)
         if v.type == "single":
             scale = q.scale(v.scale)
-            columns.append(ColumnSpec(
-                name=v.id, source=_source(v, wave), kind="coded", role=role,
-                valid_codes=tuple(float(c) for c in scale.valid_codes),
-                missing_codes=_missing_map(scale.missing, v.missing),
-                asked_if=asked, asked_if_text=asked_text, scale=scale.id,
-            ))
+            lookup = scale.lookup()
+            if getattr(scale, "numeric_codes", True):
+                columns.append(ColumnSpec(
+                    name=v.id, source=_source(v, wave), kind="coded", role=role,
+                    valid_codes=tuple(float(c) for c in scale.valid_codes),
+                    missing_codes=_missing_map(scale.missing, v.missing),
+                    asked_if=asked, asked_if_text=asked_text, scale=scale.id, lookup=lookup,
+                    blank_kind=blank_kind,
+                ))
+            else:
+                code_list = tuple(scale.all_codes)
+                positions = {c: i for i, c in enumerate(code_list)}
+                columns.append(ColumnSpec(
+                    name=v.id, source=_source(v, wave), kind="coded", role=role,
+                    valid_codes=tuple(float(positions[c]) for c in scale.valid_codes),
+                    missing_codes={float(positions[m.code]): m.kind for m in scale.missing},
+                    asked_if=asked, asked_if_text=asked_text, scale=scale.id,
+                    lookup={k: positions[c] for k, c in lookup.items()}, code_list=code_list,
+                    blank_kind=blank_kind,
+                ))
         elif v.type == "numeric":
             columns.append(ColumnSpec(
                 name=v.id, source=_source(v, wave), kind="numeric", role=role,
                 missing_codes=_missing_map(v.missing), minimum=v.min, maximum=v.max,
-                asked_if=asked, asked_if_text=asked_text,
+                asked_if=asked, asked_if_text=asked_text, blank_kind=blank_kind,
             ))
-        elif v.type == "text":
-            columns.append(ColumnSpec(name=v.id, source=_source(v, wave), kind="text", role=role,
+        elif v.type in ("text", "date", "time"):
+            columns.append(ColumnSpec(name=v.id, source=_source(v, wave), kind=v.type, role=role,
                                       asked_if=asked, asked_if_text=asked_text))
         else:  # multiple response: one 0/1 column per option
             for o in v.options:
                 columns.append(ColumnSpec(
                     name=o.id, source=_source(o, wave), kind="option", role=role,
                     valid_codes=(0.0, 1.0), missing_codes=_missing_map(v.missing),
-                    asked_if=asked, asked_if_text=asked_text, scale=None,
+                    asked_if=asked, asked_if_text=asked_text, scale=None, lookup=_option_lookup(),
+                    blank_kind=blank_kind,
                 ))
             groups.append(ResponseGroup(v.id, tuple(o.id for o in v.options),
-                                        tuple(o.id for o in v.options if o.exclusive)))
+                                        tuple(o.id for o in v.options if o.exclusive),
+                                        source=_source(v, wave),
+                                        option_names=tuple(getattr(o, "name", None) for o in v.options),
+                                        option_sources=tuple(_source(o, wave) for o in v.options),
+                                        mentions=tuple(getattr(v, "mentions", ()) or ())))
     computed: list[Computed] = []
     for d in getattr(q, "derived", ()) or ():
         computed.append(Computed(d.id, d.compute, "derived variable", (d.source,)))
@@ -280,7 +343,14 @@ def validation_spec(questionnaire: Any, wave: int | None = None) -> ValidationSp
         if getattr(bound, "scoring", None) is None:
             bound = bound.bind(q)
         computed.append(Computed(bound.id, bound.compute, "index", tuple(bound.items)))
+    kinds = list(MISSING_KINDS[:-1])
+    for col in columns:
+        for k in (*col.missing_codes.values(), col.blank_kind):
+            if k is not None and k not in kinds:
+                kinds.append(k)
     return ValidationSpec(
         columns=tuple(columns), groups=tuple(groups), computed=tuple(computed),
         id=id_name, weight=weight, strata=strata, psu=psu, fpc=fpc, nest=nest, wave=wave,
+        missing_kinds=tuple(kinds) + ("not_asked",),
+        unanalysed=tuple(getattr(q, "unanalysed", ()) or ()),
     )

@@ -30,7 +30,8 @@ def missing_summary(missing_kinds: pd.DataFrame, data: pd.DataFrame | None = Non
     Returns
     -------
     pandas.DataFrame
-        Columns ``item, n, answered, dont_know, refused, not_applicable, not_asked``
+        Columns ``item, n, answered, dont_know, refused, not_applicable``, then the
+        questionnaire's other kinds (``no_answer``, ...), then ``not_asked``
         (``n`` counts every respondent; ``answered + ... + not_asked == n``).
 
     Examples
@@ -41,13 +42,20 @@ def missing_summary(missing_kinds: pd.DataFrame, data: pd.DataFrame | None = Non
     >>> missing_summary(kinds).to_dict("records")[0]
     {'item': 'trust_kp', 'n': 3, 'answered': 2, 'dont_know': 1, 'refused': 0, 'not_applicable': 0, 'not_asked': 0}
     """
+    kinds = [k for k in MISSING_KINDS if k != "not_asked"]
+    for item in missing_kinds.columns:
+        col = missing_kinds[item]
+        for k in (col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else ()):
+            if k not in kinds and k != "not_asked":
+                kinds.append(k)
+    kinds.append("not_asked")
     rows = []
     for item in missing_kinds.columns:
-        codes = pd.Categorical(missing_kinds[item], categories=list(MISSING_KINDS)).codes
-        counts = np.bincount(codes + 1, minlength=len(MISSING_KINDS) + 1)
+        codes = pd.Categorical(missing_kinds[item], categories=kinds).codes
+        counts = np.bincount(codes + 1, minlength=len(kinds) + 1)
         rows.append({"item": item, "n": int(len(codes)), "answered": int(counts[0]),
-                     **{k: int(c) for k, c in zip(MISSING_KINDS, counts[1:])}})
-    columns = ["item", "n", "answered", *MISSING_KINDS]
+                     **{k: int(c) for k, c in zip(kinds, counts[1:])}})
+    columns = ["item", "n", "answered", *kinds]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -30,15 +30,18 @@ import numpy as np
 import pandas as pd
 
 from ..errors import QuestionnaireError
-from .spec import MISSING_KINDS, ColumnSpec, ValidationSpec, _num
+from ._values import coded_values, date_values, is_blank_text, numbers
+from .spec import ColumnSpec, ValidationSpec, _num
 
 __all__ = ["check_responses", "PROBLEM_COLUMNS", "empty_problems"]
 
 #: Columns of the problem table, in order.
 PROBLEM_COLUMNS = ("row", "respondent_id", "column", "value", "problem")
 
-_KIND_CODE = {k: i for i, k in enumerate(MISSING_KINDS)}
-_NOT_ASKED = np.int8(_KIND_CODE["not_asked"])
+
+def _kind_code(spec: ValidationSpec) -> dict[str, int]:
+    """Category number of each missing kind of the spec (``not_asked`` last)."""
+    return {k: i for i, k in enumerate(spec.missing_kinds)}
 
 
 def empty_problems() -> pd.DataFrame:
@@ -115,6 +118,15 @@ class _Collector:
             )
         )
 
+    def cells(self, found: list) -> None:
+        """Problems found before the checks: ``(row (0-based), column, value, problem)`` tuples."""
+        for row, column, value, problem in found:
+            mask = np.zeros(self.n, dtype=bool)
+            mask[row] = True
+            raw = np.full(self.n, None, dtype=object)
+            raw[row] = value
+            self.rows(column, mask, raw, problem)
+
     def frame(self) -> pd.DataFrame:
         if not self.blocks:
             return empty_problems()
@@ -137,48 +149,55 @@ class _Column:
     blank: np.ndarray  # bool
     bad: np.ndarray  # bool: failed a check (value becomes NA)
     kind_codes: np.ndarray  # int8, -1 = answered / no kind
-
-
-def _numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(values, blank, not_numeric)`` of a column; whitespace-only cells count as blank."""
-    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
-        values = series.to_numpy(dtype=float, na_value=np.nan)
-        blank = np.isnan(values)
-        return values, blank, np.zeros(len(values), dtype=bool)
-    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    isna = series.isna().to_numpy()
-    leftover = np.flatnonzero(np.isnan(values) & ~isna)
-    blank = isna.copy()
-    if len(leftover):
-        cells = series.to_numpy(dtype=object)[leftover]
-        empty = np.array([isinstance(c, str) and c.strip() == "" for c in cells], dtype=bool)
-        blank[leftover[empty]] = True
-    not_numeric = np.isnan(values) & ~blank
-    return values, blank, not_numeric
-
-
-def _is_blank_text(series: pd.Series) -> np.ndarray:
-    blank = series.isna().to_numpy().copy()
-    if series.dtype == object or pd.api.types.is_string_dtype(series):
-        text = series.astype("str")
-        blank |= (text.str.strip() == "").fillna(True).to_numpy(dtype=bool)
-    return blank
+    parsed: pd.Series | None = None  # dates and times
 
 
 def _code_set(col: ColumnSpec) -> np.ndarray:
     return np.asarray(sorted(float(c) for c in col.missing_codes), dtype=float)
 
 
-def _missing_kind_codes(values: np.ndarray, col: ColumnSpec) -> np.ndarray:
+def _missing_kind_codes(values: np.ndarray, col: ColumnSpec, kind_code: dict[str, int]) -> np.ndarray:
     """int8 kind code per row for values that are missing codes, -1 elsewhere."""
     kinds = np.full(len(values), -1, dtype=np.int8)
     for code, kind in col.missing_codes.items():
-        kinds[values == float(code)] = _KIND_CODE[kind]
+        try:
+            kinds[values == float(code)] = kind_code[kind]
+        except (TypeError, ValueError):  # a text missing code of a numeric question: it matches no number
+            continue
     return kinds
 
 
 def _describe(col: ColumnSpec) -> str:
     return col.name if col.name == col.source else f"{col.source} (item {col.name})"
+
+
+def _text_missing(series: pd.Series, col: ColumnSpec, kinds: np.ndarray, kind_code: dict[str, int]) -> None:
+    """Text missing codes of a numeric column (Stata's extended missing values, read as ``a``-``z``)."""
+    text = {c: k for c, k in col.missing_codes.items() if isinstance(c, str)}
+    if not text or col.code_list is not None or pd.api.types.is_numeric_dtype(series):
+        return
+    cells = series.astype(object).map(lambda v: v.strip() if isinstance(v, str) else None).to_numpy()
+    for code, kind in text.items():
+        kinds[cells == code] = kind_code[kind]
+
+
+def _fill_partial_groups(spec: ValidationSpec, cols: dict[str, "_Column"]) -> None:
+    """A blank option beside answered options of the same question counts as not chosen (0).
+
+    SPSS multiple-response sets count only the chosen value: any other value,
+    system-missing included, means "not chosen". A row whose options are all
+    blank stays blank (not answered).
+    """
+    for group in spec.groups:
+        present = [cols[o] for o in group.options if o in cols]
+        if len(present) < 2:
+            continue
+        answered = np.logical_or.reduce([~d.blank for d in present])
+        for d in present:
+            fill = d.blank & answered
+            if fill.any():
+                d.values = np.where(fill, 0.0, d.values)
+                d.blank = d.blank & ~fill
 
 
 def _check_values(col: ColumnSpec, data: _Column, problems: _Collector) -> None:
@@ -187,9 +206,15 @@ def _check_values(col: ColumnSpec, data: _Column, problems: _Collector) -> None:
     kinds = data.kind_codes
     present = ~data.blank
     numeric = present & ~np.isnan(values)
-    not_numeric = present & np.isnan(values)
+    not_numeric = present & np.isnan(values) & (kinds < 0)
     what = "demographic" if col.role == "demographic" else "question"
-    if not_numeric.any():
+    if not_numeric.any() and col.lookup is not None and col.kind == "coded":
+        problems.rows(col.source, not_numeric, raw,
+                      f"matches no code, choice name or label of {_describe(col)} (scale {col.scale!r}); "
+                      f"codes: {col.allowed_text}")
+    elif not_numeric.any() and col.kind == "option":
+        problems.rows(col.source, not_numeric, raw, f"not 0/1; {_describe(col)} is 1 if chosen, 0 if not")
+    elif not_numeric.any():
         problems.rows(col.source, not_numeric, raw,
                       f"not a number; {_describe(col)} takes {col.allowed_text}")
     data.bad |= not_numeric
@@ -226,26 +251,29 @@ def _check_values(col: ColumnSpec, data: _Column, problems: _Collector) -> None:
 
 
 def _check_routing(col: ColumnSpec, data: _Column, asked: np.ndarray, problems: _Collector,
-                   codes_hint: str) -> None:
+                   codes_hint: str, kind_code: dict[str, int]) -> None:
     """Answers where the question was not asked, blanks where it was."""
     condition = f" (asked_if: {col.asked_if_text})" if col.asked_if_text else ""
-    not_applicable = data.kind_codes == _KIND_CODE["not_applicable"]
+    not_applicable = data.kind_codes == kind_code.get("not_applicable", -9)
     answered_unasked = ~asked & ~data.blank & ~not_applicable & ~data.bad
     if answered_unasked.any():
         problems.rows(col.source, answered_unasked, data.raw,
                       f"answered although routing skipped the question{condition}; leave the cell blank")
         data.bad |= answered_unasked
     blank_asked = asked & data.blank
+    if col.blank_kind is not None:  # a blank cell is a missing answer of this kind
+        data.kind_codes = np.where(blank_asked, kind_code[col.blank_kind], data.kind_codes).astype(np.int8)
+        blank_asked = np.zeros_like(blank_asked)
     if blank_asked.any():
         whom = f"was asked{condition}" if condition else "is asked of everyone"
         problems.rows(col.source, blank_asked, data.raw,
                       f"blank although {col.name} {whom}; {codes_hint}")
-    data.kind_codes = np.where(~asked & data.blank, _NOT_ASKED, data.kind_codes).astype(np.int8)
+    data.kind_codes = np.where(~asked & data.blank, kind_code["not_asked"], data.kind_codes).astype(np.int8)
 
 
 def _codes_hint(col: ColumnSpec) -> str:
     if col.missing_codes:
-        codes = " or ".join(f"{_num(c)} ({k})" for c, k in col.missing_codes.items())
+        codes = " or ".join(f"{col.code_text(c)} ({k})" for c, k in col.missing_codes.items())
         return f"code a missing answer as {codes}"
     return "fill in the answer"
 
@@ -359,7 +387,7 @@ def _kinds_frame(cols: dict[str, _Column], spec: ValidationSpec, index: pd.Index
         if not col.missing_codes and col.asked_if is None:
             continue
         codes = np.where(cols[col.name].bad, -1, cols[col.name].kind_codes).astype(np.int8)
-        out[col.name] = pd.Categorical.from_codes(codes, categories=list(MISSING_KINDS))
+        out[col.name] = pd.Categorical.from_codes(codes, categories=list(spec.missing_kinds))
     return pd.DataFrame(out, index=index, copy=False)
 
 
@@ -369,8 +397,17 @@ def _clean_column(data: _Column) -> pd.Series:
         series = pd.Series(data.raw, dtype=object)
         series[data.blank] = None
         return series.astype("str")
+    if col.kind in ("date", "time"):
+        series = data.parsed.reset_index(drop=True).copy()
+        series[data.bad | data.blank] = pd.NaT
+        return series
     if col.kind in ("coded", "option"):
         mask = data.bad | data.blank | (data.kind_codes >= 0) | np.isnan(data.values)
+        if col.code_list is not None:
+            out = np.full(len(mask), None, dtype=object)
+            keep = np.flatnonzero(~mask)
+            out[keep] = [str(col.code_list[int(v)]) for v in data.values[keep]]
+            return pd.Series(out, dtype="string")
         ints = np.where(mask, 0, data.values).astype(np.int64)
         return pd.Series(pd.arrays.IntegerArray(ints, mask))
     if col.kind in ("numeric", "weight", "fpc"):
@@ -386,7 +423,7 @@ def _clean_column(data: _Column) -> pd.Series:
 
 
 def check_responses(
-    frame: pd.DataFrame, spec: ValidationSpec, *, extra: str = "error"
+    frame: pd.DataFrame, spec: ValidationSpec, *, extra: str = "error", found: list | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Check responses (columns named as in the file) against ``spec``.
 
@@ -401,6 +438,9 @@ def check_responses(
         them, or keep them unchecked in the clean data. Columns named like a
         derived variable or index are not unknown: they are recomputed from the
         questionnaire's definition (the file's values are not used).
+    found : list, optional
+        Problems found while reading the layout (:func:`trustsurvey.io.kobo.harmonise`):
+        ``(row (0-based), column, value, problem)``.
 
     Returns
     -------
@@ -419,6 +459,7 @@ def check_responses(
     n = len(frame)
     index = pd.RangeIndex(n)
     frame = frame.reset_index(drop=True)
+    kind_code = _kind_code(spec)
     problems = _Collector(n=n, order={c.source: i for i, c in enumerate(spec.columns)})
     by_source = {c.source: c for c in spec.columns}
     names = {c.name for c in spec.columns}
@@ -448,6 +489,7 @@ def check_responses(
         id_col = next(c for c in spec.columns if c.name == spec.id)
         if id_col.source in frame.columns:
             problems.ids = frame[id_col.source].to_numpy()
+    problems.cells(found or [])
 
     cols: dict[str, _Column] = {}
     for col in spec.columns:
@@ -456,17 +498,27 @@ def check_responses(
         series = frame[col.source]
         raw = series.to_numpy()
         if col.kind == "text":
-            blank = _is_blank_text(series)
+            blank = is_blank_text(series)
             data = _Column(col, raw, None, blank, np.zeros(n, dtype=bool), np.full(n, -1, dtype=np.int8))
+        elif col.kind in ("date", "time"):
+            parsed, blank, bad = date_values(series, col.kind)
+            what = "a date (write dates as YYYY-MM-DD)" if col.kind == "date" else "a time of day (HH:MM:SS)"
+            problems.rows(col.source, bad, raw, f"not {what}; {_describe(col)} is a {col.kind} question")
+            data = _Column(col, raw, None, blank, bad.copy(), np.full(n, -1, dtype=np.int8), parsed)
         else:
-            values, blank, _ = _numbers(series)
-            kinds = _missing_kind_codes(values, col) if col.missing_codes else np.full(n, -1, dtype=np.int8)
+            if col.kind in ("coded", "option"):
+                values, blank, _ = coded_values(series, col)
+            else:
+                values, blank, _ = numbers(series)
+            kinds = _missing_kind_codes(values, col, kind_code) if col.missing_codes else np.full(n, -1, dtype=np.int8)
+            _text_missing(series, col, kinds, kind_code)
             data = _Column(col, raw, values, blank, np.zeros(n, dtype=bool), kinds)
             if col.kind in ("coded", "numeric", "option"):
                 _check_values(col, data, problems)
         cols[col.name] = data
 
     _check_design(spec, cols, problems)
+    _fill_partial_groups(spec, cols)
     _check_groups(spec, cols, problems)
 
     # Routing is evaluated on the clean values (missing codes are NA, as in SPSS).
@@ -485,7 +537,7 @@ def check_responses(
             except QuestionnaireError as exc:
                 problems.column_problem(col.source, f"cannot evaluate asked_if: {exc}")
                 continue
-        _check_routing(col, data, asked, problems, _codes_hint(col))
+        _check_routing(col, data, asked, problems, _codes_hint(col), kind_code)
         if data.bad.any() and col.kind in ("coded", "option", "numeric"):
             clean[col.name] = _clean_column(data)
 

@@ -22,11 +22,11 @@ from ..errors import WeightingError
 
 __all__ = ["weight_file", "WRITABLE_SUFFIXES"]
 
-#: output formats :func:`weight_file` writes
-WRITABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
+#: output formats :func:`weight_file` writes (SPSS and Stata with variable and value labels)
+WRITABLE_SUFFIXES = (".csv", ".xlsx", ".parquet", ".sav", ".zsav", ".dta")
 
 
-def _write(frame: pd.DataFrame, path: Path) -> None:
+def _write(frame: pd.DataFrame, path: Path, stat: dict | None = None) -> None:
     suffix = path.suffix.lower()
     fd, tmp = tempfile.mkstemp(prefix=".weighting-", suffix=suffix, dir=path.parent)
     os.close(fd)
@@ -35,6 +35,10 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
             frame.to_csv(tmp, index=False, na_rep="")
         elif suffix == ".xlsx":
             frame.to_excel(tmp, index=False)
+        elif suffix in (".sav", ".zsav", ".dta"):
+            from ._statwrite import write_stat
+
+            write_stat(frame, Path(tmp), stat["labels"], stat["weight_column"], stat["weight_label"])
         else:
             frame.to_parquet(tmp, index=False)
         os.replace(tmp, path)
@@ -60,7 +64,11 @@ def weight_file(questionnaire: Any, data_path: str | os.PathLike, out_path: str 
     data_path : path
         The responses (``.csv``, ``.xlsx``, ``.sav``, ``.dta``, ``.parquet``).
     out_path : path
-        Where to write: ``.csv``, ``.xlsx`` or ``.parquet``.
+        Where to write: ``.csv``, ``.xlsx``, ``.parquet``, or SPSS ``.sav``/``.zsav``
+        or Stata ``.dta`` with variable and value labels (the input's own labels
+        when it is an SPSS or Stata file, else the questionnaire's; names that
+        are not valid SPSS or Stata names are made valid, the old name kept as
+        the variable label).
     weight_column : str
         Name of the new column (must not exist in the data).
     force : bool
@@ -107,5 +115,15 @@ def weight_file(questionnaire: Any, data_path: str | os.PathLike, out_path: str 
         raise WeightingError(f"{src}: {len(raw)} rows in the file but {len(weighted.data)} respondents "
                              "after validation; cannot align the weights")
     raw[weight_column] = np.asarray(weighted.weights, dtype=float)
-    _write(raw, out)
+    stat = None
+    if out.suffix.lower() in (".sav", ".zsav", ".dta"):
+        from ..questionnaire import Questionnaire
+        from ._statwrite import stat_labels
+
+        q = questionnaire if not isinstance(questionnaire, (str, os.PathLike)) else Questionnaire.from_yaml(questionnaire)
+        result = weighted.attrs["weighting"]
+        method = getattr(result, "method", None) or "weighting"
+        stat = {"labels": stat_labels(q, src, list(raw.columns), weighted.attrs.get("wave")),
+                "weight_column": weight_column, "weight_label": f"Weight ({method}, trustsurvey)"}
+    _write(raw, out, stat)
     return weighted.attrs["weighting"]

@@ -1,5 +1,5 @@
 """The questionnaire layer: a frozen model of a survey instrument, YAML loading, schema checks,
-and import from XLSForm and SPSS.
+and import from XLSForm (through pyxform) and SPSS/Stata (through pyreadstat).
 
 Examples
 --------
@@ -43,6 +43,7 @@ __all__ = [
     "lint_file",
     "import_xlsform",
     "import_spss",
+    "import_stata",
     "bundled",
     "MISSING_KINDS",
     "SELECTED_SCALE",
@@ -51,14 +52,21 @@ __all__ = [
 
 
 def import_xlsform(path, **kwargs) -> Questionnaire:
-    """Import an XLSForm (.xlsx) as a questionnaire skeleton; see :func:`.xlsform.import_xlsform`."""
+    """Import an XLSForm (.xlsx or .xls, via pyxform) as a questionnaire skeleton; see :func:`.xlsform.import_xlsform`."""
     from .xlsform import import_xlsform as _imp
 
     return _imp(path, **kwargs)
 
 
 def import_spss(path, **kwargs) -> Questionnaire:
-    """Import SPSS .sav metadata as a questionnaire skeleton; see :func:`.spss.import_spss`."""
+    """Import an SPSS (.sav, .zsav, .por) or Stata (.dta) file as a questionnaire skeleton; see :func:`.spss.import_spss`."""
+    from .spss import import_spss as _imp
+
+    return _imp(path, **kwargs)
+
+
+def import_stata(path, **kwargs) -> Questionnaire:
+    """Import a Stata .dta file as a questionnaire skeleton (the same as :func:`import_spss`)."""
     from .spss import import_spss as _imp
 
     return _imp(path, **kwargs)

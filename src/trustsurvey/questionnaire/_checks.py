@@ -6,10 +6,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["Checker", "SafeDict", "is_int", "is_number", "kind", "codes_text", "REQUIRED_LANGUAGES", "IDENT_RE"]
+__all__ = ["Checker", "SafeDict", "is_int", "is_number", "kind", "codes_text", "REQUIRED_LANGUAGES", "IDENT_RE",
+           "LANGUAGE_RE"]
 
+#: the bundled survey's languages; kept for callers, required by nothing
 REQUIRED_LANGUAGES = ("sq", "sr", "en")
 IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: a BCP-47-like language code: ``en``, ``sr-Cyrl``, ``pt-BR`` (or an importer's slug such as ``klingon``)
+LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$")
 
 
 def is_int(v: Any) -> bool:
@@ -58,7 +62,7 @@ class Checker:
     def __init__(self, strict: bool = False):
         self.strict = strict
         self.problems: list[str] = []
-        self.languages: list[str] = list(REQUIRED_LANGUAGES)
+        self.languages: list[str] | None = None  # None: not declared (labels are not checked per language)
         self.variables: dict[str, tuple[str, Any]] = SafeDict()
         self.where: dict[str, str] = SafeDict()
         self.scale_info: dict[str, dict] = SafeDict()
@@ -100,23 +104,27 @@ class Checker:
             return []
         return value
 
+    def _langs_text(self) -> str:
+        return ", ".join(self.languages or ()) or "the questionnaire's languages"
+
     def labels(self, value: Any, path: str, *, required: bool, must_exist: bool = False) -> None:
-        """A ``{lang: text}`` mapping; in strict mode every language must be there."""
+        """A ``{lang: text}`` mapping; in strict mode every declared language must be there."""
         if value is None:
             if must_exist or (required and self.strict):
-                self.add(path, f"missing label (give it in {', '.join(self.languages)})")
+                self.add(path, f"missing label (give it in {self._langs_text()})")
             return
         if not isinstance(value, Mapping):
-            self.add(path, f"must map languages to texts ({{sq: ..., sr: ..., en: ...}}), found {kind(value)}")
+            example = ", ".join(f"{x}: ..." for x in (self.languages or ["en"])[:3])
+            self.add(path, f"must map languages to texts ({{{example}}}), found {kind(value)}")
             return
         for lang, text in value.items():
-            if lang not in self.languages:
-                self.add(f"{path}.{lang}", f"unknown language {lang!r} (languages: {', '.join(self.languages)})")
+            if self.languages is not None and lang not in self.languages:
+                self.add(f"{path}.{lang}", f"unknown language {lang!r} (languages: {self._langs_text()})")
             elif not (isinstance(text, str) and text.strip()):
                 self.add(f"{path}.{lang}", f"must be a non-empty text, found {text!r}")
         if must_exist and not value:
-            self.add(path, f"missing label (give it in {', '.join(self.languages)})")
-        if self.strict and value:
+            self.add(path, f"missing label (give it in {self._langs_text()})")
+        if self.strict and value and self.languages:
             missing = [lang for lang in self.languages if lang not in value]
             if missing:
                 self.add(path, f"missing {', '.join(repr(m) for m in missing)} label")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._codes import canonical_code
 from ._frozen import FrozenDict, freeze, nfc, thaw
 from .indices import Index
 from .scales import Code, MissingCode, Scale
@@ -32,18 +33,20 @@ def _labels(v) -> FrozenDict:
 
 
 def _missing(items) -> tuple[MissingCode, ...]:
-    return tuple(MissingCode(int(m["code"]), m["kind"], _labels(m.get("label"))) for m in items or ())
+    return tuple(MissingCode(canonical_code(m["code"]), m["kind"], _labels(m.get("label")), _s(m.get("name")))
+                 for m in items or ())
 
 
 def _scale(sid: str, d: dict) -> Scale:
-    codes = tuple(Code(int(c["code"]), _labels(c.get("label")), c.get("score")) for c in d.get("codes") or ())
+    codes = tuple(Code(canonical_code(c["code"]), _labels(c.get("label")), c.get("score"), _s(c.get("name")))
+                  for c in d.get("codes") or ())
     return Scale(
         id=nfc(sid),
         codes=codes,
         missing=_missing(d.get("missing")),
         favourable=d.get("favourable"),
         neutral=d.get("neutral"),
-        nets=FrozenDict({nfc(str(k)): tuple(int(c) for c in v) for k, v in (d.get("nets") or {}).items()}),
+        nets=FrozenDict({nfc(str(k)): tuple(canonical_code(c) for c in v) for k, v in (d.get("nets") or {}).items()}),
         label=_labels(d.get("label")),
     )
 
@@ -55,6 +58,7 @@ def _question(d: dict) -> Question:
             label=_labels(o.get("label")),
             exclusive=bool(o.get("exclusive", False)),
             columns=o.get("columns") or {},
+            name=_s(o.get("name")),
         )
         for o in d.get("options") or ()
     )
@@ -73,6 +77,8 @@ def _question(d: dict) -> Question:
         columns={int(k): nfc(str(v)) for k, v in (d.get("columns") or {}).items()},
         block=_s(d.get("block")),
         favourable=_s(d.get("favourable")),
+        blank=_s(d.get("blank")),
+        mentions=tuple(nfc(str(m)) for m in d.get("mentions") or ()),
     )
 
 
@@ -102,7 +108,7 @@ def _design(d: dict | None) -> DesignSpec | None:
     if d is None:
         return None
     return DesignSpec(
-        respondent_id=nfc(d["respondent_id"]),
+        respondent_id=_s(d.get("respondent_id")),
         weight=_s(d.get("weight")),
         strata=_s(d.get("strata")),
         psu=freeze(d.get("psu")),
@@ -179,6 +185,7 @@ def build_kwargs(d: dict) -> dict[str, Any]:
         languages=tuple(d.get("languages") or ("sq", "sr", "en")),
         untranslated=tuple(d.get("untranslated") or ()),
         notes=tuple(nfc(str(n)) for n in d.get("notes") or ()),
+        unanalysed=tuple(nfc(str(n)) for n in d.get("unanalysed") or ()),
         scales=FrozenDict({nfc(str(k)): _scale(str(k), v) for k, v in (d.get("scales") or {}).items()}),
         questions=tuple(_question(q) for q in d.get("questions") or ()),
         demographics=tuple(_question(q) for q in d.get("demographics") or ()),
@@ -208,6 +215,7 @@ def _plain_missing(ms) -> list:
     out = []
     for m in ms:
         d = {"code": m.code, "kind": m.kind}
+        _put(d, "name", m.name)
         _put(d, "label", _plain_labels(m.label))
         out.append(d)
     return out
@@ -219,6 +227,7 @@ def _plain_scale(s: Scale) -> dict:
     codes = []
     for c in s.codes:
         d: dict = {"code": c.code}
+        _put(d, "name", c.name)
         if c.score is not None:
             d["score"] = c.score
         _put(d, "label", _plain_labels(c.label))
@@ -244,6 +253,7 @@ def _plain_question(q: Question) -> dict:
         opts = []
         for o in q.options:
             d: dict = {"id": o.id}
+            _put(d, "name", o.name)
             _put(d, "label", _plain_labels(o.label))
             _put(d, "exclusive", o.exclusive, False)
             _put(d, "columns", dict(o.columns))
@@ -252,6 +262,8 @@ def _plain_question(q: Question) -> dict:
     _put(out, "min", q.min)
     _put(out, "max", q.max)
     _put(out, "missing", _plain_missing(q.missing))
+    _put(out, "blank", q.blank)
+    _put(out, "mentions", list(q.mentions))
     _put(out, "columns", dict(q.columns))
     return out
 
@@ -264,6 +276,7 @@ def to_plain(q) -> dict[str, Any]:
     out["languages"] = list(q.languages)
     _put(out, "untranslated", list(q.untranslated))
     _put(out, "notes", list(q.notes))
+    _put(out, "unanalysed", list(q.unanalysed))
     out["scales"] = {sid: _plain_scale(s) for sid, s in q.scales.items()}
     out["questions"] = [_plain_question(x) for x in q.questions]
     _put(out, "demographics", [_plain_question(x) for x in q.demographics])

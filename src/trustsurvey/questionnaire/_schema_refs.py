@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from ..errors import QuestionnaireError
 from ._checks import Checker, SafeDict, codes_text as _codes, is_int, is_number, kind as _kind
+from ._codes import canonical_code, is_code
 from .expressions import parse_expression
 from .sections import (
     RULE_PARAMS,
@@ -85,7 +86,7 @@ class ReferenceChecks(Checker):
                 codes = self.codes_of(col)
                 for lit in comp.literals:
                     if codes is not None:
-                        if isinstance(lit, str) or lit not in codes:
+                        if canonical_code(lit) not in codes or (isinstance(lit, str) and isinstance(canonical_code(lit), int)):
                             self.add(
                                 f"{p}.asked_if",
                                 f"{lit!r} is not a code of {col!r} (codes: {_codes(codes)})",
@@ -128,7 +129,7 @@ class ReferenceChecks(Checker):
         if not isinstance(d, Mapping):
             self.add("design", f"must be a mapping (respondent_id, weight, strata, psu, fpc, nest), found {_kind(d)}")
             return
-        self.keys(d, "design", ("respondent_id", "weight", "strata", "psu", "fpc", "nest"), required=("respondent_id",))
+        self.keys(d, "design", ("respondent_id", "weight", "strata", "psu", "fpc", "nest"))
         names: dict[str, str] = {}
         for key in ("respondent_id", "weight", "strata", "psu", "fpc"):
             v = d.get(key)
@@ -198,17 +199,23 @@ class ReferenceChecks(Checker):
                     self.add(f"{p}.targets", "must map each code to its population count or share")
                 continue
             ok = True
+            canon = {}
             for code, t in targets.items():
-                if not is_int(code):
-                    self.add(f"{p}.targets.{code}", f"key must be an integer code, found {code!r}")
+                if not is_code(code):
+                    self.add(f"{p}.targets.{code}", f"key must be a code (an integer or a text), found {code!r}")
                     ok = False
-                elif valid is not None and code not in valid:
+                    continue
+                if canonical_code(code) in canon:
+                    self.add(f"{p}.targets.{code}", f"code {code!r} given twice")
+                canon[canonical_code(code)] = t
+                code = canonical_code(code)
+                if valid is not None and code not in valid:
                     self.add(f"{p}.targets.{code}", f"code {code} is not a valid code of {name!r} ({_codes(valid)})")
                 if not (is_number(t) and t >= 0):
                     self.add(f"{p}.targets.{code}", f"must be a non-negative number, found {t!r}")
                     ok = False
             if valid is not None:
-                absent = [c for c in valid if c not in targets]
+                absent = [c for c in valid if c not in canon]
                 if absent:
                     self.add(f"{p}.targets", f"no target for code(s) {_codes(absent)} of {name!r}")
             if not ok:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ._checks import REQUIRED_LANGUAGES, Checker, SafeDict, codes_text as _codes, is_int, is_number, kind as _kind
-from .scales import MISSING_KINDS
+from ._checks import LANGUAGE_RE, Checker, SafeDict, codes_text as _codes, is_int, is_number, kind as _kind
+from ._codes import canonical_code, is_code
+from .scales import check_kind
 from .variables import QUESTION_TYPES
 
 __all__ = ["VariableChecks"]
@@ -13,7 +14,7 @@ __all__ = ["VariableChecks"]
 _SCALE_KEYS = ("label", "codes", "missing", "favourable", "neutral", "nets")
 _QUESTION_KEYS = (
     "id", "type", "scale", "block", "label", "text", "reverse", "asked_if", "options", "min", "max",
-    "missing", "columns", "favourable",
+    "missing", "columns", "favourable", "blank", "mentions",
 )
 
 
@@ -32,15 +33,16 @@ class VariableChecks(Checker):
         if "version" in d and not (isinstance(ver, (str, int, float)) and not isinstance(ver, bool)):
             self.add("version", f"must be a text such as '1.0', found {ver!r}")
         langs = d.get("languages")
-        self.languages = list(REQUIRED_LANGUAGES)
+        self.languages = None
         if "languages" in d:
-            if not (isinstance(langs, list) and all(isinstance(x, str) for x in langs)):
-                self.add("languages", f"must be a list of language codes such as [sq, sr, en], found {langs!r}")
+            if not (isinstance(langs, list) and langs and all(isinstance(x, str) for x in langs)):
+                self.add("languages", "must be a non-empty list of language codes such as [en] or [sq, sr, en], "
+                         f"found {langs!r}")
             else:
                 self.languages = list(langs)
-                missing = [x for x in REQUIRED_LANGUAGES if x not in langs]
-                if missing:
-                    self.add("languages", f"must include {', '.join(missing)} (required: sq, sr, en; optional sr-Cyrl)")
+                for i, x in enumerate(langs):
+                    if not LANGUAGE_RE.match(x):
+                        self.add(f"languages[{i}]", f"{x!r} is not a language code (en, fr, sr-Cyrl, ...)")
                 dups = sorted({x for x in langs if langs.count(x) > 1})
                 if dups:
                     self.add("languages", f"duplicate language(s) {', '.join(dups)}")
@@ -60,9 +62,10 @@ class VariableChecks(Checker):
                             f"the {lang!r} labels are placeholders copied from another language: "
                             f"translate them and remove {lang!r} from 'untranslated'",
                         )
-        notes = d.get("notes")
-        if notes is not None and not (isinstance(notes, list) and all(isinstance(x, str) for x in notes)):
-            self.add("notes", "must be a list of texts")
+        for key in ("notes", "unanalysed"):
+            v = d.get(key)
+            if v is not None and not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+                self.add(key, "must be a list of texts")
 
     # ---------------------------------------------------------------- scales
     def scales(self, scales):
@@ -76,7 +79,7 @@ class VariableChecks(Checker):
             p = f"scales.{sid}"
             if not self.ident(sid, p, "scale id"):
                 continue
-            info = {"valid": [], "missing": [], "scored": False, "nets": SafeDict(), "kinds": {}}
+            info = {"valid": [], "missing": [], "scored": False, "nets": SafeDict(), "kinds": {}, "names": {}}
             self.scale_info[sid] = info
             if not isinstance(s, Mapping):
                 self.add(p, f"must be a mapping with codes, missing, nets, ...; found {_kind(s)}")
@@ -94,10 +97,11 @@ class VariableChecks(Checker):
                 if not isinstance(c, Mapping):
                     self.add(cp, f"must be a mapping with code, label and score, found {_kind(c)}")
                     continue
-                self.keys(c, cp, ("code", "label", "score"), required=("code",))
+                self.keys(c, cp, ("code", "name", "label", "score"), required=("code",))
                 code = c.get("code")
                 if "code" in c and self.code(code, f"{cp}.code", seen, cp):
-                    info["valid"].append(code)
+                    info["valid"].append(canonical_code(code))
+                    self.code_name(c.get("name"), f"{cp}.name", info, code)
                 sc = c.get("score")
                 if sc is not None and not is_number(sc):
                     self.add(f"{cp}.score", f"must be a number or null, found {sc!r}")
@@ -109,20 +113,26 @@ class VariableChecks(Checker):
                 if not isinstance(m, Mapping):
                     self.add(mp, f"must be a mapping with code, kind and label, found {_kind(m)}")
                     continue
-                self.keys(m, mp, ("code", "kind", "label"), required=("code", "kind"))
+                self.keys(m, mp, ("code", "name", "kind", "label"), required=("code", "kind"))
                 if "code" in m and self.code(m.get("code"), f"{mp}.code", seen, mp):
-                    info["missing"].append(m["code"])
-                    info["kinds"][m["code"]] = m.get("kind")
-                if "kind" in m and m.get("kind") not in MISSING_KINDS:
-                    self.add(f"{mp}.kind", f"unknown kind {m.get('kind')!r} (allowed: {', '.join(MISSING_KINDS)})")
+                    info["missing"].append(canonical_code(m["code"]))
+                    info["kinds"][canonical_code(m["code"])] = m.get("kind")
+                    self.code_name(m.get("name"), f"{mp}.name", info, m["code"])
+                if "kind" in m:
+                    self.kind_of_missing(m.get("kind"), f"{mp}.kind")
                 self.labels(m.get("label"), f"{mp}.label", required=True)
+            for name, code in info["names"].items():
+                other = canonical_code(name)
+                if other in seen and other != canonical_code(code):
+                    self.add(f"{p}.codes", f"name {name!r} of code {code} is also a code of the scale; "
+                             "a data value could mean either: rename it")
             fav = s.get("favourable")
             if fav not in (None, "high", "low"):
                 self.add(f"{p}.favourable", f"must be 'high', 'low' or null, found {fav!r}")
             elif fav is not None and not info["scored"]:
                 self.add(f"{p}.favourable", "a scale with a favourable direction needs a numeric score on every code")
             neutral = s.get("neutral")
-            if neutral is not None and neutral not in info["valid"]:
+            if neutral is not None and canonical_code(neutral) not in info["valid"]:
                 self.add(f"{p}.neutral", f"code {neutral!r} is not a valid code of the scale ({_codes(info['valid'])})")
             nets = s.get("nets")
             if nets is not None:
@@ -136,22 +146,44 @@ class VariableChecks(Checker):
                         if not (isinstance(ncodes, list) and ncodes):
                             self.add(np_, f"must be a non-empty list of codes, found {ncodes!r}")
                             continue
-                        bad = [c for c in ncodes if c not in info["valid"]]
+                        canon = [canonical_code(c) if is_code(c) else c for c in ncodes]
+                        bad = [c for c in canon if c not in info["valid"]]
                         if bad:
                             self.add(np_, f"code(s) {_codes(bad)} not valid codes of the scale ({_codes(info['valid'])})")
-                        if len(set(map(repr, ncodes))) != len(ncodes):
+                        if len(set(map(repr, canon))) != len(canon):
                             self.add(np_, "lists a code twice")
-                        info["nets"][name] = list(ncodes)
+                        info["nets"][name] = canon
 
     def code(self, code, path: str, seen: dict, where: str) -> bool:
-        if not is_int(code):
-            self.add(path, f"must be an integer code, found {code!r}")
+        """An integer or text code, unique in its scale (``1`` and ``"1"`` are the same code)."""
+        if not is_code(code):
+            self.add(path, f"must be an integer or a text code, found {code!r}")
             return False
-        if code in seen:
-            self.add(path, f"duplicate code {code} (also at {seen[code]})")
+        key = canonical_code(code)
+        if key in seen:
+            self.add(path, f"duplicate code {code!r} (also at {seen[key]})")
             return False
-        seen[code] = where
+        seen[key] = where
         return True
+
+    def code_name(self, name, path: str, info: dict, code) -> None:
+        """A code's choice name (XLSForm): a text, unique in its scale."""
+        if name is None:
+            return
+        if not (isinstance(name, str) and name.strip()):
+            self.add(path, f"must be a non-empty text, found {name!r}")
+        elif name in info["names"]:
+            self.add(path, f"name {name!r} is also the name of code {info['names'][name]}")
+        else:
+            info["names"][name] = code
+
+    def kind_of_missing(self, kind, path: str) -> None:
+        problem = check_kind(kind)
+        if problem:
+            self.add(path, problem)
+        elif self.strict and kind == "unclassified":
+            self.add(path, "an imported missing code nobody has classified yet: set its kind "
+                     "(dont_know, refused, not_applicable, no_answer, ...)")
 
     # ---------------------------------------------------------------- questions
     def questions(self, items, section: str):
@@ -160,8 +192,9 @@ class VariableChecks(Checker):
         if not isinstance(items, list):
             self.add(section, f"must be a list of questions, found {_kind(items)}")
             return
-        if section == "questions" and not items:
-            self.add(section, "must list at least one question")
+        if section == "questions" and not items and self.strict:
+            self.add(section, "must list at least one question (a form whose questions all sit in repeat groups "
+                     "has them in the repeats' own tables)")
         kind = "question" if section == "questions" else "demographic"
         allowed_types = QUESTION_TYPES if section == "questions" else ("single", "numeric")
         for i, q in enumerate(items):
@@ -198,6 +231,11 @@ class VariableChecks(Checker):
                 self.add(f"{p}.favourable", f"must be high, low or none, found {fav!r}")
             elif fav in ("high", "low") and not (qtype == "single" and scale in self.scale_info):
                 self.add(f"{p}.favourable", "only a single-choice question with a scale has a favourable end")
+            if q.get("blank") is not None:
+                if qtype not in ("single", "numeric", "multiple"):
+                    self.add(f"{p}.blank", "only single-choice, numeric and multiple-response questions take a blank kind")
+                else:
+                    self.kind_of_missing(q.get("blank"), f"{p}.blank")
             if q.get("asked_if") is not None and not isinstance(q.get("asked_if"), str):
                 self.add(f"{p}.asked_if", f"must be an expression text such as 'contact_12m == 1', found {q.get('asked_if')!r}")
             self.columns_map(q.get("columns"), f"{p}.columns")
@@ -209,6 +247,14 @@ class VariableChecks(Checker):
                     self.options(opts, f"{p}.options", kind)
             elif opts is not None:
                 self.add(f"{p}.options", f"only multiple-response questions take options (type is {qtype!r})")
+            mentions = q.get("mentions")
+            if mentions is not None:
+                if qtype != "multiple":
+                    self.add(f"{p}.mentions", "only multiple-response questions take mention columns")
+                elif not (isinstance(mentions, list) and mentions and all(isinstance(m, str) and m.strip() for m in mentions)):
+                    self.add(f"{p}.mentions", f"must be a non-empty list of column names, found {mentions!r}")
+                elif isinstance(opts, list) and any(isinstance(o, Mapping) and o.get("name") is None for o in opts):
+                    self.add(f"{p}.mentions", "every option needs the 'name' (the value) its mention columns hold")
             lo, hi = q.get("min"), q.get("max")
             for name, v in (("min", lo), ("max", hi)):
                 if v is not None and (qtype != "numeric" or not is_number(v)):
@@ -225,13 +271,13 @@ class VariableChecks(Checker):
                     if not isinstance(m, Mapping):
                         self.add(mp, f"must be a mapping with code, kind and label, found {_kind(m)}")
                         continue
-                    self.keys(m, mp, ("code", "kind", "label"), required=("code", "kind"))
+                    self.keys(m, mp, ("code", "name", "kind", "label"), required=("code", "kind"))
                     c = m.get("code")
                     if "code" in m and self.code(c, f"{mp}.code", seen, mp):
-                        if is_number(lo) and is_number(hi) and lo <= c <= hi:
+                        if is_number(lo) and is_number(hi) and is_number(canonical_code(c)) and lo <= canonical_code(c) <= hi:
                             self.add(f"{mp}.code", f"missing code {c} lies inside the valid range {lo}..{hi}")
-                    if "kind" in m and m.get("kind") not in MISSING_KINDS:
-                        self.add(f"{mp}.kind", f"unknown kind {m.get('kind')!r} (allowed: {', '.join(MISSING_KINDS)})")
+                    if "kind" in m:
+                        self.kind_of_missing(m.get("kind"), f"{mp}.kind")
                     self.labels(m.get("label"), f"{mp}.label", required=True)
 
     def options(self, opts, p, kind):
@@ -240,7 +286,9 @@ class VariableChecks(Checker):
             if not isinstance(o, Mapping):
                 self.add(op, f"must be a mapping with id and label, found {_kind(o)}")
                 continue
-            self.keys(o, op, ("id", "label", "exclusive", "columns"), required=("id",))
+            self.keys(o, op, ("id", "name", "label", "exclusive", "columns"), required=("id",))
+            if o.get("name") is not None and not (isinstance(o.get("name"), str) and o["name"].strip()):
+                self.add(f"{op}.name", f"must be a non-empty text, found {o.get('name')!r}")
             if "id" in o and self.ident(o.get("id"), f"{op}.id", "option id"):
                 self.define(o["id"], "option", o, f"{op}.id")
             if not isinstance(o.get("exclusive", False), bool):
@@ -289,14 +337,14 @@ class VariableChecks(Checker):
                 if not (isinstance(bands, Mapping) and bands):
                     self.add(f"{p}.bands", "must map each code to its lower bound, e.g. {1: 18, 2: 25}")
                 else:
-                    bad = [k for k, v in bands.items() if not (is_int(k) and is_number(v))]
+                    bad = [k for k, v in bands.items() if not (is_code(k) and is_number(v))]
                     if bad:
-                        self.add(f"{p}.bands", f"codes must be integers and bounds numbers (bad: {bad!r})")
+                        self.add(f"{p}.bands", f"codes must be integers or texts and bounds numbers (bad: {bad!r})")
                     else:
-                        bounds = [bands[k] for k in sorted(bands)]
+                        bounds = list(bands.values())
                         if any(b2 <= b1 for b1, b2 in zip(bounds, bounds[1:])):
                             self.add(f"{p}.bands", f"lower bounds must increase from code to code, found {bounds}")
-                        if info is not None and sorted(bands) != sorted(info["valid"]):
+                        if info is not None and sorted(map(repr, map(canonical_code, bands))) != sorted(map(repr, info["valid"])):
                             self.add(
                                 f"{p}.bands",
                                 f"codes {_codes(list(bands))} must be the valid codes of scale {scale!r} ({_codes(info['valid'])})",
@@ -310,9 +358,10 @@ class VariableChecks(Checker):
                     if kind in ("question", "demographic") and sd.get("type") != "single":
                         self.add(f"{p}.from", f"a recode needs a single-choice variable; {src!r} is {sd.get('type')!r}")
                     for k, v in recode.items():
-                        if not is_int(k) or not is_int(v):
-                            self.add(f"{p}.recode.{k}", f"codes must be integers, found {k!r}: {v!r}")
+                        if not is_code(k) or not is_code(v):
+                            self.add(f"{p}.recode.{k}", f"codes must be integers or texts, found {k!r}: {v!r}")
                             continue
+                        k, v = canonical_code(k), canonical_code(v)
                         if src_scale is not None and k not in src_scale["valid"] + src_scale["missing"]:
                             self.add(f"{p}.recode.{k}", f"code {k} is not a code of {src!r} ({_codes(src_scale['valid'])})")
                         if info is not None and v not in info["valid"]:

@@ -1,20 +1,23 @@
-"""Shared helpers of the XLSForm and SPSS importers: ids, missing-code guesses, label filling."""
+"""Shared helpers of the XLSForm and SPSS/Stata importers: ids, missing-code kinds, routing clean-up."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-from ._checks import IDENT_RE, REQUIRED_LANGUAGES
+from ._checks import IDENT_RE
 
 __all__ = [
     "DEMOGRAPHIC_NAMES",
     "DESIGN_NAMES",
     "safe_id",
+    "keep_id",
     "guess_missing_kind",
-    "fill_languages",
     "drop_invalid_routing",
 ]
+
+#: words of the routing language that cannot be ids
+_RESERVED = frozenset({"and", "or", "not", "in", "is", "missing"})
 
 #: variable names the importers treat as demographics
 DEMOGRAPHIC_NAMES = frozenset(
@@ -32,8 +35,9 @@ DESIGN_NAMES = {
     "fpc": ("fpc",),
 }
 
-_DK = re.compile(r"don.?t know|do not know|\bdk\b|nuk e di|ne znam|не знам|bilmiyorum", re.I)
-_REFUSED = re.compile(r"refus|no answer|refuzo|nuk (?:do të )?përgjigj|odbi|одби|bez odgovora", re.I)
+_DK = re.compile(r"don.?t know|do not know|can.?t say|cannot say|\bdk\b|nuk e di|ne znam|не знам|bilmiyorum", re.I)
+_REFUSED = re.compile(r"refus|refuzo|odbi|одби", re.I)
+_NO_ANSWER = re.compile(r"no answer|not answered|nuk (?:do të )?përgjigj|bez odgovora", re.I)
 _NA = re.compile(r"not applicable|(?<!\w)n/a(?!\w)|nuk aplikohet|nije primenljivo|не примењује", re.I)
 
 
@@ -52,8 +56,34 @@ def safe_id(name: str, taken: set[str] | None = None) -> str:
     return text
 
 
-def guess_missing_kind(code, labels: dict[str, str]) -> str | None:
-    """Guess whether a code is a missing code from its labels, then from the usual 97/98/99 codes."""
+def keep_id(name: str, taken: set[str]) -> str:
+    """``name`` itself when it is a valid, free identifier; else :func:`safe_id` of it.
+
+    >>> taken = set()
+    >>> keep_id("_4_8_aid", taken), keep_id("label-test", taken), keep_id("in", taken), keep_id("_4_8_aid", taken)
+    ('_4_8_aid', 'label_test', 'v_in', '_4_8_aid_2')
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    if IDENT_RE.match(text) and text not in _RESERVED and text not in taken:
+        taken.add(text)
+        return text
+    if IDENT_RE.match(text) and text not in _RESERVED:
+        k = 2
+        while f"{text}_{k}" in taken:
+            k += 1
+        taken.add(f"{text}_{k}")
+        return f"{text}_{k}"
+    return safe_id(f"v_{text}" if text in _RESERVED else text, taken)
+
+
+def guess_missing_kind(labels: dict[str, str]) -> str | None:
+    """The kind of a missing code its label names ("don't know", "refused", ...), else ``None``.
+
+    Only the label is read: a code without such a label (an unlabeled 99) is never guessed.
+
+    >>> guess_missing_kind({"en": "Don't know"}), guess_missing_kind({"en": "Refused"}), guess_missing_kind({})
+    ('dont_know', 'refused', None)
+    """
     text = " ".join(labels.values())
     if _DK.search(text):
         return "dont_know"
@@ -61,21 +91,9 @@ def guess_missing_kind(code, labels: dict[str, str]) -> str | None:
         return "not_applicable"
     if _REFUSED.search(text):
         return "refused"
-    return {97: "not_applicable", 98: "dont_know", 99: "refused", -1: "dont_know", -2: "refused",
-            -3: "not_applicable"}.get(code)
-
-
-def fill_languages(labels: dict[str, str], languages: list[str], source: str) -> dict[str, str]:
-    """Copy the ``source`` (or first available) label into every missing language of ``languages``."""
-    if not labels:
-        return {}
-    base = labels.get(source) or next(iter(labels.values()))
-    return {lang: labels.get(lang, base) for lang in languages}
-
-
-def required_languages(found: list[str]) -> list[str]:
-    """sq, sr, en followed by any other languages found."""
-    return list(REQUIRED_LANGUAGES) + [x for x in found if x not in REQUIRED_LANGUAGES]
+    if _NO_ANSWER.search(text):
+        return "no_answer"
+    return None
 
 
 def drop_invalid_routing(d: dict, notes: list[str]) -> None:

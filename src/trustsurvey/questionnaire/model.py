@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import QuestionnaireError
+from ._codes import canonical_code
 from ._convert import build_kwargs, to_plain
 from ._frozen import FrozenDict, make_labels
 from ._yaml import locate, read_yaml, write_yaml
@@ -21,7 +22,9 @@ from .variables import Derived, Option, Question
 
 __all__ = ["Questionnaire", "bundled", "REQUIRED_LANGUAGES"]
 
-#: languages every label must be given in (Serbian in Latin script); ``sr-Cyrl`` is optional
+#: the bundled survey's own languages (Albanian, Serbian in Latin script, English). Nothing requires
+#: them: a questionnaire declares its own ``languages`` (one is enough) and lint asks for every
+#: label in each of those.
 REQUIRED_LANGUAGES = ("sq", "sr", "en")
 
 Variable = Question | Option | Derived | Index
@@ -66,6 +69,7 @@ class Questionnaire:
     population: FrozenDict = field(default_factory=FrozenDict)
     untranslated: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    unanalysed: tuple[str, ...] = ()
     source: str | None = field(default=None, compare=False)
 
     def __post_init__(self):
@@ -77,7 +81,7 @@ class Questionnaire:
             scales = FrozenDict(scales)
         set_("scales", scales)
         for name in ("languages", "questions", "demographics", "derived", "targets", "recommendations",
-                     "untranslated", "notes"):
+                     "untranslated", "notes", "unanalysed"):
             set_(name, tuple(getattr(self, name)))
         set_("title", make_labels(self.title))
         set_("population", make_labels(self.population))
@@ -217,8 +221,8 @@ class Questionnaire:
             return self.scale(v.scale)
         return None
 
-    def missing_codes(self, id: str) -> dict[int, str]:
-        """``{code: kind}`` of the missing codes of a variable (its scale's or its own)."""
+    def missing_codes(self, id: str) -> dict:
+        """``{code: kind}`` of the missing codes of a variable (its scale's or its own); codes are ints or texts."""
         v = self.variable(id)
         out: dict[int, str] = {}
         scale = self.scale_for(id)
@@ -239,14 +243,24 @@ class Questionnaire:
         return next(iter(labels.values()), id)
 
     def value_label(self, id: str, code, lang: str = "en") -> str:
-        """The label of ``code`` of variable ``id`` in ``lang``."""
+        """The label of ``code`` of variable ``id`` in ``lang``.
+
+        ``code`` may be written as the data hold it: ``1``, ``1.0``, ``"1"`` or the code's name.
+
+        Examples
+        --------
+        >>> q = bundled()
+        >>> q.value_label("trust_kp", 5) == q.value_label("trust_kp", "5") == q.value_label("trust_kp", 5.0)
+        True
+        """
         scale = self.scale_for(id)
         if scale is None:
             v = self.variable(id)
+            c = canonical_code(code)
             for m in getattr(v, "missing", ()):
-                if m.code == code:
-                    return m.label.get(lang) or m.label.get("en") or str(code)
-            return str(code)
+                if m.code == c:
+                    return m.label.get(lang) or m.label.get("en") or str(c)
+            return str(code if c is None else c)
         return scale.label_of(code, lang)
 
     @property

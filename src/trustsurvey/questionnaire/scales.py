@@ -1,18 +1,43 @@
-"""Answer scales: codes, scores, labels, missing codes, nets."""
+"""Answer scales: codes (integers or texts), scores, labels, missing codes, nets."""
 
 from __future__ import annotations
 
-import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..errors import QuestionnaireError
-from ._frozen import FrozenDict, make_labels
+from ._codes import canonical_code
+from ._frozen import FrozenDict, make_labels, nfc
 
-__all__ = ["Code", "MissingCode", "Scale", "MISSING_KINDS", "SELECTED_SCALE"]
+__all__ = ["Code", "MissingCode", "Scale", "MISSING_KINDS", "RESERVED_KINDS", "SELECTED_SCALE", "check_kind"]
 
-#: the kinds a missing code can have; ``not_asked`` is reserved for routing (a blank cell)
+#: the well-known kinds of missing code (any identifier is allowed: ``no_answer``, ``skipped``, ...)
 MISSING_KINDS = ("dont_know", "refused", "not_applicable")
+#: kinds no missing code may have: ``not_asked`` is a blank cell that routing skipped
+RESERVED_KINDS = ("not_asked",)
+_KIND_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def check_kind(kind) -> str | None:
+    """Why ``kind`` cannot be the kind of a missing code, or ``None`` if it can.
+
+    >>> check_kind("no_answer") is None, check_kind("not_asked")
+    (True, "'not_asked' is reserved for questions routing skipped (a blank cell)")
+    """
+    if not (isinstance(kind, str) and _KIND_RE.match(kind)):
+        return (f"kind {kind!r} must be a lower-case identifier such as "
+                f"{', '.join(MISSING_KINDS)}, no_answer")
+    if kind in RESERVED_KINDS:
+        return f"{kind!r} is reserved for questions routing skipped (a blank cell)"
+    return None
+
+
+def _code(value, what: str):
+    c = canonical_code(value)
+    if not isinstance(c, (int, str)):
+        raise QuestionnaireError(f"{what}: a code must be an integer or a text, not {value!r}")
+    return c
 
 
 def _label_text(labels: Mapping[str, str], lang: str, fallback: str) -> str:
@@ -25,30 +50,47 @@ def _label_text(labels: Mapping[str, str], lang: str, fallback: str) -> str:
 
 @dataclass(frozen=True)
 class Code:
-    """A valid answer code of a scale, with its label and its score (``None``: not scored)."""
+    """A valid answer code of a scale, with its label and its score (``None``: not scored).
 
-    code: int
+    ``code`` is an integer or a text (``"UKI"``); ``"1"`` and ``1.0`` become ``1``.
+    ``name`` is the choice name a form gave the code (XLSForm ``yes``), which data
+    exported by KoboToolbox or ODK hold instead of the code.
+    """
+
+    code: int | str
     label: FrozenDict = field(default_factory=FrozenDict)
     score: float | None = None
+    name: str | None = None
 
     def __post_init__(self):
+        object.__setattr__(self, "code", _code(self.code, "scale code"))
         object.__setattr__(self, "label", make_labels(self.label))
+        if self.name is not None:
+            object.__setattr__(self, "name", nfc(str(self.name)))
 
 
 @dataclass(frozen=True)
 class MissingCode:
-    """A code meaning "no substantive answer": ``kind`` is dont_know, refused or not_applicable."""
+    """A code meaning "no substantive answer".
 
-    code: int
+    ``kind`` is any identifier: the well-known :data:`MISSING_KINDS`
+    (``dont_know``, ``refused``, ``not_applicable``) or others (``no_answer``,
+    ``unclassified``, ...); ``not_asked`` is reserved for routing.
+    """
+
+    code: int | str
     kind: str
     label: FrozenDict = field(default_factory=FrozenDict)
+    name: str | None = None
 
     def __post_init__(self):
+        object.__setattr__(self, "code", _code(self.code, "missing code"))
         object.__setattr__(self, "label", make_labels(self.label))
-        if self.kind not in MISSING_KINDS:
-            raise QuestionnaireError(
-                f"missing code {self.code}: unknown kind {self.kind!r} (allowed: {', '.join(MISSING_KINDS)})"
-            )
+        if self.name is not None:
+            object.__setattr__(self, "name", nfc(str(self.name)))
+        problem = check_kind(self.kind)
+        if problem:
+            raise QuestionnaireError(f"missing code {self.code}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -65,10 +107,10 @@ class Scale:
         Codes for "don't know", "refused", "not applicable".
     favourable : {"high", "low", None}
         Which end of the score range is the favourable one (``None``: nominal scale).
-    neutral : int or None
+    neutral : int or str or None
         The neutral (midpoint) code.
-    nets : mapping of str to tuple of int
-        Named groups of codes, e.g. ``top2: (4, 5)``.
+    nets : mapping of str to tuple of codes
+        Named groups of codes with any names, e.g. ``top2: (4, 5)``, ``top3: (8, 9, 10)``.
     label : mapping
         Optional name of the scale in each language.
 
@@ -79,13 +121,15 @@ class Scale:
     ...           nets={"yes": [1]})
     >>> s.valid_codes, s.missing_codes, s.missing_kind(98), s.score(1), s.score(98)
     ((1, 2), (98,), 'dont_know', 1, None)
+    >>> s.code_of("1"), s.code_of(98.0), s.code_of(3), s.label_of("2")
+    (1, 98, None, 'no')
     """
 
     id: str
     codes: tuple[Code, ...] = ()
     missing: tuple[MissingCode, ...] = ()
     favourable: str | None = None
-    neutral: int | None = None
+    neutral: int | str | None = None
     nets: FrozenDict = field(default_factory=FrozenDict)
     label: FrozenDict = field(default_factory=FrozenDict)
 
@@ -93,40 +137,74 @@ class Scale:
         object.__setattr__(self, "codes", tuple(self.codes))
         object.__setattr__(self, "missing", tuple(self.missing))
         object.__setattr__(
-            self, "nets", FrozenDict({str(k): tuple(int(c) for c in v) for k, v in dict(self.nets).items()})
+            self, "nets",
+            FrozenDict({str(k): tuple(_code(c, f"scale {self.id!r} net {k!r}") for c in v)
+                        for k, v in dict(self.nets).items()}),
         )
+        if self.neutral is not None:
+            object.__setattr__(self, "neutral", _code(self.neutral, f"scale {self.id!r} neutral"))
         object.__setattr__(self, "label", make_labels(self.label))
+        index: dict = {}
+        for c in (*self.codes, *self.missing):
+            index.setdefault(c.code, c)
+        names: dict = {}
+        for c in (*self.codes, *self.missing):
+            if c.name is not None and c.name not in index:
+                names.setdefault(c.name, c)
+        object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_names", names)
         if self.favourable not in (None, "high", "low"):
             raise QuestionnaireError(
                 f"scale {self.id!r}: favourable must be 'high', 'low' or null, not {self.favourable!r}"
             )
 
     # -- codes
+    def code_of(self, value) -> int | str | None:
+        """The scale's code for a data value, or ``None`` if it is none of its codes.
+
+        ``1``, ``1.0`` and ``"1"`` are the same code; a code's ``name`` (a form's
+        choice name such as ``yes``) also gives its code.
+        """
+        c = canonical_code(value)
+        if c is None:
+            return None
+        hit = self._index.get(c)
+        if hit is None and isinstance(c, str):
+            hit = self._names.get(c)
+        return None if hit is None else hit.code
+
+    def _entry(self, value):
+        c = self.code_of(value)
+        return None if c is None else self._index[c]
+
     @property
-    def valid_codes(self) -> tuple[int, ...]:
+    def numeric_codes(self) -> bool:
+        """Whether every code is an integer (the data column holds numbers)."""
+        return all(isinstance(c.code, int) for c in (*self.codes, *self.missing))
+
+    @property
+    def valid_codes(self) -> tuple:
         """The substantive codes, in order."""
         return tuple(c.code for c in self.codes)
 
     @property
-    def missing_codes(self) -> tuple[int, ...]:
+    def missing_codes(self) -> tuple:
         """The missing-value codes, in order."""
         return tuple(m.code for m in self.missing)
 
     @property
-    def all_codes(self) -> tuple[int, ...]:
+    def all_codes(self) -> tuple:
         """Valid codes followed by missing codes."""
         return self.valid_codes + self.missing_codes
 
     def missing_kind(self, code) -> str | None:
         """The kind of a missing code (``dont_know``, ...), or ``None`` if ``code`` is not missing."""
-        for m in self.missing:
-            if _same(m.code, code):
-                return m.kind
-        return None
+        entry = self._entry(code)
+        return entry.kind if isinstance(entry, MissingCode) else None
 
     def is_valid(self, code) -> bool:
-        """Whether ``code`` is one of the substantive codes."""
-        return any(_same(c.code, code) for c in self.codes)
+        """Whether ``code`` is one of the substantive codes (in any of its forms)."""
+        return isinstance(self._entry(code), Code)
 
     # -- scores
     @property
@@ -136,12 +214,10 @@ class Scale:
 
     def score(self, code) -> float | None:
         """The score of a valid code; ``None`` for missing or unscored codes."""
-        for c in self.codes:
-            if _same(c.code, code):
-                return c.score
-        return None
+        entry = self._entry(code)
+        return entry.score if isinstance(entry, Code) else None
 
-    def score_map(self) -> dict[int, float]:
+    def score_map(self) -> dict:
         """``{code: score}`` for the scored valid codes."""
         return {c.code: c.score for c in self.codes if c.score is not None}
 
@@ -164,9 +240,9 @@ class Scale:
     # -- labels
     def label_of(self, code, lang: str = "en") -> str:
         """The label of a valid or missing code in ``lang`` (English if not translated)."""
-        for c in (*self.codes, *self.missing):
-            if _same(c.code, code):
-                return _label_text(c.label, lang, str(code))
+        entry = self._entry(code)
+        if entry is not None:
+            return _label_text(entry.label, lang, str(entry.code))
         raise QuestionnaireError(
             f"scale {self.id!r} has no code {code!r} (codes: {', '.join(map(str, self.all_codes))})"
         )
@@ -189,7 +265,40 @@ class Scale:
             frame[f"net_{name}"] = frame["code"].isin(codes)
         return frame
 
-    def net(self, name: str) -> tuple[int, ...]:
+    def lookup(self, *, labels: bool = True) -> dict:
+        """``{text: code}`` for reading data: each code as text, each name and (optionally) each label.
+
+        Codes win over names, names over labels; a label that two codes share
+        (in some language) is left out. Keys are stripped and case-folded.
+
+        Examples
+        --------
+        >>> yn = Scale("yn", codes=(Code(1, {"en": "Yes", "sq": "Po"}, name="yes"), Code(2, {"en": "No"}, name="no")))
+        >>> sorted(yn.lookup().items())
+        [('1', 1), ('2', 2), ('no', 2), ('po', 1), ('yes', 1)]
+        """
+        entries = (*self.codes, *self.missing)
+        out: dict = {}
+        for c in entries:
+            out.setdefault(str(c.code).strip().casefold(), c.code)
+        for c in entries:
+            if c.name is not None:
+                out.setdefault(c.name.strip().casefold(), c.code)
+        if labels:
+            seen: dict = {}
+            for c in entries:
+                for text in set(c.label.values()):
+                    key = text.strip().casefold()
+                    if key in seen and seen[key] != c.code:
+                        seen[key] = None  # ambiguous
+                    else:
+                        seen.setdefault(key, c.code)
+            for key, code in seen.items():
+                if code is not None:
+                    out.setdefault(key, code)
+        return out
+
+    def net(self, name: str) -> tuple:
         """The codes of net ``name`` (``top2``, ``bottom2``, ``yes``, ...)."""
         try:
             return self.nets[name]
@@ -197,15 +306,6 @@ class Scale:
             raise QuestionnaireError(
                 f"scale {self.id!r} has no net {name!r} (nets: {', '.join(self.nets) or 'none'})"
             ) from None
-
-
-def _same(a, b) -> bool:
-    try:
-        if isinstance(b, float) and math.isnan(b):
-            return False
-        return a == b
-    except (TypeError, ValueError):
-        return False
 
 
 #: The implicit scale of a multiple-response option column (0 = not selected, 1 = selected).

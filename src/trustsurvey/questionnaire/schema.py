@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["validate", "lint", "lint_file"]
 
 _TOP_KEYS = (
-    "survey_id", "wave", "version", "title", "population", "languages", "untranslated", "notes", "scales", "questions",
+    "survey_id", "wave", "version", "title", "population", "languages", "untranslated", "notes", "unanalysed", "scales",
+    "questions",
     "demographics", "derived", "indices", "design", "weighting", "targets", "recommendations",
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import QuestionnaireError
+from ._codes import canonical_code
 from ._frozen import FrozenDict, freeze, make_labels
 
 __all__ = [
@@ -80,7 +81,7 @@ TEMPLATE_FIELDS = (
 class DesignSpec:
     """Which data columns hold the respondent id, design weight, strata, PSUs and FPC."""
 
-    respondent_id: str
+    respondent_id: str | None = None
     weight: str | None = None
     strata: str | None = None
     psu: str | tuple[str, ...] | None = None
@@ -134,13 +135,13 @@ class WeightingVariable:
     note: str | None = None
 
     def __post_init__(self):
-        object.__setattr__(self, "targets", FrozenDict({int(k): v for k, v in dict(self.targets).items()}))
+        object.__setattr__(self, "targets", FrozenDict({canonical_code(k): v for k, v in dict(self.targets).items()}))
         if self.unit not in ("share", "count"):
             raise QuestionnaireError(
                 f"weighting variable {self.variable!r}: unit must be 'share' or 'count', not {self.unit!r}"
             )
 
-    def counts(self, total: float | None) -> dict[int, float]:
+    def counts(self, total: float | None) -> dict:
         """Targets as counts: shares are normalised to sum to 1 and multiplied by ``total``."""
         if self.unit == "count":
             return {k: float(v) for k, v in self.targets.items()}
@@ -161,7 +162,7 @@ class Weighting:
     total: PopulationTotal | None = None
     population: str | None = None
 
-    def margins(self) -> dict[str, dict[int, float]]:
+    def margins(self) -> dict[str, dict]:
         """Population counts per variable and code, ready for ``Survey.rake``.
 
         Examples

@@ -9,14 +9,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import QuestionnaireError
-from ._frozen import FrozenDict, make_labels
+from ._codes import canonical_code
+from ._frozen import FrozenDict, make_labels, nfc
 from .expressions import Expression, parse_expression
 from .scales import MissingCode
 
 __all__ = ["Question", "Option", "Derived", "QUESTION_TYPES"]
 
-#: question types: single choice, multiple response (0/1 column per option), numeric, open text
-QUESTION_TYPES = ("single", "multiple", "numeric", "text")
+#: question types: single choice, multiple response (0/1 column per option), numeric, open text,
+#: calendar date (or date and time) and time of day; dates and times are kept, never in statistics
+QUESTION_TYPES = ("single", "multiple", "numeric", "text", "date", "time")
 
 
 def _columns(columns) -> FrozenDict:
@@ -28,16 +30,22 @@ class Option:
     """An option of a multiple-response question; ``id`` is its 0/1 column.
 
     ``exclusive`` options (e.g. "none of these") exclude every other option.
+    ``name`` is the choice name a form gave the option (XLSForm ``theft``): a
+    KoboToolbox export names the 0/1 column ``question/theft`` or lists the
+    chosen names, space separated, in one ``question`` column.
     """
 
     id: str
     label: FrozenDict = field(default_factory=FrozenDict)
     exclusive: bool = False
     columns: FrozenDict = field(default_factory=FrozenDict)
+    name: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "label", make_labels(self.label))
         object.__setattr__(self, "columns", _columns(self.columns))
+        if self.name is not None:
+            object.__setattr__(self, "name", nfc(str(self.name)))
 
     def column(self, wave: int) -> str:
         """Source column name in ``wave``'s data file (the id unless renamed)."""
@@ -52,7 +60,7 @@ class Question:
     ----------
     id : str
         Stable item id (the column name in harmonised data).
-    type : {"single", "multiple", "numeric", "text"}
+    type : {"single", "multiple", "numeric", "text", "date", "time"}
     text : mapping
         Question wording per language.
     scale : str or None
@@ -79,6 +87,15 @@ class Question:
         Source column name per wave, where it differs from ``id``.
     block : str or None
         Thematic block (``trust``, ``procedural_fairness``, ...).
+    blank : str or None
+        The missing kind of a blank cell where the question was asked (SPSS
+        system-missing values: ``system_missing``, ``no_answer``); ``None``
+        (default): a blank there is a data problem.
+    mentions : tuple of str
+        A multiple-response question stored as mentions (an SPSS set of
+        categories): the source columns that each hold one chosen option's
+        ``name`` (``q5_1``, ``q5_2``, ...); reading the data turns them into the
+        options' 0/1 columns.
     """
 
     id: str
@@ -95,6 +112,8 @@ class Question:
     columns: FrozenDict = field(default_factory=FrozenDict)
     block: str | None = None
     favourable: str | None = None
+    blank: str | None = None
+    mentions: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.favourable not in (None, "high", "low", "none"):
@@ -105,11 +124,18 @@ class Question:
             raise QuestionnaireError(
                 f"question {self.id!r}: unknown type {self.type!r} (allowed: {', '.join(QUESTION_TYPES)})"
             )
+        if self.blank is not None:
+            from .scales import check_kind
+
+            problem = check_kind(self.blank)
+            if problem:
+                raise QuestionnaireError(f"question {self.id!r}: blank: {problem}")
         object.__setattr__(self, "text", make_labels(self.text))
         object.__setattr__(self, "label", make_labels(self.label))
         if isinstance(self.asked_if, str):
             object.__setattr__(self, "asked_if", parse_expression(self.asked_if))
         object.__setattr__(self, "options", tuple(self.options))
+        object.__setattr__(self, "mentions", tuple(self.mentions or ()))
         object.__setattr__(self, "missing", tuple(self.missing))
         object.__setattr__(self, "columns", _columns(self.columns))
 
@@ -123,14 +149,15 @@ class Question:
         return tuple(o.id for o in self.options)
 
     @property
-    def missing_codes(self) -> tuple[int, ...]:
+    def missing_codes(self) -> tuple:
         """Missing codes declared on the question itself (numeric questions)."""
         return tuple(m.code for m in self.missing)
 
     def missing_kind(self, code) -> str | None:
-        """Kind of a missing code declared on the question, or ``None``."""
+        """Kind of a missing code declared on the question (``99``, ``99.0`` or ``"99"``), or ``None``."""
+        c = canonical_code(code)
         for m in self.missing:
-            if m.code == code:
+            if m.code == c:
                 return m.kind
         return None
 
@@ -146,11 +173,11 @@ class Derived:
         The variable it is computed from (``from:`` in YAML).
     scale : str
         Scale of the result (its labels).
-    bands : mapping of int to float
+    bands : mapping of code to float
         ``{code: lower bound}``: a value ``x`` gets the code of the largest lower
         bound ``<= x``; values below the first bound get NA.
-    recode : mapping of int to int
-        ``{source code: code}``; codes not listed get NA.
+    recode : mapping of code to code
+        ``{source code: code}``; codes not listed get NA. Codes are integers or texts.
     label : mapping
 
     Examples
@@ -162,6 +189,9 @@ class Derived:
     >>> r = Derived("community", "ethnicity", "community", recode={1: 1, 2: 2, 3: 3, 4: 3})
     >>> r.compute(pd.DataFrame({"ethnicity": [1, 4, 99]})).tolist()
     [1, 3, <NA>]
+    >>> t = Derived("nation", "region", "nation", recode={"UKI": "ENG", "UKC": "ENG", "UKM": "SCT"})
+    >>> t.compute(pd.DataFrame({"region": ["UKI", "UKM", None]})).tolist()
+    ['ENG', 'SCT', <NA>]
     """
 
     id: str
@@ -176,10 +206,11 @@ class Derived:
         if (self.bands is None) == (self.recode is None):
             raise QuestionnaireError(f"derived variable {self.id!r}: give exactly one of 'bands' or 'recode'")
         if self.bands is not None:
-            object.__setattr__(self, "bands", FrozenDict({int(k): v for k, v in dict(self.bands).items()}))
+            object.__setattr__(self, "bands", FrozenDict({canonical_code(k): v for k, v in dict(self.bands).items()}))
         if self.recode is not None:
             object.__setattr__(
-                self, "recode", FrozenDict({int(k): int(v) for k, v in dict(self.recode).items()})
+                self, "recode",
+                FrozenDict({canonical_code(k): canonical_code(v) for k, v in dict(self.recode).items()}),
             )
 
     @property
@@ -193,7 +224,8 @@ class Derived:
         Returns
         -------
         pandas.Series
-            Nullable integer codes (``Int64``) named ``self.id``, aligned with ``frame``.
+            Codes named ``self.id``, aligned with ``frame``: nullable integers
+            (``Int64``) when every new code is an integer, else texts (``string``).
         """
         if self.source not in frame:
             raise QuestionnaireError(
@@ -201,6 +233,10 @@ class Derived:
             )
         src = frame[self.source]
         index = getattr(src, "index", None)
+        targets = self.recode.values() if self.recode is not None else self.bands.keys()
+        keys = self.recode.keys() if self.recode is not None else ()
+        if not all(isinstance(c, int) for c in (*targets, *keys)):
+            return self._compute_text(pd.Series(src, index=index))
         x = pd.to_numeric(pd.Series(src, index=index), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         out = np.full(x.shape, np.nan)
         if self.bands is not None:
@@ -221,3 +257,22 @@ class Derived:
                 hit = ~np.isnan(x) & (keys[pos] == x)
                 out[hit] = vals[pos[hit]]
         return pd.Series(out, index=index, name=self.id).astype("Int64")
+
+    def _compute_text(self, src: pd.Series) -> pd.Series:
+        """Recode or band with text codes: one lookup per distinct value."""
+        if self.recode is not None:
+            uniques = pd.unique(src.dropna())
+            table = {u: self.recode.get(canonical_code(u)) for u in uniques}
+            out = src.map(table)
+        else:
+            codes = list(self.bands.keys())
+            lows = np.array(list(self.bands.values()), dtype=float)
+            order = np.argsort(lows, kind="stable")
+            x = pd.to_numeric(src, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            ok = ~np.isnan(x) & (x >= lows[order][0])
+            pos = np.searchsorted(lows[order], x[ok], side="right") - 1
+            values = np.full(len(x), None, dtype=object)
+            values[ok] = np.asarray([codes[i] for i in order], dtype=object)[pos]
+            out = pd.Series(values, index=src.index)
+        is_int = out.map(lambda v: isinstance(v, int), na_action="ignore").fillna(True).all()
+        return out.astype("Int64" if is_int else "string").rename(self.id)
