@@ -46,52 +46,81 @@ class _Column:
     level: str = ""
 
 
+def _nets(scale, wanted: set[str] | None) -> list[tuple[str, tuple]]:
+    """The nets of a scale to estimate: those asked for by name; by default top2, bottom2 and every
+    other net whose codes differ from theirs (a ``yes`` net equal to ``top2`` is not repeated)."""
+    nets = dict(scale.nets)
+    if wanted is not None:
+        return [(name, nets[name]) for name in nets if name in wanted]
+    seen = {tuple(sorted(map(str, nets[n]))) for n in ("top2", "bottom2") if n in nets}
+    out = [(n, nets[n]) for n in ("top2", "bottom2") if n in nets]
+    for name, codes in nets.items():
+        key = tuple(sorted(map(str, codes)))
+        if name not in ("top2", "bottom2") and key not in seen:
+            seen.add(key)
+            out.append((name, codes))
+    return out
+
+
+def _known_metrics(q) -> set[str]:
+    names = set(METRICS)
+    if q is not None:
+        for scale in q.scales.values():
+            names.update(scale.nets)
+    return names
+
+
 def _item_columns(q, data, kinds, items, metrics) -> tuple[np.ndarray, list[_Column]]:
-    """The numeric matrix of every (item, metric, level), NaN outside each base."""
-    wanted = set(METRICS if metrics is None else metrics)
-    unknown = wanted - set(METRICS)
+    """The numeric matrix of every (item, metric, level), NaN outside each base.
+
+    Codes are compared as the data hold them after validation (integers or texts); nets are
+    metrics named after the scale's nets (``top2``, ``bottom2``, ``yes``, ``promoters``, ...).
+    """
+    wanted = None if metrics is None else set(metrics)
+    known = _known_metrics(q)
+    unknown = (wanted or set()) - known
     if unknown:
-        raise EstimationError(f"unknown metric(s) {sorted(unknown)}; choose from {', '.join(METRICS)}")
+        raise EstimationError(f"unknown metric(s) {sorted(unknown)}; choose from {', '.join(sorted(known))}")
+    fixed = set(METRICS) if wanted is None else wanted
     cols: list[np.ndarray] = []
     meta: list[_Column] = []
 
     def add(values, item, metric, level=""):
         cols.append(np.asarray(values, dtype=float))
-        meta.append(_Column(item, metric, str(level)))
+        meta.append(_Column(item, metric, code_text(level)))
+
+    def numeric(col: pd.Series) -> np.ndarray:
+        return pd.to_numeric(col, errors="coerce").to_numpy(float, na_value=np.nan)
 
     for item in items:
         if item not in data.columns and not (q is not None and _is_multiple(q, item)):
             raise EstimationError(f"item {item!r} is not in the data; available: "
                                   f"{', '.join(map(str, list(data.columns)[:40]))}")
         if q is not None and _is_multiple(q, item):
-            if "option_share" in wanted:
+            if "option_share" in fixed:
                 for opt in q.question(item).options:
                     if opt.id in data.columns:
-                        add(pd.to_numeric(data[opt.id], errors="coerce").to_numpy(float, na_value=np.nan),
-                            item, "option_share", opt.id)
+                        add(numeric(data[opt.id]), item, "option_share", opt.id)
             continue
-        x = pd.to_numeric(data[item], errors="coerce").to_numpy(float, na_value=np.nan)
+        col = data[item]
         scale = q.scale_for(item) if q is not None and q.has_variable(item) else None
-        if q is not None and item in q.index_ids:
-            if "mean" in wanted:
-                add(x, item, "mean")
+        if (q is not None and item in q.index_ids) or scale is None or not scale.codes:
+            if "mean" in fixed:
+                add(numeric(col), item, "mean")
             continue
-        if scale is None or not scale.codes:
-            if "mean" in wanted:
-                add(x, item, "mean")
-            continue
-        valid = ~np.isnan(x)
-        nets = dict(scale.nets)
-        for net in ("top2", "bottom2"):
-            if net in wanted and net in nets:
-                add(np.where(valid, np.isin(x, list(nets[net])), np.nan), item, net)
-        if "mean" in wanted and scale.scored and len(scale.codes) > 2:
-            smap = scale.score_map()
-            add(pd.Series(x).map(smap).to_numpy(float, na_value=np.nan), item, "mean")
-        if "share" in wanted:
+        valid = col.notna().to_numpy()
+
+        def share(codes, col=col, valid=valid) -> np.ndarray:
+            return np.where(valid, col.isin(list(codes)).to_numpy(dtype=bool), np.nan)
+
+        for net, codes in _nets(scale, wanted):
+            add(share(codes), item, net)
+        if "mean" in fixed and scale.scored and len(scale.codes) > 2:
+            add(col.map(scale.score_map()).to_numpy(float, na_value=np.nan), item, "mean")
+        if "share" in fixed:
             for code in scale.valid_codes:
-                add(np.where(valid, x == code, np.nan), item, "share", code)
-        if "dont_know" in wanted and kinds is not None and item in kinds.columns \
+                add(share([code]), item, "share", code)
+        if "dont_know" in fixed and kinds is not None and item in kinds.columns \
                 and any(m.kind == "dont_know" for m in scale.missing):
             k = kinds[item].to_numpy(dtype=object)
             # asked: a valid answer or any missing kind but routing's "not asked" (and no blank)
@@ -149,7 +178,9 @@ def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | st
         Demographic ids; default every coded demographic and derived variable with
         at most 12 categories (so not age or municipality, which a plan can still ask for).
     metrics : list of str, optional
-        Any of ``top2, bottom2, mean, share, dont_know, option_share``; default all that fit.
+        Any of ``mean, share, dont_know, option_share`` and the names of the scales' nets
+        (``top2``, ``bottom2``, ``yes``, ...); default: all of them that fit (a net whose codes
+        repeat another's, such as a ``yes`` net equal to ``top2``, only once).
     lang : str
         Language of the labels: one the questionnaire declares (or ``sr-Cyrl`` where it declares ``sr``).
     min_base : int

@@ -2,8 +2,10 @@
 
 >>> import trustsurvey as ts
 >>> from trustsurvey.questionnaire import bundled
->>> s = ts.read_survey(ts.datasets.example_path(2025), bundled())
->>> len(s.data), int((s.missing_kinds["trust_kp"] == "dont_know").sum())
+>>> q = bundled()
+>>> s = ts.read_survey(ts.datasets.example_path(2025), q)
+>>> item = q.question_ids[0]
+>>> len(s.data), int((s.missing_kinds[item] == "dont_know").sum())
 (1496, 36)
 
 The work is split in modules: :mod:`~trustsurvey.io.readers` reads files
@@ -118,11 +120,13 @@ def validate_responses(
     >>> import pandas as pd
     >>> from trustsurvey.datasets import example_path
     >>> from trustsurvey.questionnaire import bundled
+    >>> q = bundled()
+    >>> item = q.question_ids[0]
     >>> raw = pd.read_csv(example_path(2025))
-    >>> raw.loc[0, "trust_kp"] = 7
-    >>> clean, kinds, problems = validate_responses(raw, bundled())
-    >>> problems[["row", "column", "value"]].to_dict("records")
-    [{'row': 1, 'column': 'trust_kp', 'value': '7'}]
+    >>> raw.loc[0, item] = 7
+    >>> clean, kinds, problems = validate_responses(raw, q)
+    >>> problems[["row", "column", "value"]].to_dict("records") == [{"row": 1, "column": item, "value": "7"}]
+    True
     """
     q = _questionnaire(questionnaire)
     spec = validation_spec(q, resolve_wave(q, [str(c) for c in frame.columns], wave))
@@ -315,7 +319,8 @@ def read_survey(
     >>> s = ts.read_survey(ts.datasets.example_path(2025), bundled())
     >>> s
     <Survey: 1496 respondents; design with 16 strata (stratum), 120 PSUs (psu); df=104>
-    >>> s.data["trust_kp"].dtype, s.missing_kinds["contact_satisfaction"].cat.categories.tolist()
+    >>> routed = next(iter(bundled().routing))
+    >>> s.data[routed].dtype, s.missing_kinds[routed].cat.categories.tolist()
     (Int64Dtype(), ['dont_know', 'refused', 'not_applicable', 'not_asked'])
     """
     q = _questionnaire(questionnaire)

@@ -38,7 +38,7 @@ _REPEAT_INDEX = re.compile(r"\[\d+\]")
 def is_metadata(column: str) -> bool:
     """Whether an export column is metadata (``_uuid``, ``_submission_time``, ``meta/instanceID``, ``start``, ...).
 
-    >>> [is_metadata(c) for c in ["_uuid", "meta/instanceID", "start", "__version__", "trust_kp"]]
+    >>> [is_metadata(c) for c in ["_uuid", "meta/instanceID", "start", "__version__", "q1_trust"]]
     [True, True, True, True, False]
     """
     low = column.strip().lower()

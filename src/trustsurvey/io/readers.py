@@ -193,7 +193,7 @@ def read_table(
     Examples
     --------
     >>> import pandas as pd
-    >>> raw = pd.DataFrame({"respondent_id": [1, 2], "trust_kp": [4, 98]})
+    >>> raw = pd.DataFrame({"respondent_id": [1, 2], "q1": [4, 98]})
     >>> read_table(raw).equals(raw)
     True
     """

@@ -37,10 +37,10 @@ def missing_summary(missing_kinds: pd.DataFrame, data: pd.DataFrame | None = Non
     Examples
     --------
     >>> import pandas as pd
-    >>> kinds = pd.DataFrame({"trust_kp": pd.Categorical(
+    >>> kinds = pd.DataFrame({"q1": pd.Categorical(
     ...     [None, "dont_know", None], categories=["dont_know", "refused", "not_applicable", "not_asked"])})
     >>> missing_summary(kinds).to_dict("records")[0]
-    {'item': 'trust_kp', 'n': 3, 'answered': 2, 'dont_know': 1, 'refused': 0, 'not_applicable': 0, 'not_asked': 0}
+    {'item': 'q1', 'n': 3, 'answered': 2, 'dont_know': 1, 'refused': 0, 'not_applicable': 0, 'not_asked': 0}
     """
     kinds = [k for k in MISSING_KINDS if k != "not_asked"]
     for item in missing_kinds.columns:

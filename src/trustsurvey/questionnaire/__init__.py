@@ -4,9 +4,10 @@ and import from XLSForm (through pyxform) and SPSS/Stata (through pyreadstat).
 Examples
 --------
 >>> from trustsurvey.questionnaire import Questionnaire, bundled, lint
->>> q = bundled()                      # questionnaires/kosovo_police_trust.yaml, shipped with the package
->>> q.index("trust_index").items
-('trust_kp', 'trust_station', 'satisfaction_neighbourhood')
+>>> q = bundled()                      # the bundled example questionnaire, shipped with the package
+>>> idx = q.index(q.index_ids[0])
+>>> all(q.has_variable(i) for i in idx.items)
+True
 >>> lint(q)
 []
 """

@@ -73,7 +73,7 @@ def nfc(text: str) -> str:
 
     Examples
     --------
-    >>> nfc("Pec\\u0301") == "Peć"
+    >>> nfc("C\\u030cac\\u030cak") == "Čačak"
     True
     """
     return unicodedata.normalize("NFC", text)

@@ -237,7 +237,7 @@ class VariableChecks(Checker):
                 else:
                     self.kind_of_missing(q.get("blank"), f"{p}.blank")
             if q.get("asked_if") is not None and not isinstance(q.get("asked_if"), str):
-                self.add(f"{p}.asked_if", f"must be an expression text such as 'contact_12m == 1', found {q.get('asked_if')!r}")
+                self.add(f"{p}.asked_if", f"must be an expression text such as 'contacted == 1', found {q.get('asked_if')!r}")
             self.columns_map(q.get("columns"), f"{p}.columns")
             opts = q.get("options")
             if qtype == "multiple":
@@ -300,7 +300,7 @@ class VariableChecks(Checker):
         if cols is None:
             return
         if not isinstance(cols, Mapping):
-            self.add(p, f"must map waves to source column names (2024: trust_local_station), found {_kind(cols)}")
+            self.add(p, f"must map waves to source column names (2024: q7_old_name), found {_kind(cols)}")
             return
         for wave, name in cols.items():
             if not (is_int(wave) and 1900 <= wave <= 2200):

@@ -23,7 +23,7 @@ _RESERVED = frozenset({"and", "or", "not", "in", "is", "missing"})
 DEMOGRAPHIC_NAMES = frozenset(
     {
         "region", "municipality", "settlement", "gender", "sex", "age", "ethnicity", "education",
-        "employment", "interview_language", "language", "urban", "rural",
+        "employment", "interview_lang", "language", "urban", "rural",
     }
 )
 #: variable names the importers treat as design columns (role -> accepted names)

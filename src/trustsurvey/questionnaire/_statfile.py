@@ -109,7 +109,7 @@ def design_roles(names: list[str], labels: dict[str, str | None]) -> tuple[dict[
 _DEMOGRAPHIC = re.compile(
     r"^(gender|sex|gndr|age|agea|age_group|agegroup|yrbrn|birth_?year|region|regunit|province|district|"
     r"municipality|settlement|urban|rural|domicil|education|edu|eisced|edlv\w*|income|hinctnta|marital\w*|"
-    r"employment|emplrel|mnactic|ethnicity|ethnic|religion|rlgdnm|language|lnghom\w*|interview_language|"
+    r"employment|emplrel|mnactic|ethnicity|ethnic|religion|rlgdnm|language|lnghom\w*|interview_?lang\w*|"
     r"ctzcntr|citizenship|hhmmb|household_size)$", re.I)
 _DEMOGRAPHIC_LABEL = re.compile(
     r"\b(gender|sex of|age of|year of birth|region|province|education|income|marital|employment status|"

@@ -21,10 +21,10 @@ test for a missing value.
 Examples
 --------
 >>> import pandas as pd
->>> e = parse_expression("contact_12m == 1 and age >= 18")
+>>> e = parse_expression("contacted == 1 and age >= 18")
 >>> e.columns
-('contact_12m', 'age')
->>> frame = pd.DataFrame({"contact_12m": [1, 2, None], "age": [30, 40, 50]})
+('contacted', 'age')
+>>> frame = pd.DataFrame({"contacted": [1, 2, None], "age": [30, 40, 50]})
 >>> e.evaluate(frame).tolist()
 [True, False, False]
 >>> parse_expression("x is missing").evaluate(pd.DataFrame({"x": [1.0, None]})).tolist()
@@ -447,7 +447,7 @@ class Expression:
 
 
 def parse_expression(text: str) -> Expression:
-    """Parse a routing expression such as ``"contact_12m == 1"``.
+    """Parse a routing expression such as ``"contacted == 1"``.
 
     Parameters
     ----------

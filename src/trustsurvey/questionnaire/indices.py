@@ -127,9 +127,10 @@ class Index:
         --------
         >>> from trustsurvey.questionnaire import bundled
         >>> import pandas as pd
-        >>> idx = bundled().index("trust_index")
-        >>> frame = pd.DataFrame({"trust_kp": [5, 1, 4, None], "trust_station": [5, 1, None, None],
-        ...                       "satisfaction_neighbourhood": [5, 1, 2, 3]})
+        >>> q = bundled()
+        >>> idx = q.index(q.index_ids[0])            # three items on 1-5 scales, at least two answered
+        >>> a, b, c = idx.items
+        >>> frame = pd.DataFrame({a: [5, 1, 4, None], b: [5, 1, None, None], c: [5, 1, 2, 3]})
         >>> idx.compute(frame).tolist()
         [100.0, 0.0, 50.0, nan]
         """

@@ -40,15 +40,17 @@ class Questionnaire:
     Examples
     --------
     >>> q = bundled()
-    >>> q.survey_id, q.wave, q.languages
-    ('kp_trust', 2025, ('sq', 'sr', 'en'))
-    >>> q.question("trust_kp").scale, q.scale("trust5").nets["top2"]
-    ('trust5', (4, 5))
-    >>> q.label("trust_kp", "sq")
-    'Besimi në Policinë e Kosovës'
-    >>> q.column_map(2024)["trust_local_station"]
-    'trust_station'
-    >>> "concern_theft" in q.items and "comment_open" not in q.items
+    >>> q.wave, q.languages
+    (2025, ('sq', 'sr', 'en'))
+    >>> first = q.question(q.question_ids[0])
+    >>> first.type, q.scale(first.scale).nets["top2"]
+    ('single', (4, 5))
+    >>> q.label(first.id, "sq") == first.label["sq"]
+    True
+    >>> old, new = next(iter(q.column_map(2024).items() - q.column_map(2025).items()))
+    >>> old != new and q.has_variable(new)       # a column renamed between waves
+    True
+    >>> set(q.text_ids).isdisjoint(q.items)      # open answers are kept, never analysed
     True
     """
 
@@ -250,7 +252,8 @@ class Questionnaire:
         Examples
         --------
         >>> q = bundled()
-        >>> q.value_label("trust_kp", 5) == q.value_label("trust_kp", "5") == q.value_label("trust_kp", 5.0)
+        >>> item = q.question_ids[0]
+        >>> q.value_label(item, 5) == q.value_label(item, "5") == q.value_label(item, 5.0)
         True
         """
         scale = self.scale_for(id)
@@ -328,9 +331,12 @@ class Questionnaire:
 
         Examples
         --------
-        >>> cb = bundled().to_frame()
-        >>> cb.loc[cb["id"] == "contact_satisfaction", ["section", "scale", "asked_if"]].to_numpy().tolist()
-        [['question', 'satisf5', 'contact_12m == 1']]
+        >>> q = bundled()
+        >>> routed = next(iter(q.routing))
+        >>> cb = q.to_frame()
+        >>> row = cb.loc[cb["id"] == routed].iloc[0]
+        >>> row["section"], row["asked_if"] == q.routing[routed].text
+        ('question', True)
         """
         import pandas as pd
 
@@ -356,17 +362,29 @@ class Questionnaire:
         return tuple(cols)
 
 
+def bundled_names() -> tuple[str, ...]:
+    """Names of the questionnaires shipped with the package (the YAML files in its ``data`` folder)."""
+    folder = resources.files("trustsurvey").joinpath("data")
+    return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")))
+
+
 @functools.lru_cache(maxsize=8)
-def bundled(name: str = "kosovo_police_trust") -> Questionnaire:
-    """A questionnaire shipped with the package (``kosovo_police_trust``).
+def bundled(name: str | None = None) -> Questionnaire:
+    """A questionnaire shipped with the package: the bundled example survey's by default.
 
     Examples
     --------
-    >>> bundled().survey_id
-    'kp_trust'
+    >>> q = bundled()
+    >>> q.survey_id == bundled(bundled_names()[0]).survey_id
+    True
     """
+    names = bundled_names()
+    if name is None:
+        if not names:
+            raise QuestionnaireError("the installation has no bundled questionnaire; reinstall trustsurvey")
+        name = names[0]
     ref = resources.files("trustsurvey").joinpath("data", f"{name}.yaml")
     if not ref.is_file():
-        raise QuestionnaireError(f"no bundled questionnaire {name!r}; available: kosovo_police_trust")
+        raise QuestionnaireError(f"no bundled questionnaire {name!r}; available: {', '.join(names)}")
     with resources.as_file(ref) as path:
         return Questionnaire.from_yaml(path)
