@@ -27,7 +27,8 @@ Nh_sets <- list(c(215, 65, 252, 50, 149, 144), c(351000, 160000, 110000, 155000,
                 c(40, 4000))
 Sh_sets <- list(c(26787, 10645, 6909, 11085, 9817, 2351), c(0.48, 0.5, 0.45, 0.46, 0.47, 0.5, 0.44, 0.42),
                 c(3, 1))
-for (i in seq_along(Nh_sets)) for (n in c(100, 1500)) {
+n_sets <- list(c(100, 300), c(1500, 3000), c(100, 1500))   # the last Neyman case asks 43.7 of 40 in stratum 1
+for (i in seq_along(Nh_sets)) for (n in n_sets[[i]]) {
   Nh <- Nh_sets[[i]]; Sh <- Sh_sets[[i]]
   p <- strAlloc(n.tot = n, Nh = Nh, alloc = "prop")
   y <- suppressWarnings(strAlloc(n.tot = n, Nh = Nh, Sh = Sh, alloc = "neyman"))
