@@ -21,6 +21,9 @@ _EXPORTS = {
     "change": "trustsurvey.significance",
     "recommend": "trustsurvey.recommend",
     "datasets": "trustsurvey.datasets",
+    "fay_herriot": "trustsurvey.smallarea",
+    "small_area": "trustsurvey.smallarea",
+    "planning": "trustsurvey.planning",
     "TrustSurveyError": "trustsurvey.errors",
     "QuestionnaireError": "trustsurvey.errors",
     "DataValidationError": "trustsurvey.errors",
@@ -41,7 +44,7 @@ from .recommend import recommend  # noqa: E402
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         module = importlib.import_module(_EXPORTS[name])
-        return module if name == "datasets" else getattr(module, name)
+        return module if name in ("datasets", "planning") else getattr(module, name)
     raise AttributeError(f"module 'trustsurvey' has no attribute {name!r}")
 
 
