@@ -7,7 +7,10 @@ is at most ``precision`` (R's ``PRECISION``, 1e-4) or ``maxiter`` (100) steps
 were made, then the estimate is truncated at zero (``max(A, 0)``: a negative
 estimate means the covariates explain all between-area variation, and every
 EBLUP becomes the synthetic regression estimate). Non-convergence is an error
-here, where sae returns ``convergence = FALSE``.
+here, where sae returns ``convergence = FALSE``. When a step takes ``A`` below
+``-min(vardir)`` the iteration has left the space where the model's covariance
+is positive definite; sae carries on, and so does this code, but from there the
+path can be chaotic (rounding decides where it ends), which callers report.
 
 Every kernel works on a batch of responses at once (``y`` of shape ``(B, m)``),
 so that a parametric bootstrap refits all its replicates together; each
@@ -42,6 +45,7 @@ class Fit:
     iterations: np.ndarray  # (B,) int
     converged: np.ndarray  # (B,) bool
     loglik: np.ndarray  # (B,)
+    left_space: np.ndarray  # (B,) bool: some step had A + min(psi) <= 0 (V not positive definite)
 
 
 def _gls(y, X, psi, A):
@@ -95,6 +99,8 @@ def fit_batch(y: np.ndarray, X: np.ndarray, psi: np.ndarray, method: str = "REML
     active = np.ones(B, dtype=bool)
     iterations = np.zeros(B, dtype=np.int64)
     diff = np.full(B, np.inf)
+    left_space = np.zeros(B, dtype=bool)
+    floor = -float(np.min(psi))
     k = 0
     while active.any() and k < maxiter:
         k += 1
@@ -109,6 +115,7 @@ def fit_batch(y: np.ndarray, X: np.ndarray, psi: np.ndarray, method: str = "REML
             raise EstimationError(f"the {method} iteration for the area-effect variance broke down (a variance "
                                   "of zero in the denominator); check that the sampling variances are positive")
         A[idx] = new
+        left_space[idx] |= new <= floor
         diff[idx] = d
         iterations[idx] = k
         active[idx] = d > precision
@@ -119,7 +126,7 @@ def fit_batch(y: np.ndarray, X: np.ndarray, psi: np.ndarray, method: str = "REML
     eblup = synthetic + A[:, None] * Vi * resid
     loglik = -0.5 * np.sum(np.log(2 * np.pi / Vi) + resid ** 2 * Vi, axis=1)
     return Fit(refvar=A, beta=beta, Q=Q, eblup=eblup, synthetic=synthetic, iterations=iterations,
-               converged=converged, loglik=loglik)
+               converged=converged, loglik=loglik, left_space=left_space)
 
 
 def analytic_mse(X: np.ndarray, psi: np.ndarray, A: float, Q: np.ndarray, method: str) -> np.ndarray:

@@ -22,7 +22,8 @@ deff_d / (4 n_d)``, so the GVF variance is ``deff / (4 n_d)`` and needs no
 estimate of ``p`` (Casas-Cordero, Encina and Lahiri 2016; Hadam, Wuerz and
 Kreutzmann 2020). On the share scale (``transform="none"``) the GVF uses the
 share of the area's region (the national share without regions) in ``p (1 - p)``.
-Areas whose direct share is 0 or 1 always take the GVF.
+Areas whose direct share is 0 or 1, or whose design variance is zero (a design
+effect below 1e-9: all respondents in one PSU), always take the GVF.
 
 ``variance="gvf"`` applies the GVF to every area, ``"direct"`` to none except
 those whose design variance is unusable (zero or undefined).
@@ -90,9 +91,11 @@ def model_inputs(estimate, se, n, kind: str, transform: str, variance: str, min_
         s2 = estimate * (1.0 - estimate)
     else:
         s2 = np.full(estimate.shape, float(unit_variance))
-    usable = (v > 0) & np.isfinite(v) & (s2 > 0) & (n > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        deff_d = np.where(usable, v * n / s2, np.nan)
+        deff_d = v * n / s2
+    # a design effect below 1e-9 is a variance of zero up to rounding (one PSU, or no variation)
+    usable = np.isfinite(deff_d) & (deff_d > 1e-9) & (s2 > 0) & (n > 0)
+    deff_d = np.where(usable, deff_d, np.nan)
     if variance == "gvf":
         keep = np.zeros(estimate.shape, dtype=bool)
     elif variance == "direct":

@@ -265,6 +265,13 @@ def _fit_model(y, X, psi, names, method, *, formula, area, areas, mse, B, seed, 
     m = len(y)
     check_design(X, names, m)
     fit = fit_batch(y[None, :], X, psi, method, maxiter=maxiter, precision=precision)
+    if fit.left_space[0]:
+        import warnings
+
+        warnings.warn(f"the {method} iteration passed through area-effect variances below -min(vardir) (as sae's "
+                      "does, it carried on); the estimate, truncated at zero, is on the boundary and its path "
+                      "sensitive to rounding: the covariates may explain all between-area variation",
+                      TrustSurveyWarning, stacklevel=3)
     if not fit.converged[0]:
         raise EstimationError(f"the {method} estimate of the area-effect variance did not converge in {maxiter} "
                               "iterations (sae reports convergence = FALSE); try method='FH', or more "
