@@ -265,17 +265,18 @@ def _fit_model(y, X, psi, names, method, *, formula, area, areas, mse, B, seed, 
     m = len(y)
     check_design(X, names, m)
     fit = fit_batch(y[None, :], X, psi, method, maxiter=maxiter, precision=precision)
-    if fit.left_space[0]:
+    if not fit.converged[0]:
+        where = (" (its path went below -min(vardir), where the model's covariance is not positive definite: "
+                 "the covariates may explain all between-area variation)") if fit.left_space[0] else ""
+        raise EstimationError(f"the {method} estimate of the area-effect variance did not converge in {maxiter} "
+                              f"iterations{where}; sae reports convergence = FALSE here. Try method='FH', "
+                              "fewer covariates, or more iterations (maxiter=)")
+    if fit.left_space[0] and fit.refvar[0] > 0:
         import warnings
 
-        warnings.warn(f"the {method} iteration passed through area-effect variances below -min(vardir) (as sae's "
-                      "does, it carried on); the estimate, truncated at zero, is on the boundary and its path "
-                      "sensitive to rounding: the covariates may explain all between-area variation",
-                      TrustSurveyWarning, stacklevel=3)
-    if not fit.converged[0]:
-        raise EstimationError(f"the {method} estimate of the area-effect variance did not converge in {maxiter} "
-                              "iterations (sae reports convergence = FALSE); try method='FH', or more "
-                              "iterations (maxiter=)")
+        warnings.warn(f"the {method} iteration passed through area-effect variances below -min(vardir) (sae's "
+                      "carries on, and so did this fit) before it converged: the estimate may depend on that "
+                      "path; compare with method='FH' or 'ML'", TrustSurveyWarning, stacklevel=3)
     A = float(fit.refvar[0])
     Q = fit.Q[0]
     beta = fit.beta[0]
