@@ -115,13 +115,14 @@ def _table(frame, by, q, cost: bool) -> str:
     return "\n".join([line(header)] + [line(r) for r in rows])
 
 
-def _text(plan, wave: int, n_resp: int, method: str, power: float, by) -> str:
+def _text(plan, wave: int, n_resp: int, method: str, power: float, by, given: bool, statistic: str) -> str:
     d = plan.deffs
     items = ", ".join(f"{i} {x:.2f}" for i, x in zip(d["item"], d["deff"]))
     need = math.ceil(plan.n - 1e-9)
+    source = f"given; the key items' in {wave}" if given else f"the {statistic} of the key items'"
     lines = [
         f"Plan for {wave + 1} from the {wave} wave ({n_resp:,} respondents).",
-        f"Design effect {plan.deff:.2f} (key items: {items}).",
+        f"Design effect {plan.deff:.2f} ({source}: {items}).",
         f"For a national margin of error of ±{100 * plan.moe:.1f} points at {100 * plan.conf:g}% confidence on a "
         f"share of {100 * plan.p:g}%, the {wave + 1} wave needs {need:,} completed interviews"
         + (f" ({math.ceil(plan.issued - 1e-9):,} issued at a response rate of {100 * plan.response_rate:g}%)"
@@ -195,7 +196,8 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2), file=sys.stdout)
         return 0
-    print(_text(result, wave, survey.n, args.method, args.power, by), file=sys.stdout)
+    print(_text(result, wave, survey.n, args.method, args.power, by, args.deff is not None, args.deff_statistic),
+          file=sys.stdout)
     print(file=sys.stdout)
     print(_table(frame, by, q, math.isfinite(result.cost)), file=sys.stdout)
     return 0
