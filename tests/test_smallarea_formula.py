@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import trustsurvey as ts
-from trustsurvey.errors import EstimationError
+from trustsurvey.errors import EstimationError, TrustSurveyWarning
 from trustsurvey.smallarea._formula import design_matrix, parse_formula
 
 MILK = Path(__file__).parent / "reference" / "sae" / "milk.csv"
@@ -120,14 +121,16 @@ def test_zero_sampling_variance_keeps_the_direct_estimate():
     assert fh.mse[5] >= 0
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.floats(-2, 2), st.floats(0.01, 1.0), st.floats(-1, 1)), min_size=6, max_size=25),
        st.sampled_from(["REML", "ML", "FH"]))
 def test_eblup_is_a_convex_combination(rows, method):
     df = pd.DataFrame(rows, columns=["y", "v", "x"])
     assume(df["x"].std() > 0.05 and df["y"].std() > 0.05)
     try:
-        fh = ts.fay_herriot(df, "y ~ x", "v", method)
+        with warnings.catch_warnings():  # a path through negative variances is reported, not a failure here
+            warnings.simplefilter("ignore", TrustSurveyWarning)
+            fh = ts.fay_herriot(df, "y ~ x", "v", method)
     except EstimationError as exc:  # iterations that oscillate or break down are errors (sae: no convergence)
         assume("did not converge" not in str(exc) and "broke down" not in str(exc))
         raise

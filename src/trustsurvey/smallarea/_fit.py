@@ -48,12 +48,16 @@ class Fit:
     left_space: np.ndarray  # (B,) bool: some step had A + min(psi) <= 0 (V not positive definite)
 
 
+def _cross(w, X):
+    """``X' diag(w_b) X`` for every row ``w_b`` of ``w``: shape (b, p, p)."""
+    return np.matmul((w[:, :, None] * X[None, :, :]).transpose(0, 2, 1), X)
+
+
 def _gls(y, X, psi, A):
     """Weights 1/(A + psi), Q = (X'V^-1X)^-1, beta, residuals, for every replicate."""
     Vi = 1.0 / (A[:, None] + psi[None, :])  # (b, m)
-    M = np.einsum("bm,mp,mq->bpq", Vi, X, X)
-    Q = np.linalg.inv(M)
-    beta = np.einsum("bpq,bq->bp", Q, np.einsum("bm,mp,bm->bp", Vi, X, y))
+    Q = np.linalg.inv(_cross(Vi, X))
+    beta = np.einsum("bpq,bq->bp", Q, (Vi * y) @ X)
     resid = y - beta @ X.T
     return Vi, Q, beta, resid
 
@@ -71,8 +75,8 @@ def _score(method: str, y, X, psi, A, m: int, p: int):
         return -0.5 * np.sum(Vi, axis=1) + 0.5 * quad, 0.5 * np.sum(Vi ** 2, axis=1)
     # REML: tr(P) and tr(PP) through p x p matrices
     V2 = Vi ** 2
-    M2 = np.einsum("bm,mp,mq->bpq", V2, X, X)
-    M3 = np.einsum("bm,mp,mq->bpq", V2 * Vi, X, X)
+    M2 = _cross(V2, X)
+    M3 = _cross(V2 * Vi, X)
     QM2 = Q @ M2
     tr_p = np.sum(Vi, axis=1) - np.trace(QM2, axis1=1, axis2=2)
     tr_pp = (np.sum(V2, axis=1) - 2.0 * np.trace(Q @ M3, axis1=1, axis2=2)
