@@ -259,3 +259,14 @@ def test_model_estimates_are_closer_to_the_truth_than_direct_ones():
     assert len(synth_err) >= 6 and np.mean(synth_err) < 0.5 * np.mean(region_err)
     # the 95% intervals hold the truth about as often as they should
     assert 0.88 < np.mean(inside) < 0.99
+
+
+def test_bias_corrected_back_transformation():
+    sa = example_fit(back_transform="bias_corrected", benchmark=False)
+    t = sa.to_frame()
+    m = t["source"] == "model"
+    theta, mse = sa.fit.eblup, sa.fit.mse
+    np.testing.assert_allclose(t.loc[m, "estimate"], 0.5 * (1 - np.cos(2 * theta) * np.exp(-2 * mse)), rtol=1e-12)
+    naive = example_fit(benchmark=False).to_frame()
+    # E[sin^2] pulls estimates towards one half
+    assert (np.abs(t["estimate"] - 0.5) < np.abs(naive["estimate"] - 0.5)).all()

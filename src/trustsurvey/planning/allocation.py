@@ -201,7 +201,8 @@ def allocate(n: float, Nh: Mapping | Sequence[float] | pd.Series, Sh: Mapping | 
         if not (over.any() or under.any()):
             break
         nh[over], fixed[over] = N[over], "all"
-        nh[under], fixed[under] = minimum[under], "minimum"
+        nh[under] = minimum[under]
+        fixed[under] = np.where(minimum[under] >= N[under], "all", "minimum")
         free &= ~(over | under)
         if not free.any():
             break

@@ -118,11 +118,16 @@ def _za(alpha: float, alternative: str) -> float:
     return _z(1 - alpha / 2) if alternative == "two-sided" else _z(1 - alpha)
 
 
+def _feasible(p1, p2, rho) -> bool:
+    """Whether the share answering yes in both waves, ``p1 p2 + rho sqrt(s1 s2)``, is a possible one."""
+    pxy = p1 * p2 + rho * math.sqrt(p1 * (1 - p1) * p2 * (1 - p2))
+    return max(0.0, p1 + p2 - 1) <= pxy <= min(p1, p2)
+
+
 def _n_change(p1, p2, za, zb, g, rho, r, d) -> float:
     s1, s2 = p1 * (1 - p1), p2 * (1 - p2)
     s12 = rho * math.sqrt(s1 * s2)
-    pxy = p1 * p2 + s12
-    if not max(0.0, p1 + p2 - 1) <= pxy <= min(p1, p2):
+    if not _feasible(p1, p2, rho):
         raise EstimationError(f"rho={rho!r} is impossible for shares {p1!r} and {p2!r}: the share answering yes in "
                               "both waves would be outside [max(0, p1 + p2 - 1), min(p1, p2)]; lower rho")
     return d * (s1 + r * s2 - 2 * g * r * s12) / (p1 - p2) ** 2 * (za + zb) ** 2
@@ -208,7 +213,8 @@ def min_detectable_change(n: float, p: float, power: float = 0.8, alpha: float =
     Returns
     -------
     float
-        NaN when no change in that direction is detectable with ``n``.
+        NaN when no change in that direction is detectable with ``n`` (with a
+        correlation ``rho``, only changes to shares compatible with it count).
 
     Examples
     --------
@@ -235,6 +241,12 @@ def min_detectable_change(n: float, p: float, power: float = 0.8, alpha: float =
     def solve(sign: int) -> float:
         room = (1 - p) if sign > 0 else p
         hi = room * (1 - 1e-12)
+        if not _feasible(p, p + sign * hi, rho):  # a correlation bounds how far the second share can go
+            ok, bad = 0.0, hi
+            for _ in range(80):
+                mid = (ok + bad) / 2
+                ok, bad = (mid, bad) if _feasible(p, p + sign * mid, rho) else (ok, mid)
+            hi = ok
 
         def f(delta):
             return _n_change(p, p + sign * delta, za, zb, g, rho, r, d) - n

@@ -35,7 +35,8 @@ from ._benchmark import ratio_benchmark
 from ._direct import area_key, direct_estimates
 from ._fit import METHODS, bootstrap
 from ._formula import design_matrix, parse_formula
-from ._gvf import BACK_TRANSFORMS, TRANSFORMS, VARIANCES, back_transform, model_inputs
+from ._gvf import BACK_TRANSFORMS, TRANSFORMS, VARIANCES, model_inputs
+from ._gvf import back_transform as _back
 from .fayherriot import MSE_METHODS, FayHerriotResult, _fit_model, warn_failed
 
 __all__ = ["small_area", "SmallAreaResult", "SMALL_AREA_COLUMNS", "FLAGS"]
@@ -194,7 +195,7 @@ def _regions(cov, keys, region, direct, benchmark):
 def small_area(survey, item: str, *, area: str, covariates, region: str | None = None, metric: str = "top2",
                formula: str | None = None, population: str | None = None, method: str = "REML",
                transform: str = "auto", variance: str = "gvf", min_n: int = 30,
-               back_transform_method: str = "naive", benchmark: bool = True, mse: str = "analytic",
+               back_transform: str = "naive", benchmark: bool = True, mse: str = "analytic",
                B: int = 200, seed: int | None = None, cv_caution: float = 0.2, cv_suppress: float = 0.3,
                level: float = 0.95) -> SmallAreaResult:
     """Model-based (Fay-Herriot) estimates of an item for every area, from a survey and area covariates.
@@ -245,7 +246,7 @@ def small_area(survey, item: str, *, area: str, covariates, region: str | None =
     min_n : int
         Areas with fewer respondents never keep their design variance, nor
         give their design effect to the pooled one.
-    back_transform_method : {"naive", "bias_corrected"}
+    back_transform : {"naive", "bias_corrected"}
         ``sin^2`` of the model estimate, or its expectation under the model's
         normal error (see :func:`trustsurvey.smallarea._gvf.back_transform`).
     benchmark : bool
@@ -291,7 +292,7 @@ def small_area(survey, item: str, *, area: str, covariates, region: str | None =
     _choice(method, METHODS, "method")
     _choice(transform, TRANSFORMS, "transform")
     _choice(variance, VARIANCES, "variance")
-    _choice(back_transform_method, BACK_TRANSFORMS, "back_transform_method")
+    _choice(back_transform, BACK_TRANSFORMS, "back_transform")
     _choice(mse, MSE_METHODS, "mse")
     if not 0 < cv_caution <= cv_suppress:
         raise EstimationError(f"cv_caution={cv_caution!r} and cv_suppress={cv_suppress!r}: give "
@@ -350,7 +351,7 @@ def small_area(survey, item: str, *, area: str, covariates, region: str | None =
                      precision=1e-4)
 
     m_all = len(cov)
-    ms = _predict(fit, X_all, idx, is_sampled, use, back_transform_method, mse, B, seed, mi.vardir, method, level)
+    ms = _predict(fit, X_all, idx, is_sampled, use, back_transform, mse, B, seed, mi.vardir, method, level)
     est, mse_out = ms["estimate"], ms["mse"]
 
     # benchmarking
@@ -427,7 +428,7 @@ def _predict(fit, X_all, idx, is_sampled, use, how, mse, B, seed, vardir, method
     if mse == "bootstrap":
         if int(B) < 2:
             raise EstimationError(f"B={B!r}: a bootstrap needs at least 2 replicates (200 or more is usual)")
-        g = (lambda t: back_transform(t, 0.0, use)) if use == "arcsine" else None
+        g = (lambda t: _back(t, 0.0, use)) if use == "arcsine" else None
         boot = bootstrap(X_all[idx], vardir, A, fit.beta, method, int(B), np.random.default_rng(seed),
                          X_new=X_all[~is_sampled], transform=g)
         warn_failed(boot.failed, B)
@@ -439,8 +440,8 @@ def _predict(fit, X_all, idx, is_sampled, use, how, mse, B, seed, vardir, method
         mse_out = np.sin(2 * np.clip(theta, 0, np.pi / 2)) ** 2 * mse_theta
     else:
         mse_out = mse_theta.copy()
-    return {"estimate": back_transform(theta, mse_theta, use, how),
-            "synthetic": back_transform(synthetic_theta, syn_mse, use, how), "mse": mse_out,
+    return {"estimate": _back(theta, mse_theta, use, how),
+            "synthetic": _back(synthetic_theta, syn_mse, use, how), "mse": mse_out,
             "mse_theta": mse_theta}
 
 
@@ -459,7 +460,7 @@ def _interval(final, mse_final, mse_theta, use: str, kind: str, level: float):
         with np.errstate(divide="ignore", invalid="ignore"):
             var = np.where(slope2 > 1e-12, mse_final / slope2, mse_theta)
         half = z * np.sqrt(var)
-        return back_transform(theta - half, 0.0, use), back_transform(theta + half, 0.0, use)
+        return _back(theta - half, 0.0, use), _back(theta + half, 0.0, use)
     half = z * np.sqrt(mse_final)
     lo, hi = final - half, final + half
     if kind == "proportion":
