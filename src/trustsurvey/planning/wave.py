@@ -273,8 +273,8 @@ def next_wave(survey, moe: float, *, items: Sequence[str], by: Sequence[str] | s
         moe_budget = margin_of_error(n_budget, p=p, deff=deff, N=N, conf=conf)
     return WavePlan(deff=deff, deffs=deffs, n=n, issued=issued, moe=float(moe), p=p, conf=conf,
                     response_rate=response_rate, population=N, by=by_t, table=table, allocation=alloc,
-                    moe_national=moe_nat, cost_per_interview=cpi, cost=math.ceil(n - 1e-9) * cpi, budget=bud, n_budget=n_budget,
-                    moe_budget=moe_budget)
+                    moe_national=moe_nat, cost_per_interview=cpi, cost=math.ceil(n - 1e-9) * cpi, budget=bud,
+                    n_budget=n_budget, moe_budget=moe_budget)
 
 
 def _z(conf: float) -> float:

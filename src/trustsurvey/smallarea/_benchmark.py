@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["ratio_benchmark"]
+__all__ = ["ratio_benchmark", "benchmark_estimates"]
 
 
 def ratio_benchmark(estimate: np.ndarray, weight: np.ndarray, group: np.ndarray,
@@ -62,3 +62,40 @@ def ratio_benchmark(estimate: np.ndarray, weight: np.ndarray, group: np.ndarray,
             factor[members] = r
         rows.append({"group": key, "direct": direct, "direct_se": direct_se, "model": model, "factor": r})
     return factor, pd.DataFrame(rows, columns=["group", "direct", "direct_se", "model", "factor"])
+
+
+def benchmark_estimates(est, mse, weight, groups, targets, benchmark: bool, regional: bool):
+    """Ratio-benchmark estimates, intervals and MSEs; the table of groups (and the national total).
+
+    The MSE of a benchmarked estimate ``r_g est_d`` is ``r_g^2 mse_d`` plus the
+    sampling variance the group's direct estimate brings in,
+    ``(r_g est_d / direct_g)^2 v_g`` (the error of ``direct_g`` is passed on in
+    proportion): benchmarking trades model error in the group's level for the
+    direct estimate's sampling error.
+    """
+    factor, table = ratio_benchmark(est, weight, groups, targets)
+    if not benchmark:
+        factor = np.ones(len(est))
+        table["factor"] = np.nan
+    final = est * factor
+    extra = np.zeros(len(est))
+    if benchmark:
+        d = np.array([targets.get(g, (np.nan, np.nan))[0] for g in groups], dtype=float)
+        v = np.array([targets.get(g, (np.nan, np.nan))[1] for g in groups], dtype=float) ** 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            extra = np.where(np.isfinite(d) & (d != 0), (final / d) ** 2 * v, 0.0)
+    mse_b = mse * factor ** 2 + extra
+
+    def aggregate(values, members):
+        ok = members & (weight > 0) & np.isfinite(values)
+        return float(np.sum(weight[ok] * values[ok]) / np.sum(weight[ok])) if ok.any() else np.nan
+
+    table["benchmarked"] = [aggregate(final, groups == g) for g in table["group"]]
+    table.insert(0, "level", "region" if regional else "national")
+    if regional:
+        everyone = np.ones(len(est), dtype=bool)
+        direct, direct_se = targets["national"]
+        table.loc[len(table)] = {"level": "national", "group": "national", "direct": direct, "direct_se": direct_se,
+                                 "model": aggregate(est, everyone), "factor": np.nan,
+                                 "benchmarked": aggregate(final, everyone)}
+    return final, mse_b, factor, table

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..errors import EstimationError
 
-__all__ = ["TRANSFORMS", "VARIANCES", "ModelInputs", "model_inputs", "back_transform", "BACK_TRANSFORMS"]
+__all__ = ["TRANSFORMS", "VARIANCES", "ModelInputs", "model_inputs", "back_transform", "interval", "BACK_TRANSFORMS"]
 
 TRANSFORMS = ("auto", "arcsine", "none")
 VARIANCES = ("smoothed", "gvf", "direct")
@@ -148,3 +148,26 @@ def back_transform(theta, mse, transform: str, how: str = "naive") -> np.ndarray
     if how == "bias_corrected":
         return 0.5 * (1.0 - np.cos(2.0 * theta) * np.exp(-2.0 * np.asarray(mse, dtype=float)))
     return np.sin(np.clip(theta, 0.0, np.pi / 2)) ** 2
+
+
+def interval(final, mse_final, mse_theta, use: str, kind: str, level: float):
+    """Normal intervals on the model scale, transformed back (asymmetric and inside [0, 1] for shares).
+
+    On the arcsine scale the variance is the final MSE carried back by the delta
+    method, ``mse / (sin 2 theta)^2`` (the model-scale MSE where ``theta`` is 0 or pi/2).
+    """
+    from ..inference import t_critical
+
+    z = float(t_critical(level, np.inf))
+    if use == "arcsine":
+        theta = np.arcsin(np.sqrt(np.clip(final, 0.0, 1.0)))
+        slope2 = np.sin(2 * theta) ** 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var = np.where(slope2 > 1e-12, mse_final / slope2, mse_theta)
+        half = z * np.sqrt(var)
+        return back_transform(theta - half, 0.0, use), back_transform(theta + half, 0.0, use)
+    half = z * np.sqrt(mse_final)
+    lo, hi = final - half, final + half
+    if kind == "proportion":
+        lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
+    return lo, hi

@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError, TrustSurveyWarning
-from ._benchmark import ratio_benchmark
+from ._benchmark import benchmark_estimates
 from ._direct import area_key, direct_estimates
 from ._fit import METHODS, bootstrap
 from ._formula import design_matrix, parse_formula
-from ._gvf import BACK_TRANSFORMS, TRANSFORMS, VARIANCES, model_inputs
+from ._gvf import BACK_TRANSFORMS, TRANSFORMS, VARIANCES, interval, model_inputs
 from ._gvf import back_transform as _back
 from .fayherriot import MSE_METHODS, FayHerriotResult, _fit_model, warn_failed
 
@@ -368,14 +368,14 @@ def small_area(survey, item: str, *, area: str, covariates, region: str | None =
         groups = np.full(m_all, "national", dtype=object)
         targets = {}
     targets["national"] = (nat["estimate"], nat["se"])
-    final, mse_final, factor, btable = _benchmark(est, mse_out, weight, groups, targets, benchmark,
-                                                  region is not None)
+    final, mse_final, factor, btable = benchmark_estimates(est, mse_out, weight, groups, targets, benchmark,
+                                                           region is not None)
     if direct.kind == "proportion" and (final > 1).any():
         over = [str(k) for k in keys[final > 1][:10]]
         warnings.warn(f"benchmarking pushed the estimates of {area} {', '.join(over)} above 1; they are set to 1",
                       TrustSurveyWarning, stacklevel=2)
         final = np.minimum(final, 1.0)
-    lo, hi = _interval(final, mse_final, ms["mse_theta"], use, direct.kind, level)
+    lo, hi = interval(final, mse_final, ms["mse_theta"], use, direct.kind, level)
 
     se = np.sqrt(mse_final)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -443,66 +443,6 @@ def _predict(fit, X_all, idx, is_sampled, use, how, mse, B, seed, vardir, method
     return {"estimate": _back(theta, mse_theta, use, how),
             "synthetic": _back(synthetic_theta, syn_mse, use, how), "mse": mse_out,
             "mse_theta": mse_theta}
-
-
-def _interval(final, mse_final, mse_theta, use: str, kind: str, level: float):
-    """Normal intervals on the model scale, transformed back (asymmetric and inside [0, 1] for shares).
-
-    On the arcsine scale the variance is the final MSE carried back by the delta
-    method, ``mse / (sin 2 theta)^2`` (the model-scale MSE where ``theta`` is 0 or pi/2).
-    """
-    from ..inference import t_critical
-
-    z = float(t_critical(level, np.inf))
-    if use == "arcsine":
-        theta = np.arcsin(np.sqrt(np.clip(final, 0.0, 1.0)))
-        slope2 = np.sin(2 * theta) ** 2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            var = np.where(slope2 > 1e-12, mse_final / slope2, mse_theta)
-        half = z * np.sqrt(var)
-        return _back(theta - half, 0.0, use), _back(theta + half, 0.0, use)
-    half = z * np.sqrt(mse_final)
-    lo, hi = final - half, final + half
-    if kind == "proportion":
-        lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
-    return lo, hi
-
-
-def _benchmark(est, mse, weight, groups, targets, benchmark: bool, regional: bool):
-    """Ratio-benchmark estimates, intervals and MSEs; the table of groups (and the national total).
-
-    The MSE of a benchmarked estimate ``r_g est_d`` is ``r_g^2 mse_d`` plus the
-    sampling variance the group's direct estimate brings in,
-    ``(r_g est_d / direct_g)^2 v_g`` (the error of ``direct_g`` is passed on in
-    proportion): benchmarking trades model error in the group's level for the
-    direct estimate's sampling error.
-    """
-    factor, table = ratio_benchmark(est, weight, groups, targets)
-    if not benchmark:
-        factor = np.ones(len(est))
-        table["factor"] = np.nan
-    final = est * factor
-    extra = np.zeros(len(est))
-    if benchmark:
-        d = np.array([targets.get(g, (np.nan, np.nan))[0] for g in groups], dtype=float)
-        v = np.array([targets.get(g, (np.nan, np.nan))[1] for g in groups], dtype=float) ** 2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            extra = np.where(np.isfinite(d) & (d != 0), (final / d) ** 2 * v, 0.0)
-    mse_b = mse * factor ** 2 + extra
-
-    def aggregate(values, members):
-        ok = members & (weight > 0) & np.isfinite(values)
-        return float(np.sum(weight[ok] * values[ok]) / np.sum(weight[ok])) if ok.any() else np.nan
-
-    table["benchmarked"] = [aggregate(final, groups == g) for g in table["group"]]
-    table.insert(0, "level", "region" if regional else "national")
-    if regional:
-        everyone = np.ones(len(est), dtype=bool)
-        direct, direct_se = targets["national"]
-        table.loc[len(table)] = {"level": "national", "group": "national", "direct": direct, "direct_se": direct_se,
-                                 "model": aggregate(est, everyone), "factor": np.nan,
-                                 "benchmarked": aggregate(final, everyone)}
-    return final, mse_b, factor, table
 
 
 def _scatter(m: int, idx: np.ndarray, values, fill):
