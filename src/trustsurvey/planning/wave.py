@@ -20,9 +20,8 @@ DEFF_STATISTICS = ("mean", "median", "max")
 PLAN_COLUMNS = ["population", "n", "n_rounded", "issued", "moe", "cost"]
 
 
-def _values(survey, item: str, metric: str) -> tuple[np.ndarray, str]:
+def _values(survey, data: pd.DataFrame, item: str, metric: str) -> tuple[np.ndarray, str]:
     """An item's net indicator (NaN outside its base), or its values when it has no such net."""
-    data = survey.data
     if item not in data.columns:
         raise EstimationError(f"item {item!r} is not in the survey data; available: "
                               f"{', '.join(map(str, list(data.columns)[:40]))}")
@@ -69,11 +68,12 @@ def design_effects(survey, items: Sequence[str], metric: str = "top2") -> pd.Dat
         items = [items]
     if not items:
         raise EstimationError("give at least one item to take the design effect from")
+    data = survey.data
     cols, metrics, names = {}, [], []
     for i, item in enumerate(items):
-        values, m = _values(survey, item, metric)
+        values, m = _values(survey, data, item, metric)
         name = f"_deff_{i}"
-        while name in survey.data.columns:
+        while name in data.columns:
             name = "_" + name
         cols[name] = values
         metrics.append(m)
@@ -150,8 +150,7 @@ class WavePlan:
         return self.table.copy()
 
 
-def _populations(survey, by: Sequence[str]) -> pd.Series:
-    data = survey.data
+def _populations(survey, data: pd.DataFrame, by: Sequence[str]) -> pd.Series:
     for b in by:
         if b not in data.columns:
             raise EstimationError(f"by={b!r} is not a column of the survey data; available: "
@@ -226,7 +225,8 @@ def next_wave(survey, moe: float, *, items: Sequence[str], by: Sequence[str] | s
         if not values.size:
             raise EstimationError("no key item has a design effect in this wave; give deff=")
         deff = float(getattr(np, deff_statistic)(values))
-    pops = _populations(survey, by_t) if by_t else None
+    data = survey.data
+    pops = _populations(survey, data, by_t) if by_t else None
     N = float(survey.weights[survey.domain].sum() if survey.domain is not None else survey.weights.sum())
     n = sample_size(moe, p=p, deff=deff, N=N, conf=conf)
     issued = sample_size(moe, p=p, deff=deff, N=N, conf=conf, response_rate=response_rate)
@@ -239,7 +239,8 @@ def next_wave(survey, moe: float, *, items: Sequence[str], by: Sequence[str] | s
     if by_t:
         first = pops.groupby(level=0).sum()
         alloc = allocate(n, first, method=method, power=power, min_per_stratum=min_per_stratum,
-                         Sh=None if method != "neyman" else _unit_sd(survey, items[0], metric, by_t[0], first.index))
+                         Sh=None if method != "neyman" else _unit_sd(survey, data, items[0], metric, by_t[0],
+                                                                           first.index))
         nh = pd.Series(alloc.nh, index=first.index)
         W = first / first.sum()
         fpc = ((first - nh) / (first - 1)).clip(lower=0)
@@ -291,9 +292,12 @@ def _row(names, keys, population, n, n_rounded, rr, p, deff, conf, cpi) -> dict:
     return row
 
 
-def _unit_sd(survey, item, metric, by, index) -> pd.Series:
-    values, _ = _values(survey, item, metric)
-    est = survey.with_columns({"_sd_item": values}).mean("_sd_item", by=by).to_frame()
+def _unit_sd(survey, data, item, metric, by, index) -> pd.Series:
+    values, _ = _values(survey, data, item, metric)
+    name = "_sd_item"
+    while name in data.columns:
+        name = "_" + name
+    est = survey.with_columns({name: values}).mean(name, by=by).to_frame()
     p = pd.Series(est["estimate"].to_numpy(), index=est[by].to_numpy()).reindex(index)
     if values[np.isfinite(values)].size and set(np.unique(values[np.isfinite(values)])) <= {0.0, 1.0}:
         sd = np.sqrt(p * (1 - p))

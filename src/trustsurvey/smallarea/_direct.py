@@ -30,6 +30,8 @@ class Direct:
     region_of: dict
     kind: str
     unit_variance: float
+    region_values: dict
+    region_dtype: object = None
 
 
 def area_key(values) -> np.ndarray:
@@ -49,14 +51,14 @@ def area_key(values) -> np.ndarray:
     return np.array(out, dtype=object)
 
 
-def analysis_values(survey, item: str, metric: str) -> tuple[np.ndarray, str]:
+def analysis_values(survey, item: str, metric: str, data: pd.DataFrame | None = None) -> tuple[np.ndarray, str]:
     """The value of every respondent (NaN outside the base) and the kind of estimate.
 
     ``metric`` is a net of the item's scale (``top2``, ``bottom2``, ``yes``, ...)
     for a share, or ``mean`` for its mean score (the column itself when the item
-    has no scale).
+    has no scale). ``data`` is ``survey.data`` when the caller has it already.
     """
-    data = survey.data
+    data = survey.data if data is None else data
     if item not in data.columns:
         raise EstimationError(f"item {item!r} is not in the survey data; available: "
                               f"{', '.join(map(str, list(data.columns)[:40]))}")
@@ -101,7 +103,7 @@ def direct_estimates(survey, item: str, metric: str, area: str, region: str | No
         if col is not None and col not in data.columns:
             raise EstimationError(f"{what}={col!r} is not a column of the survey data; available: "
                                   f"{', '.join(map(str, list(data.columns)[:40]))}")
-    values, kind = analysis_values(survey, item, metric)
+    values, kind = analysis_values(survey, item, metric, data)
     if not np.isfinite(values).any():
         raise EstimationError(f"no respondent has a valid answer to {item!r}")
     name = _column_name(data.columns, item, metric)
@@ -116,7 +118,10 @@ def direct_estimates(survey, item: str, metric: str, area: str, region: str | No
     national = {c: float(nat[c]) for c in cols}
     regions = None
     region_of: dict = {}
+    region_values: dict = {}
     if region is not None:
+        present = data[region].dropna()
+        region_values = dict(zip(area_key(present), present.to_numpy(dtype=object)))
         reg = s2.mean(name, by=region).to_frame()
         reg = reg[reg["n_unweighted"] > 0]
         regions = pd.DataFrame({"key": area_key(reg[region]), "value": reg[region].to_numpy(dtype=object)})
@@ -137,4 +142,5 @@ def direct_estimates(survey, item: str, metric: str, area: str, region: str | No
     mean = np.sum(w[ok] * values[ok]) / np.sum(w[ok])
     unit_variance = float(np.sum(w[ok] * (values[ok] - mean) ** 2) / np.sum(w[ok]))
     return Direct(areas=out_areas.reset_index(drop=True), regions=regions, national=national,
-                  region_of=region_of, kind=kind, unit_variance=unit_variance)
+                  region_of=region_of, kind=kind, unit_variance=unit_variance, region_values=region_values,
+                  region_dtype=None if region is None else data[region].dtype)

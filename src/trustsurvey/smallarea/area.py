@@ -387,7 +387,7 @@ def small_area(survey, item: str, *, area: str, covariates, region: str | None =
     # the table
     out = pd.DataFrame({area: cov[area].to_numpy()})
     if region is not None:
-        out[region] = _region_values(regions, direct, survey, region)
+        out[region] = _region_values(regions, direct)
     n_unw = np.zeros(m_all, dtype=np.int64)
     n_unw[idx] = d_areas["n_unweighted"].to_numpy()
     n_w = np.zeros(m_all)
@@ -452,13 +452,11 @@ def _scatter(m: int, idx: np.ndarray, values, fill):
     return out
 
 
-def _region_values(regions, direct, survey, region):
+def _region_values(regions, direct):
     """Region codes as the data spell them (keys mapped back to the data's values)."""
-    data_values = survey.data[region].dropna()
-    lookup = dict(zip(area_key(data_values), data_values.to_numpy(dtype=object)))
-    values = [lookup.get(k, k) for k in regions]
+    values = [direct.region_values.get(k, k) for k in regions]
     try:
-        return pd.array(values, dtype=survey.data[region].dtype)
+        return pd.array(values, dtype=direct.region_dtype)
     except (TypeError, ValueError):
         return np.array(values, dtype=object)
 
