@@ -9,8 +9,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from ..errors import ReportError
-from ._style import (GREY, NEUTRAL_COLOUR, OKABE_ITO, add_caption, check_lang, format_number, new_axes, numeric,
-                     style, text)
+from ._style import GREY, NEUTRAL_COLOUR, OKABE_ITO, add_caption, format_number, new_axes, numeric, style, text
 
 __all__ = ["plot_small_area"]
 
@@ -18,18 +17,30 @@ _NEEDED = ("estimate", "ci_low", "ci_high", "direct", "flag", "source")
 CAUTION_COLOUR = OKABE_ITO["orange"]
 DIRECT_COLOUR = "#555555"
 
-# The figure's own words (to move into the interface catalogue with the others).
+# The figure's own words, keyed by their English text (the msgid they take in the interface catalogue).
 _WORDS = {
-    "en": {"model": "model estimate and interval", "direct": "direct survey estimate",
-           "caution": "interpret with care", "synthetic": "no respondents: model only",
-           "suppressed": "not shown: too uncertain", "reference": "{label}: {value}"},
-    "sq": {"model": "vlerësimi i modelit dhe intervali", "direct": "vlerësimi i drejtpërdrejtë i anketës",
-           "caution": "interpretoni me kujdes", "synthetic": "pa të anketuar: vetëm modeli",
-           "suppressed": "nuk shfaqet: shumë i pasigurt", "reference": "{label}: {value}"},
-    "sr": {"model": "procena modela i interval", "direct": "direktna procena iz ankete",
-           "caution": "tumačiti oprezno", "synthetic": "bez ispitanika: samo model",
-           "suppressed": "nije prikazano: previše nesigurno", "reference": "{label}: {value}"},
+    "sq": {"model estimate and interval": "vlerësimi i modelit dhe intervali",
+           "direct survey estimate": "vlerësimi i drejtpërdrejtë i anketës",
+           "interpret with care": "interpretoni me kujdes",
+           "no respondents: model only": "pa të anketuar: vetëm modeli",
+           "not shown: too uncertain": "nuk shfaqet: shumë i pasigurt",
+           "Share of respondents (%)": "Përqindja e të anketuarve (%)", "Mean score": "Rezultati mesatar"},
+    "sr": {"model estimate and interval": "procena modela i interval",
+           "direct survey estimate": "direktna procena iz ankete",
+           "interpret with care": "tumačiti oprezno",
+           "no respondents: model only": "bez ispitanika: samo model",
+           "not shown: too uncertain": "nije prikazano: previše nesigurno",
+           "Share of respondents (%)": "Udeo ispitanika (%)", "Mean score": "Prosečna ocena"},
 }
+LANGS = ("en", "sq", "sr")
+
+
+def _words(lang: str):
+    """The translation function of ``lang`` (English text in, the language's text out)."""
+    if lang not in LANGS:
+        raise ReportError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}")
+    table = _WORDS.get(lang, {})
+    return lambda msg: table.get(msg, msg)
 
 
 def _check(frame, area):
@@ -90,19 +101,20 @@ def plot_small_area(frame: pd.DataFrame, *, ax=None, lang: str = "en", area: str
 
     Examples
     --------
+    Invented areas (as ``ts.small_area(...).to_frame()`` gives them):
+
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"municipality": [101, 102, 103, 107], "estimate": [0.62, 0.71, 0.83, 0.05],
+    >>> t = pd.DataFrame({"district": [11, 12, 13, 14], "estimate": [0.62, 0.71, 0.83, 0.05],
     ...                   "ci_low": [0.55, 0.60, 0.50, 0.01], "ci_high": [0.69, 0.80, 0.97, 0.14],
     ...                   "direct": [0.60, 0.77, 0.9, float("nan")],
     ...                   "flag": ["publish", "caution", "suppress", "suppress"],
     ...                   "source": ["model", "model", "model", "synthetic"]})
-    >>> names = {101: "Prishtina", 102: "Podujeva", 103: "Drenas", 107: "Gračanica"}
+    >>> names = {11: "Aldford", 12: "Brinton", 13: "Carwick", 14: "Dunmore"}
     >>> ax = plot_small_area(t, labels=names)
     >>> [tick.get_text() for tick in ax.get_yticklabels()]
-    ['Podujeva', 'Prishtina', 'Drenas', 'Gračanica']
+    ['Brinton', 'Aldford', 'Carwick', 'Dunmore']
     """
-    s = check_lang(lang)
-    words = _WORDS[lang]
+    t = _words(lang)
     area = _check(frame, area)
     est = numeric(frame["estimate"])
     hidden = np.array([fl == "suppress" for fl in text(frame["flag"])]) | ~np.isfinite(est)
@@ -129,7 +141,7 @@ def plot_small_area(frame: pd.DataFrame, *, ax=None, lang: str = "en", area: str
     synthetic = np.array([src == "synthetic" for src in sources])
     with style():
         ax = new_axes(ax, figsize or (7.5, 1.2 + 0.28 * len(rows)))
-        handles = [Line2D([], [], color=NEUTRAL_COLOUR, marker="o", ls="-", label=words["model"])]
+        handles = [Line2D([], [], color=NEUTRAL_COLOUR, marker="o", ls="-", label=t("model estimate and interval"))]
         for mask, colour, marker, hollow in (
                 (shown & ~caution & ~synthetic, NEUTRAL_COLOUR, "o", False),
                 (shown & ~caution & synthetic, NEUTRAL_COLOUR, "s", False),
@@ -144,28 +156,27 @@ def plot_small_area(frame: pd.DataFrame, *, ax=None, lang: str = "en", area: str
             dm = shown & np.isfinite(dir_)
             if dm.any():
                 ax.scatter(dir_[dm] * f, y[dm], marker="x", s=28, color=DIRECT_COLOUR, linewidths=1.2, zorder=4)
-                handles.append(Line2D([], [], color=DIRECT_COLOUR, marker="x", ls="none", label=words["direct"]))
+                handles.append(Line2D([], [], color=DIRECT_COLOUR, marker="x", ls="none", label=t("direct survey estimate")))
         if (shown & caution).any():
             handles.append(Line2D([], [], color=CAUTION_COLOUR, marker="D", mfc="white", ls="-",
-                                  label=words["caution"]))
+                                  label=t("interpret with care")))
         if (shown & synthetic).any():
-            handles.append(Line2D([], [], color=GREY, marker="s", ls="none", label=words["synthetic"]))
+            handles.append(Line2D([], [], color=GREY, marker="s", ls="none", label=t("no respondents: model only")))
         if reference is not None and np.isfinite(reference):
             ax.axvline(reference * f, color="black", ls="--", lw=1.0, zorder=1)
             value = format_number(reference * f, 0 if percent else 1, lang) + ("%" if percent else "")
             handles.append(Line2D([], [], color="black", ls="--", lw=1.0,
-                                  label=words["reference"].format(label=reference_label or "", value=value)
-                                  if reference_label else value))
+                                  label=f"{reference_label}: {value}" if reference_label else value))
         if percent:
             ax.set_xlim(0, 100)
         x0, x1 = ax.get_xlim()
         for j in np.nonzero(~shown)[0]:
-            ax.text(x0 + 0.01 * (x1 - x0), y[j], words["suppressed"], va="center", ha="left", fontsize=8,
+            ax.text(x0 + 0.01 * (x1 - x0), y[j], t("not shown: too uncertain"), va="center", ha="left", fontsize=8,
                     style="italic", color="#555555")
         ax.set_yticks(y, names)
         ax.set_ylim(len(rows) - 0.4, -0.6)
         ax.tick_params(axis="y", length=0)
-        ax.set_xlabel(s["percent_axis"] if percent else s["mean_axis"])
+        ax.set_xlabel(t("Share of respondents (%)") if percent else t("Mean score"))
         ax.grid(axis="x", color="#EEEEEE", lw=0.8, zorder=0)
         ax.set_axisbelow(True)
         for side in ("top", "right", "left"):

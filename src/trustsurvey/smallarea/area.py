@@ -273,17 +273,18 @@ def small_area(survey, item: str, *, area: str, covariates, region: str | None =
 
     Examples
     --------
-    The bundled example: trust in the police in each of the 38 municipalities
-    (32 with respondents), with the simulated census covariates.
+    The bundled example: the first item in each of the 38 municipalities (32
+    with respondents), with the simulated census covariates.
 
     >>> import trustsurvey as ts
     >>> from trustsurvey.datasets import load_example
     >>> from trustsurvey.smallarea import example_covariates_path
     >>> s = load_example(2025, raw=False).weight()
-    >>> sa = ts.small_area(s, "trust_kp", area="municipality", region="region",
+    >>> item = s.questionnaire.question_ids[0]
+    >>> sa = ts.small_area(s, item, area="municipality", region="region",
     ...                    covariates=example_covariates_path(), population="adults")
     >>> sa
-    <SmallAreaResult trust_kp top2 by municipality: 38 areas (6 synthetic); ... publish, ... caution, ... suppress>
+    <SmallAreaResult ... top2 by municipality: 38 areas (6 synthetic); ... publish, ... caution, ... suppress>
     >>> t = sa.to_frame()
     >>> t.loc[t["municipality"] == 101, ["n_unweighted", "direct", "estimate", "flag"]].round(3)
        n_unweighted  direct  estimate     flag
