@@ -156,7 +156,8 @@ def plot_small_area(frame: pd.DataFrame, *, ax=None, lang: str = "en", area: str
             dm = shown & np.isfinite(dir_)
             if dm.any():
                 ax.scatter(dir_[dm] * f, y[dm], marker="x", s=28, color=DIRECT_COLOUR, linewidths=1.2, zorder=4)
-                handles.append(Line2D([], [], color=DIRECT_COLOUR, marker="x", ls="none", label=t("direct survey estimate")))
+                handles.append(Line2D([], [], color=DIRECT_COLOUR, marker="x", ls="none",
+                                      label=t("direct survey estimate")))
         if (shown & caution).any():
             handles.append(Line2D([], [], color=CAUTION_COLOUR, marker="D", mfc="white", ls="-",
                                   label=t("interpret with care")))
