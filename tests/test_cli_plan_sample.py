@@ -88,3 +88,11 @@ def test_errors_are_messages_not_tracebacks(capsys, argv, code, message):
 def test_missing_plan_file(capsys):
     assert main(["plan-sample", "no/such/plan.yaml", "--moe", "0.03"]) == 2
     assert "plan file 'no/such/plan.yaml' does not exist" in capsys.readouterr().err
+
+
+def test_parser_choices_are_the_librarys():
+    """plan_sample spells them out (building the parser should not import the statistics)."""
+    from trustsurvey.cli import plan_sample
+
+    assert plan_sample.ALLOCATION_METHODS == ts.planning.ALLOCATION_METHODS
+    assert plan_sample.DEFF_STATISTICS == ts.planning.DEFF_STATISTICS

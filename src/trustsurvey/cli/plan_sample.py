@@ -15,9 +15,12 @@ import math
 import sys
 from pathlib import Path
 
-from ..planning import ALLOCATION_METHODS, DEFF_STATISTICS
-
 __all__ = ["add_parser", "run"]
+
+# trustsurvey.planning's choices, spelled out so that building the parser imports no numpy or pandas
+# (a test checks they agree)
+ALLOCATION_METHODS = ("proportional", "neyman", "equal", "power")
+DEFF_STATISTICS = ("mean", "median", "max")
 
 
 def _share(text: str) -> float:
