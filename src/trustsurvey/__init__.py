@@ -23,6 +23,9 @@ _EXPORTS = {
     "change": "trustsurvey.significance",
     "recommend": "trustsurvey.recommend",
     "datasets": "trustsurvey.datasets",
+    "fay_herriot": "trustsurvey.smallarea",
+    "small_area": "trustsurvey.smallarea",
+    "planning": "trustsurvey.planning",
     "TrustSurveyError": "trustsurvey.errors",
     "QuestionnaireError": "trustsurvey.errors",
     "DataValidationError": "trustsurvey.errors",
@@ -54,7 +57,7 @@ sys.modules[__name__].__class__ = _Package
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         module = importlib.import_module(_EXPORTS[name])
-        value = module if name == "datasets" else getattr(module, name)
+        value = module if name in ("datasets", "planning") else getattr(module, name)
         if name in _SHADOWED:
             globals()[name] = value  # bind the function once (the module is in sys.modules)
         return value

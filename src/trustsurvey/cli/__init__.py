@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 
 from .. import __version__
 from ..errors import ReportError, TrustSurveyError
+from .plan_sample import add_parser as add_plan_sample
 from .report_commands import add_report_commands
 
 __all__ = ["make_parser", "main"]
@@ -325,6 +326,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_validate(sub)
     _add_questionnaire(sub)
     add_report_commands(sub, out_fn=_out, table_fn=_mismatch_table, summarise=_summarise_example)
+    add_plan_sample(sub)
     return parser
 
 
