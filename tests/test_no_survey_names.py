@@ -44,7 +44,6 @@ COUNTRY = re.compile(r"kosov", re.IGNORECASE)
 PENDING = {
     "io",
     "questionnaire",
-    "recommend",
 }
 
 

@@ -8,24 +8,26 @@ label (item, group, demographic, the population's name) comes from
 
 A recommendation reads, in the action plan's *Activity* column::
 
-    <subject>: <finding>[; <finding> ...]. <action> [<action> ...]
+    <subject> — <item>: <estimate>, <comparison> [and <comparison> ...][; <item>: ...]. <action> [<action> ...]
 
 * the **subject** names the population and, for a group, the group and its
-  demographic: ``Kosovo, Serb community (Community)`` (labels of the
-  questionnaire; all in the nominative, so that no language has to inflect a
+  demographic: ``North Shire, Farmers (Occupation)`` (labels of the
+  questionnaire, all in the nominative, so that no language has to inflect a
   label);
-* each **finding** is one rule's evidence in a clause that starts with the
-  item's label and reads right for the row's polarity: ``... is 3.8%, below the
-  target of 55.0%`` where higher is better, ``... is 48.5%, above the ceiling of
-  35.0%`` where lower is better;
+* each finding says how the estimate compares, right for the row's polarity:
+  ``below the target of 55.0%`` where higher is better, ``above the ceiling of
+  35.0%`` where lower is better; ``12.0 percentage points below the level of
+  all respondents (66.7%)``; ``down 6.0 percentage points from 72.0% in 2024``;
+  findings about the same estimate share one ``<item>: <estimate>``;
 * the **action** is what to do: the questionnaire rule's ``text`` (a template,
   per language; ``sr-Cyrl`` transliterated from ``sr``), or the catalogue's
-  default for the rule type.
+  default for the rule type; the actions of every rule that fired, in order.
 
 The *Measurement indicator* is the outcome the next survey must show, in the
-same polarity (``... reaches at least 55.0% in the 2026 survey``, ``... falls to
-at most 35.0% in the 2026 survey``), followed by the rule's own ``indicator``
-(an output indicator such as "regional action plan adopted"), if it gives one.
+same polarity (``<item>: the result reaches at least 55.0% in the 2026
+survey``, ``... falls to at most 35.0% ...``; of several goals of one estimate
+the one that binds), followed by the rules' own ``indicator`` texts (output
+indicators such as "regional action plan adopted"), if they give them.
 
 Templates of a questionnaire rule (``text``, ``responsible``, ``supporting``,
 ``indicator``, ``deadline``) are filled with
@@ -121,9 +123,9 @@ _COMPARISON = {
 _ITEM_BLOCK = NC_("finding", "{item}: {estimate}, {comparisons}")
 _DONT_KNOW_ITEM = NC_("finding", "“don't know” answers to {item}")
 _INDICATOR = {
-    "higher": NC_("indicator", "{item} reaches at least {goal} in {survey}"),
-    "lower": NC_("indicator", "{item} falls to at most {goal} in {survey}"),
-    "gap": NC_("indicator", "the gap of {item} to all respondents is less than {threshold} in {survey}"),
+    "higher": NC_("indicator", "{item}: the result reaches at least {goal} in {survey}"),
+    "lower": NC_("indicator", "{item}: the result falls to at most {goal} in {survey}"),
+    "gap": NC_("indicator", "{item}: the gap to all respondents is less than {threshold} in {survey}"),
 }
 _ACTIONS = {
     "below_target": NC_("action", "Prepare targeted measures and report on their implementation in the "
@@ -285,7 +287,7 @@ def indicator_text(m: Any, rows: Sequence[Mapping[str, Any]], *, wave: int | Non
     ...         {"rule": "integrity_concern", "item": "q1", "metric": "top2", "by": "national", "group": "all",
     ...          "goal": 0.40, "direction": "lower"}]
     >>> indicator_text(Meaning(None, "en"), rows, wave=2025)
-    'All respondents — q1 falls to at most 35.0% in the 2026 survey.'
+    'All respondents — q1: the result falls to at most 35.0% in the 2026 survey.'
     """
     first = rows[0]
     survey = _survey_phrase(m, wave)
@@ -418,7 +420,7 @@ def evidence_comment(m: Any, rec: Mapping[str, Any], findings: Sequence[Mapping[
     head = m.t.format("estimate {estimate} (confidence interval {low} to {high})", "evidence",
                       estimate=nums["estimate"], low=nums["ci_low"], high=nums["ci_high"])
     if is_finite(rec.get("n_unweighted")):
-        head += m.t.format(", n = {n}", "evidence", n=format_number(rec.get("n_unweighted"), 0, lang))
+        head += f", n = {format_number(rec.get('n_unweighted'), 0, lang)}"  # a symbol, not a word
     parts = [head]
     if rec.get("by") != NATIONAL and is_finite(rec.get("national")):
         parts.append(m.t.format("all respondents {national}", "evidence", national=nums["national"]))
