@@ -30,7 +30,7 @@ def waves():
 
 
 def test_lower_is_better_rows_never_read_below_or_at_least(waves):
-    s24, s25, p24, p25, _ = waves
+    _, s25, p24, p25, _ = waves
     q = s25.questionnaire
     low_items = {i for i in q.question_ids if Meaning(q).favourable(i) == "low"}
     checked = 0
@@ -73,7 +73,7 @@ def test_texts_name_item_group_and_population_in_every_language(waves):
 
 
 def test_one_comparison_has_one_p_value_everywhere(waves):
-    s24, s25, p24, p25, trend = waves
+    s24, s25, _, p25, trend = waves
     now = trend[trend["wave"] == 2025].set_index(["item", "metric", "level", "by", "group"])
     quoted = 0
     for r in p25:

@@ -12,8 +12,17 @@ import trustsurvey as ts
 from trustsurvey.errors import LanguageError, PlanError
 from trustsurvey.labels import catalogue, to_cyrillic
 from trustsurvey.questionnaire import bundled
-from trustsurvey.recommend import (DETAIL_COLUMNS, EVIDENCE_COLUMNS, READERS_COLUMNS, RECOMMENDATION_COLUMNS,
-                                   Recommendations, default_rules, make_id, recommend, resolve_rules)
+from trustsurvey.recommend import (
+    DETAIL_COLUMNS,
+    EVIDENCE_COLUMNS,
+    READERS_COLUMNS,
+    RECOMMENDATION_COLUMNS,
+    Recommendations,
+    default_rules,
+    make_id,
+    recommend,
+    resolve_rules,
+)
 from trustsurvey.recommend.priority import add_priority, evidence_strength, gap_points
 
 BD_COLUMNS = ["item", "item_label", "metric", "level", "level_label", "by", "group", "group_label", "estimate",
@@ -247,7 +256,7 @@ def test_rule_overrides_and_errors():
 
 
 def test_public_entry_point_is_callable():
-    import trustsurvey.recommend  # noqa: F401 -- importing the package must not shadow the function
+    import trustsurvey.recommend
 
     assert callable(ts.recommend)
     plan = ts.recommend(tables=merged_table(), targets=TARGETS, wave=2025)

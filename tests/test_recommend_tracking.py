@@ -11,8 +11,15 @@ import pytest
 from trustsurvey.errors import ReportError
 from trustsurvey.labels import catalogue
 from trustsurvey.labels.numbers import format_p
-from trustsurvey.recommend import (INDICATOR_COLUMNS, MONITORING_COLUMNS, MONITORING_STATUSES, RECOMMENDATION_COLUMNS,
-                                   read_plan, recommend, track)
+from trustsurvey.recommend import (
+    INDICATOR_COLUMNS,
+    MONITORING_COLUMNS,
+    MONITORING_STATUSES,
+    RECOMMENDATION_COLUMNS,
+    read_plan,
+    recommend,
+    track,
+)
 from trustsurvey.recommend.tracking import TRACKING_COLUMNS
 
 BD_COLUMNS = ["item", "item_label", "metric", "level", "level_label", "by", "group", "group_label", "estimate",
@@ -102,7 +109,7 @@ def test_an_item_no_longer_in_the_tables_is_not_measurable():
 
 
 def test_tracking_without_trend_never_claims_significance():
-    plan, before, after, p = crafted()
+    plan, _, after, _ = crafted()
     out = track(plan, after)
     got = dict(zip(out["item"], out["status"]))
     assert got["reached"] == got["lower_ok"] == "target_met"       # the goal needs no test

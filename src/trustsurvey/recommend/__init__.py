@@ -29,9 +29,26 @@ from ..labels import languages_of
 from ..labels import meaning as _meaning
 from . import rules
 from .engine import build, candidates, default_rules, rank, resolve_rules, scale_ranges
-from .model import (DETAIL_COLUMNS, EVIDENCE_COLUMNS, MONITORING_STATUSES, RECOMMENDATION_COLUMNS, STATUSES, Finding,
-                    Recommendation, Recommendations, finding_id, make_id)
-from .rules import below_target, decline, group_gap, high_dont_know, integrity_concern, low_awareness
+from .model import (
+    DETAIL_COLUMNS,
+    EVIDENCE_COLUMNS,
+    MONITORING_STATUSES,
+    RECOMMENDATION_COLUMNS,
+    STATUSES,
+    Finding,
+    Recommendation,
+    Recommendations,
+    finding_id,
+    make_id,
+)
+from .rules import (
+    below_target,
+    decline,
+    group_gap,
+    high_dont_know,
+    integrity_concern,
+    low_awareness,
+)
 from .tables import INDICATOR_COLUMNS, MONITORING_COLUMNS, READERS_COLUMNS
 from .tracking import read_plan, track
 
@@ -84,7 +101,7 @@ def _trend_waves(trend: pd.DataFrame | None) -> tuple[int | None, int | None]:
 
 def _degf(survey: Any) -> float | None:
     try:
-        df = float(getattr(survey, "degf"))
+        df = float(survey.degf)
     except (TypeError, ValueError, AttributeError):
         return None
     return df if df > 0 else None
@@ -92,7 +109,7 @@ def _degf(survey: Any) -> float | None:
 
 def recommend(survey: Any = None, previous: Any = None, rules: Any = None, *, tables: pd.DataFrame | None = None,
               trend: pd.DataFrame | None = None, targets: Any = None, previous_plan: Any = None,
-              lang: str = "en", wave: int | None = None, previous_wave: int | None = None,
+              lang: str | None = None, wave: int | None = None, previous_wave: int | None = None,
               alpha: float = 0.05, min_base: int | None = None, questionnaire: Any = None,
               breakdown_options: dict | None = None) -> Recommendations:
     """Recommendations from a survey wave and the 2.2.2 action plan.
@@ -119,9 +136,10 @@ def recommend(survey: Any = None, previous: Any = None, rules: Any = None, *, ta
     previous_plan : path or DataFrame, optional
         Last year's ``recommendations.csv`` (or :meth:`Recommendations.to_frame`): its
         recommendations are tracked.
-    lang : str
+    lang : str, optional
         Default language of the tables; one of the questionnaire's languages
-        (every one of them is worded).
+        (every one of them is worded). Default: English if the questionnaire
+        declares it, else its first language.
     wave, previous_wave : int, optional
         Survey years; from the trend table, the survey's ``attrs["wave"]`` or its questionnaire otherwise.
     alpha : float
@@ -156,6 +174,8 @@ def recommend(survey: Any = None, previous: Any = None, rules: Any = None, *, ta
     """
     q = questionnaire if questionnaire is not None else getattr(survey, "questionnaire", None)
     languages = languages_of(q)
+    if lang is None:
+        lang = "en" if "en" in languages or not languages else languages[0]
     m = _meaning(q, lang)  # LanguageError for a language the questionnaire does not declare
     if tables is None:
         if survey is None:

@@ -28,8 +28,16 @@ from ..vocabulary import INDEX_MEAN
 from . import rules as R
 from .model import Finding, Recommendation, finding_id, make_id
 from .priority import add_priority
-from .texts import (COST, TO_BE_ASSIGNED, deadline_text, default_action, evidence_comment, finding_text,
-                    indicator_text, template_values)
+from .texts import (
+    COST,
+    TO_BE_ASSIGNED,
+    deadline_text,
+    default_action,
+    evidence_comment,
+    finding_text,
+    indicator_text,
+    template_values,
+)
 
 __all__ = ["default_rules", "resolve_rules", "candidates", "rank", "build", "scale_ranges"]
 
@@ -57,10 +65,8 @@ def scale_ranges(questionnaire: Any = None, items: Sequence[str] = ()) -> dict[s
     return out
 
 
-def _index_ids(questionnaire: Any, table: pd.DataFrame | None) -> tuple[str, ...]:
-    if questionnaire is not None:
-        return tuple(getattr(questionnaire, "index_ids", ()))
-    return ()
+def _index_ids(questionnaire: Any) -> tuple[str, ...]:
+    return tuple(getattr(questionnaire, "index_ids", ()) or ()) if questionnaire is not None else ()
 
 
 def _named_items(questionnaire: Any, rule: str) -> tuple[str, ...]:
@@ -89,7 +95,7 @@ def default_rules(questionnaire: Any = None, table: pd.DataFrame | None = None) 
 
     The default rules name no institution: the action plan shows "to be assigned".
     """
-    indices = _index_ids(questionnaire, table)
+    indices = _index_ids(questionnaire)
     rules = [
         RecommendationRule(id="below_target", rule="below_target"),
         RecommendationRule(id="decline", rule="decline", params={"metric": "top2", "min_change": 0.05,
@@ -368,7 +374,7 @@ def build(ranked: pd.DataFrame, rules: Sequence[RecommendationRule], questionnai
         first = rows[0]
         specs = [by_id.get(r.get("rule_id", "")) for r in rows]
         st = status.get(rid, "new")
-        rec = dict(first, priority=first["priority"])
+        rec = first
         texts: dict[str, dict[str, str]] = {}
         for m in meanings:
             for k, v in _word(rows, specs, m, wave=wave, previous_wave=previous_wave, status=st).items():

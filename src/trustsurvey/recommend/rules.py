@@ -312,8 +312,8 @@ def targets_frame(targets, polarity: Any = None) -> pd.DataFrame:
             raise PlanError(f"targets[{i}]: missing {', '.join(miss)} (a target needs item, metric and goal)")
         direction = r.get("direction")
         if direction is None or (isinstance(direction, float) and direction != direction) or direction == "":
-            pol = row_polarity([str(r["item"])], [str(r["metric"])], None if polarity is None or
-                               not hasattr(polarity, "polarities") else polarity)[0]
+            meaning = polarity if hasattr(polarity, "polarities") else None
+            pol = row_polarity([str(r["item"])], [str(r["metric"])], meaning)[0]
             direction = "lower" if pol < 0 else "higher"
         if direction not in ("higher", "lower"):
             raise PlanError(f"targets[{i}] ({r['item']}): direction must be 'higher' or 'lower', not {direction!r}")

@@ -15,7 +15,13 @@ import pandas as pd
 
 from ..labels import meaning
 from ..labels.catalogue import NC_
-from ..labels.numbers import format_number, format_p, format_points, format_value, is_finite
+from ..labels.numbers import (
+    format_number,
+    format_p,
+    format_points,
+    format_value,
+    is_finite,
+)
 from .model import MONITORING_STATUSES
 from .texts import finding_text, status_label, status_rule
 
@@ -50,7 +56,8 @@ def readers_table(recs: Recommendations, lang: str) -> pd.DataFrame:
     - ``estimate``, ``ci_low``, ``ci_high``: the primary finding's estimate and
       confidence interval, in the metric's units;
     - ``n_unweighted``: the base; ``p_adj``: the adjusted p-value of the
-      primary finding's test (see :meth:`Recommendations.evidence_frame`);
+      primary finding's test (its unadjusted p-value where the test has no
+      adjustment; every finding's in :meth:`Recommendations.evidence_frame`);
     - ``responsible``, ``supporting``, ``deadline``: as in the action plan.
     """
     rows = []
@@ -95,7 +102,7 @@ _NOT_MET_LOWER = NC_("monitoring", "{estimate}; goal not reached (at most {goal}
 
 def _comment(m: Any, row: dict, test: str) -> str:
     lang, metric = m.lang, row["metric"]
-    fv = lambda x: format_value(x, metric, lang)  # noqa: E731
+    fv = lambda x: format_value(x, metric, lang)
     status = row["status"]
     if status == "not_measurable":
         if row["reason"] == "suppressed":

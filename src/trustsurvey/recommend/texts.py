@@ -42,7 +42,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..labels.catalogue import NC_, fill
-from ..labels.numbers import format_number, format_p, format_points, format_value, is_finite
+from ..labels.numbers import (
+    format_number,
+    format_p,
+    format_points,
+    format_value,
+    is_finite,
+)
 from ..vocabulary import NATIONAL
 
 __all__ = [
@@ -196,7 +202,7 @@ def _numbers(m: Any, row: Mapping[str, Any], *, wave: int | None, previous_wave:
     lang = m.lang
     metric = str(row.get("metric", ""))
     rule = str(row.get("rule", ""))
-    fv = lambda c: format_value(_f(row, c), metric, lang)  # noqa: E731
+    fv = lambda c: format_value(_f(row, c), metric, lang)
     pw = previous_wave if previous_wave is not None else (None if wave is None else int(wave) - 1)
     threshold = _f(row, "threshold")
     return {
