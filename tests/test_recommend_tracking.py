@@ -152,6 +152,8 @@ def test_read_plan_maps_old_ids_and_reports_errors(tmp_path):
     assert p["id"].tolist() == ["a:region:6", "b:national:all"]          # one per item and group: the first
     assert p["plan_id"].tolist() == ["below_target:a:region:6", "high_dont_know:b:national:all"]
     assert p.loc[1, "metric"] == "dont_know" and p.loc[1, "direction"] == "lower"   # from the rule
+    legacy = read_plan(old.assign(goal=["0.5", "0.4", "0.2"]))
+    assert legacy["threshold"].tolist()[1] == 0.2                   # a level rule's threshold: its goal
     now = table(row(item="b", metric="dont_know", estimate=0.18))
     assert track(old.iloc[[2]], now)["status"].tolist() == ["no_change"]
 

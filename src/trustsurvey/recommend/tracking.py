@@ -118,6 +118,9 @@ def read_plan(source) -> pd.DataFrame:
     for c in ("goal", "threshold", "national", "gap", "previous", "change", "previous_wave", "wave"):
         if c not in plan.columns:
             plan[c] = np.nan
+    # plans of earlier versions carry no threshold: a level rule's threshold is its goal
+    level_rule = plan["rule"].isin(["below_target", "low_awareness", "integrity_concern", "high_dont_know"])
+    plan["threshold"] = plan["threshold"].where(plan["threshold"].notna() | ~level_rule, plan["goal"])
     if "direction" not in plan.columns:
         plan["direction"] = np.where(plan["rule"].isin(_LOWER_RULES), "lower", "higher")
     plan["direction"] = plan["direction"].where(plan["direction"].isin(["higher", "lower"]), "higher")
