@@ -1,8 +1,15 @@
-"""From rule specifications and tidy tables to ranked, worded recommendations.
+"""From rule specifications and tidy tables to ranked, merged, worded recommendations.
 
 The rule specifications are :class:`~trustsurvey.questionnaire.sections.RecommendationRule`
 objects (the questionnaire's ``recommendations`` section), plain dicts with
 the same keys (an analysis plan), or the defaults of :func:`default_rules`.
+
+The steps: :func:`candidates` applies every rule (one candidate row per rule,
+item and group that breaks it); :func:`rank` scores them
+(:mod:`~trustsurvey.recommend.priority`) and gives each its recommendation id
+``item:by:group``; :func:`build` merges the candidates of one id into one
+:class:`~trustsurvey.recommend.model.Recommendation` (its findings, strongest
+first) and words it in every language.
 """
 
 from __future__ import annotations
@@ -10,100 +17,85 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import PlanError
-from ..questionnaire._frozen import FrozenDict
+from ..labels import meaning as _meaning
+from ..labels.catalogue import fill
 from ..questionnaire.sections import RULE_PARAMS, RecommendationRule
+from ..vocabulary import INDEX_MEAN
 from . import rules as R
-from .model import Recommendation, make_id, recommendation_from_row
+from .model import Finding, Recommendation, finding_id, make_id
 from .priority import add_priority
-from .texts import (COST, DEFAULT_TEMPLATES, LANGUAGES, Labeller, deadline_text, evidence_comment, fill,
-                    region_of, supporting_institutions, template_values)
+from .texts import (
+    COST,
+    TO_BE_ASSIGNED,
+    deadline_text,
+    default_action,
+    evidence_comment,
+    finding_text,
+    indicator_text,
+    template_values,
+)
 
-__all__ = ["default_rules", "resolve_rules", "candidates", "build", "item_signs", "scale_ranges"]
+__all__ = ["default_rules", "resolve_rules", "candidates", "rank", "build", "scale_ranges"]
 
 #: keyword arguments a rule function takes beyond the questionnaire schema's RULE_PARAMS
 _EXTRA_PARAMS = {
-    "below_target": ("items",),
+    "below_target": ("items", "significant_only"),
     "decline": ("by", "adjusted"),
     "group_gap": (),
     "low_awareness": ("by", "alpha", "metric"),
     "integrity_concern": ("by", "metric"),
     "high_dont_know": ("by", "alpha"),
 }
-#: item ids of the Kosovo Police questionnaire the default rules look at (when present in the tables)
-AWARENESS_ITEMS = ("lpsc_aware", "mcsc_aware", "app_aware")
-INTEGRITY_ITEMS = ("int_bribes", "int_political")
-#: reverse-worded items assumed when no questionnaire says which items are reversed
-DEFAULT_ITEM_SIGN = {"int_bribes": -1, "int_political": -1}
+_KEY = ["item", "metric", "level", "by", "group"]
 
 
 # --------------------------------------------------------------------------- questionnaire facts
-def item_signs(questionnaire: Any = None) -> dict[str, int]:
-    """``{item: +1 | -1 | 0}``: which direction of each item's score is favourable.
-
-    From the questionnaire: a scale marked ``favourable: low`` or a
-    ``reverse`` question gives -1 (both: +1), options of multiple-response
-    questions 0 (no direction), everything else +1. Without a questionnaire
-    :data:`DEFAULT_ITEM_SIGN`.
-    """
-    if questionnaire is None:
-        return dict(DEFAULT_ITEM_SIGN)
-    out: dict[str, int] = {}
-    for q in getattr(questionnaire, "questions", ()):
-        if q.type == "multiple":
-            for o in q.options:
-                out[o.id] = 0
-            continue
-        sign = 1
-        scale = questionnaire.scales.get(q.scale) if q.scale else None
-        if scale is not None and scale.favourable == "low":
-            sign = -sign
-        if q.reverse:
-            sign = -sign
-        out[q.id] = sign
+def scale_ranges(questionnaire: Any = None, items: Sequence[str] = ()) -> dict[str, tuple[float, float]]:
+    """``{item: (min, max)}`` of the scores of scored items and rescaled indices (from the meaning layer)."""
+    m = _meaning(questionnaire)
+    out = {}
+    for i in dict.fromkeys(items):
+        r = m.score_range(i)
+        if r is not None:
+            out[i] = r
     return out
 
 
-def scale_ranges(questionnaire: Any = None) -> dict[str, tuple[float, float]]:
-    """``{item: (min, max)}`` of the scores of scored items and rescaled indices."""
-    out: dict[str, tuple[float, float]] = {}
-    if questionnaire is None:
-        return out
-    for q in getattr(questionnaire, "questions", ()):
-        scale = questionnaire.scales.get(q.scale) if q.scale else None
-        if scale is not None and scale.scored:
-            out[q.id] = tuple(float(x) for x in scale.score_range)
-    for idx in getattr(questionnaire, "indices", ()):
-        if idx.rescale is not None:
-            out[idx.id] = tuple(float(x) for x in idx.rescale)
-    return out
+def _index_ids(questionnaire: Any) -> tuple[str, ...]:
+    return tuple(getattr(questionnaire, "index_ids", ()) or ()) if questionnaire is not None else ()
 
 
-def _index_ids(questionnaire: Any, table: pd.DataFrame | None) -> tuple[str, ...]:
-    if questionnaire is not None:
-        return tuple(getattr(questionnaire, "index_ids", ()))
-    if table is None or "item" not in table.columns:
-        return ()
-    return tuple(sorted({i for i in table["item"].astype(str) if i.endswith("_index")}))
+def _named_items(questionnaire: Any, rule: str) -> tuple[str, ...]:
+    """Items the questionnaire's own rules of type ``rule`` name (none when it names none)."""
+    named: list[str] = []
+    for r in getattr(questionnaire, "recommendations", ()) or ():
+        if r.rule == rule and r.items != "all":
+            named += list(r.items)
+    return tuple(dict.fromkeys(named))
 
 
 # --------------------------------------------------------------------------- rules
 def default_rules(questionnaire: Any = None, table: pd.DataFrame | None = None) -> tuple[RecommendationRule, ...]:
     """The rules used when neither the questionnaire nor the caller gives any.
 
-    * ``below_target`` on every target;
-    * ``decline``: a significant fall of the top-2 share by at least 5 points
-      (and of an index by at least 5 index points);
-    * ``group_gap``: a group significantly below Kosovo by at least 10 points
-      (10 index points for indices), every demographic;
-    * ``low_awareness``: LPSC, MCSC and app awareness below 50 %;
-    * ``integrity_concern``: agreement that officers take bribes / that politics
-      influences police work significantly above 30 %;
+    * ``below_target`` on every target of the questionnaire (or of ``targets=``);
+    * ``decline``: a significant unfavourable change of the top-2 share by at
+      least 5 points since the previous wave (national rows), and of an index
+      by at least 5 index points;
+    * ``group_gap``: a group significantly worse than all respondents by at
+      least 10 points (10 index points for indices), every demographic;
+    * ``low_awareness`` (below 50 %) and ``integrity_concern`` (significantly
+      above 30 %): only for items the questionnaire's rules of that type name
+      -- none by default; a plan names them (``rules: {low_awareness: {items: [...]}}``);
     * ``high_dont_know``: more than 20 % "don't know" on any item (national).
+
+    The default rules name no institution: the action plan shows "to be assigned".
     """
-    indices = _index_ids(questionnaire, table)
+    indices = _index_ids(questionnaire)
     rules = [
         RecommendationRule(id="below_target", rule="below_target"),
         RecommendationRule(id="decline", rule="decline", params={"metric": "top2", "min_change": 0.05,
@@ -114,29 +106,32 @@ def default_rules(questionnaire: Any = None, table: pd.DataFrame | None = None) 
     if indices:
         rules += [
             RecommendationRule(id="decline_index", rule="decline", items=indices,
-                               params={"metric": "index_mean", "min_change": 5.0, "alpha": 0.05}),
+                               params={"metric": INDEX_MEAN, "min_change": 5.0, "alpha": 0.05}),
             RecommendationRule(id="group_gap_index", rule="group_gap", items=indices,
-                               params={"metric": "index_mean", "min_gap": 10.0, "alpha": 0.05, "by": "all"}),
+                               params={"metric": INDEX_MEAN, "min_gap": 10.0, "alpha": 0.05, "by": "all"}),
         ]
     rules += [
-        RecommendationRule(id="low_awareness", rule="low_awareness", items=AWARENESS_ITEMS,
-                           params={"threshold": 0.5}),
-        RecommendationRule(id="integrity_concern", rule="integrity_concern", items=INTEGRITY_ITEMS,
+        RecommendationRule(id="low_awareness", rule="low_awareness",
+                           items=_named_items(questionnaire, "low_awareness"), params={"threshold": 0.5}),
+        RecommendationRule(id="integrity_concern", rule="integrity_concern",
+                           items=_named_items(questionnaire, "integrity_concern"),
                            params={"threshold": 0.3, "alpha": 0.05}),
         RecommendationRule(id="high_dont_know", rule="high_dont_know", params={"threshold": 0.2}),
     ]
     return tuple(rules)
 
 
+_RULE_KEYS = ("id", "rule", "items", "params", "text", "responsible", "supporting", "indicator", "deadline")
+
+
 def _as_rule(spec: Any, where: str) -> RecommendationRule:
     if isinstance(spec, RecommendationRule):
         rule = spec
     elif isinstance(spec, Mapping):
-        known = ("id", "rule", "items", "params", "text", "responsible", "supporting", "indicator", "deadline")
-        unknown = sorted(set(spec) - set(known))
+        unknown = sorted(set(spec) - set(_RULE_KEYS))
         if unknown or "rule" not in spec:
             raise PlanError(f"{where}: a rule needs 'rule' (one of {', '.join(RULE_PARAMS)}) and may have "
-                            f"{', '.join(known)}" + (f"; unknown key(s) {', '.join(unknown)}" if unknown else ""))
+                            f"{', '.join(_RULE_KEYS)}" + (f"; unknown key(s) {', '.join(unknown)}" if unknown else ""))
         d = dict(spec)
         d.setdefault("id", str(d["rule"]))
         try:
@@ -164,7 +159,7 @@ def resolve_rules(rules: Any = None, questionnaire: Any = None, table: pd.DataFr
         :func:`default_rules` if it has none). A sequence of rules (dicts with
         ``id, rule, items, params, text, ...`` or RecommendationRule objects)
         replaces them. A mapping ``{rule id or rule type: {param: value}}``
-        overrides parameters of the base rules (an analysis plan's tweaks).
+        overrides parameters (and ``items``) of the base rules (an analysis plan's tweaks).
 
     Raises
     ------
@@ -207,29 +202,33 @@ def _plain(v: Any) -> Any:
 
 # --------------------------------------------------------------------------- evaluation
 def _previous_values(trend: pd.DataFrame | None) -> pd.DataFrame | None:
-    """Per series: the previous wave's estimate and the latest change (for the evidence columns)."""
+    """Per series of the latest wave: the previous wave's estimate, the change and the change's own p-values."""
     if trend is None or not len(trend):
         return None
     t = R._check(trend, R.TREND_REQUIRED, "trend")
     waves = pd.to_numeric(t["wave"], errors="coerce")
-    key = ["item", "metric", "level", "by", "group"]
     last = waves.max()
-    cur = t.loc[waves == last, key + ["estimate", "change"]].drop_duplicates(key)
+    extra = [c for c in ("change_p_adj",) if c in t.columns]
+    cur = t.loc[waves == last, _KEY + ["estimate", "change", "change_p"] + extra].drop_duplicates(_KEY)
     prev = (t.loc[waves < last].assign(_w=waves[waves < last]).sort_values("_w")
-            .drop_duplicates(key, keep="last")[key + ["estimate"]].rename(columns={"estimate": "_p"}))
-    cur = cur.merge(prev, on=key, how="left", sort=False)
+            .drop_duplicates(_KEY, keep="last")[_KEY + ["estimate"]].rename(columns={"estimate": "_p"}))
+    cur = cur.merge(prev, on=_KEY, how="left", sort=False)
     change = pd.to_numeric(cur["change"], errors="coerce")
     prev_v = pd.to_numeric(cur["_p"], errors="coerce").fillna(pd.to_numeric(cur["estimate"], errors="coerce") - change)
-    return cur.assign(_prev=prev_v, _chg=change)[key + ["_prev", "_chg"]]
+    out = cur.assign(_prev=prev_v, _chg=change, change_p=pd.to_numeric(cur["change_p"], errors="coerce"))
+    return out[_KEY + ["_prev", "_chg", "change_p"]]
 
 
 def candidates(rules: Sequence[RecommendationRule], table: pd.DataFrame | None, trend: pd.DataFrame | None = None,
-               targets: Any = (), *, item_sign: Mapping[str, int] | None = None,
-               alpha: float = 0.05, min_base: int | None = None) -> pd.DataFrame:
-    """Apply every rule; one candidate table (:data:`~trustsurvey.recommend.rules.CANDIDATE_COLUMNS`).
+               targets: Any = (), *, meaning: Any = None, alpha: float = 0.05,
+               min_base: int | None = None) -> pd.DataFrame:
+    """Apply every rule; one candidate table (:data:`~trustsurvey.recommend.rules.CANDIDATE_COLUMNS`
+    plus ``change_p``, the trend table's p-value of each row's change).
 
-    ``alpha`` and ``min_base`` are defaults that a rule's own parameters override.
-    Rules whose table is missing (``decline`` without a trend table) are skipped.
+    ``meaning`` (a :class:`~trustsurvey.labels.Meaning`) gives every row's
+    polarity. ``alpha`` and ``min_base`` are defaults that a rule's own
+    parameters override. Rules whose table is missing (``decline`` without a
+    trend table) are skipped.
     """
     parts = []
     for rule in rules:
@@ -247,27 +246,27 @@ def candidates(rules: Sequence[RecommendationRule], table: pd.DataFrame | None, 
         kwargs: dict[str, Any] = dict(params)
         if rule.rule == "below_target":
             kwargs.setdefault("items", items)
-            cand = func(data, targets, **kwargs)
+            cand = func(data, targets, polarity=meaning, **kwargs)
         else:
             if rule.rule in ("decline", "group_gap"):
-                kwargs["item_sign"] = item_sign
+                kwargs["polarity"] = meaning
             cand = func(data, items=items, **kwargs)
         if len(cand):
             parts.append(cand.assign(rule_id=rule.id))
     if not parts:
-        return R._frame(pd.DataFrame(), "")
+        return R._frame(pd.DataFrame(), "").assign(change_p=np.array([], float))
     out = pd.concat(parts, ignore_index=True)
-    key = ["item", "metric", "level", "by", "group"]
+    out["change_p"] = np.nan
     prev = _previous_values(trend)
     if prev is not None:
-        out = out.merge(prev, on=key, how="left", sort=False)
+        out = out.drop(columns="change_p").merge(prev, on=_KEY, how="left", sort=False)
         out["previous"] = out["previous"].fillna(out["_prev"])
         out["change"] = out["change"].fillna(out["_chg"])
         out = out.drop(columns=["_prev", "_chg"])
     if table is not None and "n_weighted" in table.columns:
-        shares = R._with_national(R._check(table, R.BREAKDOWN_REQUIRED, "breakdown"))[key + ["share", "n_weighted"]]
-        shares = shares.drop_duplicates(key).rename(columns={"share": "_s", "n_weighted": "_nw"})
-        out = out.merge(shares, on=key, how="left", sort=False)
+        shares = R._with_national(R._check(table, R.BREAKDOWN_REQUIRED, "breakdown"))[_KEY + ["share", "n_weighted"]]
+        shares = shares.drop_duplicates(_KEY).rename(columns={"share": "_s", "n_weighted": "_nw"})
+        out = out.merge(shares, on=_KEY, how="left", sort=False)
         is_decline = out["rule"] == "decline"
         out.loc[is_decline & out["_s"].notna(), "share"] = out.loc[is_decline & out["_s"].notna(), "_s"]
         out["n_weighted"] = out["n_weighted"].fillna(out["_nw"])
@@ -282,60 +281,115 @@ def _item_key(frame: pd.DataFrame) -> pd.Series:
 
 
 def rank(cands: pd.DataFrame, *, scale_range: Mapping[str, tuple[float, float]] | None = None) -> pd.DataFrame:
-    """Add ids and priorities, keep the strongest candidate per id, order by priority then id."""
+    """Score the candidates and give each its recommendation id; strongest first.
+
+    Adds ``gap_points``, ``strength``, ``priority`` (see
+    :mod:`~trustsurvey.recommend.priority`), ``item_key``, ``finding_id``
+    (``rule:item:by:group``; of two findings with one id the stronger is kept)
+    and ``id`` (``item:by:group``). Rows are ordered by the priority of their
+    recommendation's strongest finding (then id), and within a recommendation
+    by priority (then finding id).
+    """
+    extra = ("item_key", "finding_id", "id", "gap_points", "strength", "priority")
     if not len(cands):
         out = cands.copy()
-        for c in ("item_key", "id", "gap_points", "strength", "priority"):
-            out[c] = pd.Series(dtype=object if c in ("item_key", "id") else float)
+        for c in extra:
+            out[c] = pd.Series(dtype=object if c in ("item_key", "finding_id", "id") else float)
         return out
     out = add_priority(cands, scale_range=scale_range)
     out["item_key"] = _item_key(out)
-    out["id"] = [make_id(r, i, b, g) for r, i, b, g in zip(out["rule"], out["item_key"], out["by"], out["group"])]
-    out = out.sort_values(["priority", "id"], ascending=[False, True], kind="mergesort")
-    out = out.drop_duplicates("id", keep="first")
-    return out.reset_index(drop=True)
+    out["finding_id"] = [finding_id(r, i, b, g) for r, i, b, g in
+                         zip(out["rule"], out["item_key"], out["by"], out["group"])]
+    out["id"] = [make_id(i, b, g) for i, b, g in zip(out["item_key"], out["by"], out["group"])]
+    out = out.sort_values(["priority", "finding_id"], ascending=[False, True], kind="mergesort")
+    out = out.drop_duplicates("finding_id", keep="first")
+    top = out.groupby("id", sort=False)["priority"].transform("max")
+    out = out.assign(_top=top).sort_values(["_top", "id", "priority", "finding_id"],
+                                           ascending=[False, True, False, True], kind="mergesort")
+    return out.drop(columns="_top").reset_index(drop=True)
 
 
-def build(ranked: pd.DataFrame, rules: Sequence[RecommendationRule], labeller: Labeller, *, wave: int | None,
-          previous_wave: int | None, status: Mapping[str, str] | None = None) -> tuple[Recommendation, ...]:
-    """Word each ranked candidate in every language and make the Recommendation objects."""
+# --------------------------------------------------------------------------- wording
+def _unique(texts: Sequence[str]) -> list[str]:
+    return [t for t in dict.fromkeys(texts) if t]
+
+
+def _word(rows: list[dict], specs: list[Any], m: Any, *, wave: int | None, previous_wave: int | None,
+          status: str) -> dict[str, str]:
+    """Every text field of one recommendation in ``m.lang``."""
+    t = m.t
+    first, spec0 = rows[0], specs[0]
+    by, group = first["by"], first["group"]
+    finding = finding_text(m, rows, wave=wave, previous_wave=previous_wave)
+    # institutions: the primary rule's; the other rules' institutions support
+    resp_values = template_values(m, first, wave=wave, previous_wave=previous_wave)
+    responsible = fill(m.text(getattr(spec0, "responsible", None)), resp_values).strip()
+    values = [template_values(m, r, wave=wave, previous_wave=previous_wave, responsible=responsible) for r in rows]
+    actions, outputs, supporting = [], [], []
+    for r, spec, v in zip(rows, specs, values):
+        own = m.text(getattr(spec, "text", None))
+        actions.append(fill(own, v) if own else default_action(m, r["rule"]))
+        out = m.text(getattr(spec, "indicator", None))
+        if out:
+            outputs.append(fill(out, v))
+        if spec is not spec0:
+            supporting.append(fill(m.text(getattr(spec, "responsible", None)), v).strip())
+        supporting += [fill(m.text(s), v).strip() for s in getattr(spec, "supporting", ()) or ()]
+    supporting = [s for s in _unique(supporting) if s != responsible]
+    assigned = t.pgettext("institution", TO_BE_ASSIGNED)
+    outcome = indicator_text(m, rows, wave=wave)
+    return {
+        "finding": finding,
+        "action": " ".join(_unique(actions)),
+        "text": " ".join([finding] + _unique(actions)),
+        "indicator": " ".join([outcome] + _unique(outputs)),
+        "responsible": responsible or assigned,
+        "supporting": "; ".join(supporting) if supporting else ("" if responsible else assigned),
+        "deadline": deadline_text(m, wave, getattr(spec0, "deadline", None), values[0]),
+        "cost": t.pgettext("cost", COST),
+        "comments": evidence_comment(m, first, rows, wave=wave, previous_wave=previous_wave, status=status),
+        "item_label": m.item(first["item_key"]),
+        "group_label": m.group(by, group),
+        "by_label": m.demographic(by),
+    }
+
+
+def build(ranked: pd.DataFrame, rules: Sequence[RecommendationRule], questionnaire: Any = None, *,
+          languages: Sequence[str] = ("en",), wave: int | None, previous_wave: int | None,
+          status: Mapping[str, str] | None = None) -> tuple[Recommendation, ...]:
+    """Merge the ranked candidates of each id into one Recommendation, worded in every language.
+
+    The first row of an id (its strongest finding) is the primary finding:
+    its numbers, rule, institutions and deadline are the recommendation's.
+    """
     by_id = {r.id: r for r in rules}
     status = dict(status or {})
+    meanings = [_meaning(questionnaire, lang) for lang in languages]
+    records = ranked.to_dict("records")
+    groups: dict[str, list[dict]] = {}
+    for row in records:
+        groups.setdefault(row["id"], []).append(row)
     out = []
-    for row in ranked.to_dict("records"):
-        spec = by_id.get(row.get("rule_id", ""))
-        st = status.get(row["id"], "new")
-        texts: dict[str, dict[str, str]] = {k: {} for k in ("text", "indicator", "responsible", "supporting",
-                                                           "deadline", "cost", "comments", "item_label",
-                                                           "group_label")}
-        defaults = DEFAULT_TEMPLATES[row["rule"]]
-        for lang in LANGUAGES:
-            v = template_values(row, lang, labeller, wave=wave, previous_wave=previous_wave)
-            own = lambda name: (getattr(spec, name, None) or FrozenDict()).get(lang)  # noqa: E731
-            texts["text"][lang] = fill(own("text") or defaults["text"][lang], v)
-            texts["indicator"][lang] = fill(own("indicator") or defaults["indicator"][lang], v)
-            # a region's (or municipality's) row goes to its Regional Police Directorate unless the rule's
-            # own template is written per group (has placeholders); other rows use the rule's institution
-            resp = own("responsible")
-            regional = region_of(row["by"], row["group"]) is not None
-            texts["responsible"][lang] = (fill(resp, v) if resp and (not regional or "{" in resp)
-                                          else v["responsible"])
-            extra = tuple(getattr(spec, "supporting", ()) or ())
-            if extra:
-                names = [fill(s.get(lang) or s.get("en") or "", v) for s in extra]
-                texts["supporting"][lang] = "; ".join(n for n in names if n)
-            else:
-                texts["supporting"][lang] = supporting_institutions(row["rule"], row["by"], row["group"], lang,
-                                                                    labeller)
-            texts["deadline"][lang] = (fill(own("deadline"), v) if own("deadline")
-                                       else deadline_text(lang, wave))
-            texts["cost"][lang] = COST[lang]
-            texts["comments"][lang] = evidence_comment(row, lang, v, status=st)
-            texts["item_label"][lang] = v["item_label"]
-            texts["group_label"][lang] = v["group_label"]
-        fields = dict(row)
-        fields.update({k: FrozenDict(d) for k, d in texts.items()})
-        fields.update(status=st, wave=wave)
-        out.append(recommendation_from_row(fields))
+    for rank_no, (rid, rows) in enumerate(groups.items(), start=1):
+        first = rows[0]
+        specs = [by_id.get(r.get("rule_id", "")) for r in rows]
+        st = status.get(rid, "new")
+        rec = first
+        texts: dict[str, dict[str, str]] = {}
+        for m in meanings:
+            for k, v in _word(rows, specs, m, wave=wave, previous_wave=previous_wave, status=st).items():
+                texts.setdefault(k, {})[m.lang] = v
+        fields = {k: rec.get(k) for k in Recommendation.__dataclass_fields__ if k in rec}
+        for k in ("estimate", "se", "ci_low", "ci_high", "n_unweighted", "n_weighted", "national", "previous",
+                  "change", "change_p", "p_value", "p_adj", "goal", "threshold", "gap", "share", "gap_points",
+                  "strength", "priority"):
+            v = rec.get(k)
+            fields[k] = float(v) if v is not None and pd.notna(v) else float("nan")
+        for k in ("rule", "rule_id", "item", "item_key", "metric", "level", "by", "group", "direction", "basis",
+                  "flag"):
+            fields[k] = "" if rec.get(k) is None else str(rec.get(k))
+        fields.update(id=rid, rank=rank_no, status=st, wave=wave, previous_wave=previous_wave,
+                      findings=tuple(Finding.from_row(r) for r in rows), **texts)
+        out.append(Recommendation(**fields))
     return tuple(out)
 

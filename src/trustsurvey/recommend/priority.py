@@ -45,7 +45,7 @@ def gap_points(gap, metric, item, scale_range: Mapping[str, tuple[float, float]]
 
     Examples
     --------
-    >>> gap_points([0.1, 0.5, 4.0], ["top2", "mean", "mean"], ["a", "b", "pf_index"], {"b": (1, 5)}).round(2)
+    >>> gap_points([0.1, 0.5, 4.0], ["top2", "mean", "mean"], ["a", "b", "idx"], {"b": (1, 5)}).round(2)
     array([10. , 12.5,  4. ])
     """
     gap = np.abs(np.asarray(gap, float))

@@ -1,22 +1,25 @@
 """Recommendation rules: pure, vectorised functions over the tidy breakdown and trend tables.
 
-Each rule takes a tidy table (``ts.breakdown`` or ``ts.trend`` layout, see
-``breakdown.py``) and returns *candidate* rows in one fixed layout,
-:data:`CANDIDATE_COLUMNS`: one row per item x group that breaks the rule, with
-the evidence that shows it. Rules never compute variances: they take
-estimates, standard errors and p-values from the tables (the threshold rules
-turn ``estimate``/``se`` into a one-sided test against the goal through the
-package's one inference core, :func:`trustsurvey.inference.t_test`).
+Each rule takes a tidy table (``ts.breakdown`` or ``ts.trend`` layout) and
+returns *candidate* rows in one fixed layout, :data:`CANDIDATE_COLUMNS`: one
+row per item x group that breaks the rule, with the evidence that shows it.
+Rules never compute variances: they take estimates, standard errors and
+p-values from the tables (the threshold rules turn ``estimate``/``se`` into a
+one-sided test against the goal through the package's one inference core,
+:func:`trustsurvey.inference.t_test`, and adjust those p-values with the one
+multiplicity module, :func:`trustsurvey.multiplicity.adjust_pvalues`).
 
 Conventions shared by every rule
 
 * Suppressed estimates (``flag == "suppressed"``, or a missing estimate) and
   rows with fewer than ``min_base`` respondents never produce a candidate.
-* ``polarity`` says which direction is favourable: ``+1`` when a higher
-  estimate is better (trust top-2 share), ``-1`` when lower is better
-  (bottom-2 share, agreement that officers take bribes, "don't know"), ``0``
-  when the row has no direction (the share of one code). See
-  :func:`row_polarity`.
+* The **polarity** of a row says which direction is favourable: ``+1`` when a
+  higher estimate is better, ``-1`` when lower is better (a bottom-2 share, a
+  "don't know" share, agreeing with a negatively worded statement), ``0`` when
+  the row has no direction (the share of one code). It comes from the meaning
+  layer (:meth:`trustsurvey.labels.Meaning.polarity`): the rules take a
+  :class:`~trustsurvey.labels.Meaning` or an array of polarities, one per row
+  (see :func:`row_polarity`); never a table of their own.
 * ``gap`` is always positive: how far the estimate is on the unfavourable side
   of what the rule compares it with, in the estimate's units (proportions
   0-1, scale or index points).
@@ -27,7 +30,7 @@ Conventions shared by every rule
 * ``basis`` says what the evidence is: ``"interval"`` (the whole confidence
   interval is on the wrong side of the goal or threshold), ``"estimate"``
   (only the point estimate is) or ``"test"`` (a significant design-based
-  test: decline since the previous wave, group against the rest).
+  test: change since the previous wave, group against the rest).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ import pandas as pd
 from ..errors import PlanError, TrustSurveyError
 from ..inference import t_test
 from ..multiplicity import adjust_pvalues
-from ..vocabulary import PROPORTION_METRICS
+from ..vocabulary import NATIONAL
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -73,11 +76,6 @@ BREAKDOWN_REQUIRED = ("item", "metric", "level", "by", "group", "estimate", "se"
 TREND_REQUIRED = ("item", "metric", "level", "by", "group", "wave", "estimate", "n_unweighted", "change",
                   "change_p", "flag")
 
-#: the favourable direction of a metric for an item whose high scores are favourable
-_METRIC_SIGN = {"top2": 1, "mean": 1, "bottom2": -1, "dont_know": -1, "share": 0}
-
-NATIONAL = "national"
-
 
 # --------------------------------------------------------------------------- helpers
 def _check(table: pd.DataFrame, required: Iterable[str], what: str) -> pd.DataFrame:
@@ -108,7 +106,7 @@ def _text(x) -> str:
 
 
 def _usable(t: pd.DataFrame, min_base: int | float | None) -> np.ndarray:
-    """Rows that may trigger a recommendation: estimated, not suppressed, big enough."""
+    """Rows that may trigger a recommendation: estimated, not suppressed, at least ``min_base`` respondents."""
     est = pd.to_numeric(t["estimate"], errors="coerce").to_numpy(float)
     n = pd.to_numeric(t["n_unweighted"], errors="coerce").to_numpy(float)
     ok = np.isfinite(est) & (t["flag"].to_numpy() != "suppressed")
@@ -163,34 +161,46 @@ def _select_metric(t: pd.DataFrame, metric: str) -> np.ndarray:
     return chosen
 
 
-def row_polarity(items: pd.Series, metrics: pd.Series, item_sign: Mapping[str, int] | None = None) -> np.ndarray:
+def row_polarity(items, metrics, polarity: Any = None) -> np.ndarray:
     """Favourable direction of each row: +1 higher is better, -1 lower is better, 0 none.
 
     Parameters
     ----------
-    items, metrics : pandas.Series
-        The rows' item ids and metrics.
-    item_sign : mapping of str to int, optional
-        ``+1`` for items whose high scores (and top-2 share) are favourable,
-        ``-1`` for reverse-worded items (``int_bribes``: agreeing is
-        unfavourable), ``0`` for items without a direction (multiple-response
-        options). Items not listed count as ``+1``, options (``option_share``) as 0.
+    items, metrics : sequence
+        The rows' item ids (the option id for an ``option_share`` row) and metrics.
+    polarity : Meaning, array-like or None
+        A :class:`~trustsurvey.labels.Meaning` (asked row by row through
+        :meth:`~trustsurvey.labels.Meaning.polarities`), an array of the rows'
+        polarities, or None: the meaning layer without a questionnaire (higher
+        is better; bottom-2 and "don't know" shares lower; a code's share none).
 
     Examples
     --------
-    >>> row_polarity(pd.Series(["trust_kp", "trust_kp", "int_bribes"]),
-    ...              pd.Series(["top2", "bottom2", "top2"]), {"int_bribes": -1}).tolist()
-    [1, -1, -1]
+    >>> row_polarity(["q1", "q1", "q1", "q1"], ["top2", "bottom2", "dont_know", "share"]).tolist()
+    [1, -1, -1, 0]
+    >>> row_polarity(["q1", "q2"], ["top2", "top2"], [1, -1]).tolist()
+    [1, -1]
     """
-    sign = dict(item_sign or {})
-    m = metrics.to_numpy(dtype=object)
-    it = items.to_numpy(dtype=object)
-    base = np.array([sign.get(i, 1) for i in it], dtype=int)
-    opt = np.array([sign.get(i, 0) for i in it], dtype=int)
-    msign = np.array([_METRIC_SIGN.get(x, 1) for x in m], dtype=int)
-    out = base * msign
-    out = np.where(m == "option_share", opt, out)
-    return np.where(m == "dont_know", -1, out).astype(int)
+    items = list(items)
+    metrics = list(metrics)
+    if polarity is None or hasattr(polarity, "polarities"):
+        if polarity is None:
+            from ..labels import meaning
+
+            polarity = meaning(None)
+        return np.asarray(polarity.polarities(items, metrics), dtype=int).reshape(len(items))
+    arr = np.asarray(polarity)
+    if arr.shape != (len(items),):
+        raise TrustSurveyError(f"polarity: give a Meaning or one polarity per row ({len(items)} rows), "
+                               f"not an array of shape {arr.shape}")
+    return arr.astype(int)
+
+
+def _polarity_of(t: pd.DataFrame, polarity: Any) -> np.ndarray:
+    """The polarity of each row of ``t`` (option rows asked about their option id)."""
+    opt = (t["metric"] == "option_share") & (t["level"] != "")
+    items = t["item"].where(~opt, t["level"])
+    return row_polarity(items, t["metric"], polarity)
 
 
 def _national(t: pd.DataFrame) -> pd.DataFrame:
@@ -238,7 +248,10 @@ def _threshold_test(rows: pd.DataFrame, goal: np.ndarray, sign: np.ndarray) -> t
     """One-sided p-value that the estimate is on the unfavourable side of ``goal``, and its Holm adjustment.
 
     ``sign`` is +1 when the estimate should be at least the goal (the test asks
-    whether it is lower), -1 when it should be at most the goal.
+    whether it is lower), -1 when it should be at most the goal. The t
+    reference uses the table's ``df`` column (the design's degrees of freedom)
+    when it has one, the normal distribution otherwise. The Holm family is
+    every row the rule checked.
     """
     est = rows["estimate"].to_numpy(float)
     se = pd.to_numeric(rows["se"], errors="coerce").to_numpy(float)
@@ -268,17 +281,22 @@ def _check_alpha(alpha, rule: str) -> None:
 
 
 # --------------------------------------------------------------------------- targets
-def targets_frame(targets) -> pd.DataFrame:
+def targets_frame(targets, polarity: Any = None) -> pd.DataFrame:
     """Targets as a frame with columns ``item, metric, goal, direction, by``.
 
     Accepts :class:`~trustsurvey.questionnaire.sections.Target` objects, dicts
-    with those keys, or a DataFrame. ``by`` empty means the national figure.
+    with those keys, or a DataFrame. ``by`` empty means the national figure. A
+    target without a ``direction`` takes the polarity of its item and metric
+    (``polarity``: a Meaning, as in :func:`row_polarity`): ``"lower"`` where
+    lower is better, ``"higher"`` otherwise.
 
     Examples
     --------
-    >>> targets_frame([{"item": "trust_kp", "metric": "top2", "goal": 0.7}])
-      item metric  goal direction by
-    0  trust_kp   top2   0.7    higher
+    >>> targets_frame([{"item": "q1", "metric": "top2", "goal": 0.7},
+    ...                {"item": "q1", "metric": "dont_know", "goal": 0.1}])
+      item     metric  goal direction by
+    0   q1       top2   0.7    higher
+    1   q1  dont_know   0.1     lower
     """
     cols = ["item", "metric", "goal", "direction", "by"]
     if targets is None:
@@ -292,7 +310,11 @@ def targets_frame(targets) -> pd.DataFrame:
         miss = [c for c in ("item", "metric", "goal") if r.get(c) is None]
         if miss:
             raise PlanError(f"targets[{i}]: missing {', '.join(miss)} (a target needs item, metric and goal)")
-        direction = r.get("direction") or "higher"
+        direction = r.get("direction")
+        if direction is None or (isinstance(direction, float) and direction != direction) or direction == "":
+            meaning = polarity if hasattr(polarity, "polarities") else None
+            pol = row_polarity([str(r["item"])], [str(r["metric"])], meaning)[0]
+            direction = "lower" if pol < 0 else "higher"
         if direction not in ("higher", "lower"):
             raise PlanError(f"targets[{i}] ({r['item']}): direction must be 'higher' or 'lower', not {direction!r}")
         by = r.get("by")
@@ -305,17 +327,17 @@ def targets_frame(targets) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- rules
 def below_target(table: pd.DataFrame, targets, *, alpha: float = 0.05, min_base: int | None = None,
-                 significant_only: bool = False, items=None) -> pd.DataFrame:
+                 significant_only: bool = False, items=None, polarity: Any = None) -> pd.DataFrame:
     """Estimates that miss their target.
 
     Each target ``(item, metric, goal, direction, by)`` is checked on the
     national row, and on every group of ``by`` when the target names one. A
     row misses the target when its estimate is below the goal (``direction
-    "higher"``; above it for ``"lower"``). ``basis`` says whether the whole
-    confidence interval misses the goal (``"interval"``) or only the point
-    estimate does (``"estimate"``); ``p_value`` is the one-sided test that
-    the estimate is on the wrong side of the goal (t test on the table's
-    ``se``), ``p_adj`` its Holm adjustment over every row the rule checked.
+    "higher"``; above it for ``"lower"``: a ceiling). ``basis`` says whether the
+    whole confidence interval misses the goal (``"interval"``) or only the point
+    estimate does (``"estimate"``); ``p_value`` is the one-sided test that the
+    estimate is on the wrong side of the goal (t test on the table's ``se``),
+    ``p_adj`` its Holm adjustment over every row the rule checked.
 
     Parameters
     ----------
@@ -331,6 +353,8 @@ def below_target(table: pd.DataFrame, targets, *, alpha: float = 0.05, min_base:
         Keep only misses whose adjusted p-value is below ``alpha``.
     items : sequence of str, optional
         Restrict to these items.
+    polarity : Meaning, optional
+        Gives the direction of targets that do not state one.
 
     Returns
     -------
@@ -339,7 +363,7 @@ def below_target(table: pd.DataFrame, targets, *, alpha: float = 0.05, min_base:
     """
     _check_alpha(alpha, "below_target")
     t = _check(table, BREAKDOWN_REQUIRED, "breakdown")
-    tg = targets_frame(targets)
+    tg = targets_frame(targets, polarity)
     if items is not None and not (isinstance(items, str) and items == "all"):
         tg = tg[tg["item"].isin([items] if isinstance(items, str) else list(items))]
     t = _with_national(t)
@@ -367,16 +391,18 @@ def below_target(table: pd.DataFrame, targets, *, alpha: float = 0.05, min_base:
 
 
 def decline(trend: pd.DataFrame, *, min_change: float = 0.05, alpha: float = 0.05, metric: str = "top2",
-            min_base: int | None = None, items=None, item_sign: Mapping[str, int] | None = None,
-            by=None, adjusted: bool = True) -> pd.DataFrame:
+            min_base: int | None = None, items=None, polarity: Any = None, by=None,
+            adjusted: bool = True) -> pd.DataFrame:
     """Significant unfavourable changes since the previous wave.
 
     A row of the latest wave of the trend table triggers when its change is
-    unfavourable (a fall for a favourable-high item, a rise for bottom-2 or a
-    reverse-worded item), at least ``min_change`` in the estimate's units
-    (0.05 = 5 percentage points for shares), and the change's adjusted
-    p-value (``change_p_adj``; ``change_p`` when ``adjusted`` is false or the
-    table has no adjusted column) is below ``alpha``.
+    unfavourable (a fall where higher is better, a rise where lower is
+    better: a bottom-2 share, a "don't know" share, a negatively worded
+    item), at least ``min_change`` in the estimate's units (0.05 = 5
+    percentage points for shares), and the change's adjusted p-value
+    (``change_p_adj``; ``change_p`` when ``adjusted`` is false or the table has
+    no adjusted column) is below ``alpha``. Rows without a direction (the
+    share of one code) never trigger.
 
     Parameters
     ----------
@@ -388,24 +414,29 @@ def decline(trend: pd.DataFrame, *, min_change: float = 0.05, alpha: float = 0.0
         Significance level.
     metric : str
         The metric checked (``top2``, ``mean``, ``index_mean``, ...).
+    min_base : int, optional
+        Minimum unweighted base of this wave's row.
     by : str, list or "all", optional
         Demographics whose group rows are checked too. Default: the national
         rows only -- every further demographic multiplies the number of
         tests (the trend table adjusts p-values within each demographic, not
         across them), so group declines are looked for only where a plan asks.
-    item_sign : mapping, optional
-        See :func:`row_polarity`.
+    polarity : Meaning or array, optional
+        See :func:`row_polarity` (an array: one value per row of ``trend``).
 
     Returns
     -------
     pandas.DataFrame
         Candidates with ``previous`` (the earlier wave), ``change``, ``gap = |change|``,
-        ``goal = previous`` (recover the earlier level), ``basis = "test"``.
+        ``goal = previous`` (recover the earlier level), ``basis = "test"``;
+        ``p_value`` is ``change_p``, ``p_adj`` the p-value the rule used.
     """
     _check_alpha(alpha, "decline")
     if min_change < 0:
         raise PlanError(f"rule decline: min_change must be at least 0, got {min_change!r}")
     t = _check(trend, TREND_REQUIRED, "trend")
+    if polarity is not None and not hasattr(polarity, "polarities"):
+        t["_pol"] = row_polarity(t["item"], t["metric"], polarity)
     waves = pd.to_numeric(t["wave"], errors="coerce")
     if waves.notna().sum() == 0:
         return _frame(pd.DataFrame(columns=list(t.columns)), "decline")
@@ -426,7 +457,7 @@ def decline(trend: pd.DataFrame, *, min_change: float = 0.05, alpha: float = 0.0
     ok = ok & (_by_mask(cur, by, national=True))
     prev_flag = (cur["_prev_flag"].astype(object).fillna("").astype(str) == "suppressed").to_numpy()
     ok = ok & (~prev_flag & np.isfinite(cur["previous"].to_numpy(float)))
-    pol = row_polarity(cur["item"], cur["metric"], item_sign)
+    pol = (cur["_pol"].to_numpy(int) if "_pol" in cur.columns else _polarity_of(cur, polarity))
     adverse = -pol * change
     keep = ok & (pol != 0) & (adverse >= min_change) & (adverse > 0) & (p_adj < alpha)
     national = cur.loc[cur["by"] == NATIONAL, ["item", "metric", "level", "estimate"]].drop_duplicates(
@@ -445,20 +476,22 @@ def decline(trend: pd.DataFrame, *, min_change: float = 0.05, alpha: float = 0.0
 
 
 def group_gap(table: pd.DataFrame, *, by="all", min_gap: float = 0.10, alpha: float = 0.05, metric: str = "top2",
-              min_base: int | None = None, items=None, item_sign: Mapping[str, int] | None = None) -> pd.DataFrame:
+              min_base: int | None = None, items=None, polarity: Any = None) -> pd.DataFrame:
     """Groups significantly worse than the national figure by at least ``min_gap``.
 
     A group row triggers when it is on the unfavourable side of the national
     estimate of the same item, metric and level by at least ``min_gap`` and
     its adjusted p-value from the breakdown (``p_adj``: the group against the
-    rest of the population, Holm within the demographic) is below ``alpha``.
+    rest of the population, adjusted within the demographic) is below ``alpha``.
 
     Parameters
     ----------
     by : str, list of str or "all"
-        Demographics to check (``region``, ``ethnicity``, ...).
+        Demographics to check.
     min_gap : float
         Minimum distance from the national estimate (0.10 = 10 points for shares).
+    polarity : Meaning or array, optional
+        See :func:`row_polarity` (an array: one value per row of ``table``).
 
     Returns
     -------
@@ -470,10 +503,12 @@ def group_gap(table: pd.DataFrame, *, by="all", min_gap: float = 0.10, alpha: fl
     if min_gap < 0:
         raise PlanError(f"rule group_gap: min_gap must be at least 0, got {min_gap!r}")
     t = _check(table, BREAKDOWN_REQUIRED + ("p_adj",), "breakdown")
+    if polarity is not None and not hasattr(polarity, "polarities"):
+        t["_pol"] = row_polarity(t["item"], t["metric"], polarity)
     t = _with_national(t)
     ok = _usable(t, min_base) & _items_mask(t, items) & _select_metric(t, metric)
     ok = ok & (_by_mask(t, by, national=False))
-    pol = row_polarity(t["item"], t["metric"], item_sign)
+    pol = t["_pol"].to_numpy(int) if "_pol" in t.columns else _polarity_of(t, polarity)
     est, nat = _num(t, "estimate"), _num(t, "national")
     gap = pol * (nat - est)
     p_adj = _num(t, "p_adj")
@@ -512,12 +547,12 @@ def low_awareness(table: pd.DataFrame, *, threshold: float = 0.5, items=None, me
 
     Examples
     --------
-    >>> tab = pd.DataFrame({"item": ["lpsc_aware"], "metric": ["top2"], "level": [""], "by": ["national"],
+    >>> tab = pd.DataFrame({"item": ["aware"], "metric": ["top2"], "level": [""], "by": ["national"],
     ...     "group": ["all"], "estimate": [0.31], "se": [0.02], "ci_low": [0.27], "ci_high": [0.35],
     ...     "n_unweighted": [1200], "n_weighted": [1.1e6], "flag": [""]})
     >>> low_awareness(tab, threshold=0.4)[["item", "estimate", "gap", "basis"]].round(2)
-             item  estimate  gap     basis
-    0  lpsc_aware      0.31 0.09  interval
+        item  estimate  gap     basis
+    0  aware      0.31 0.09  interval
     """
     return _threshold_rule(table, "low_awareness", threshold=threshold, side="at_least", metric=metric,
                            items=items, by=by, min_base=min_base, alpha=alpha)
@@ -525,12 +560,12 @@ def low_awareness(table: pd.DataFrame, *, threshold: float = 0.5, items=None, me
 
 def integrity_concern(table: pd.DataFrame, *, threshold: float = 0.3, items=None, metric: str = "top2",
                       by=None, min_base: int | None = None, alpha: float | None = 0.05) -> pd.DataFrame:
-    """Agreement with an integrity concern (``int_bribes``: "some officers take bribes") above ``threshold``.
+    """The share agreeing with a concern (say, that officers take bribes) above ``threshold``.
 
-    ``metric`` is the share agreeing (``top2`` of the agree scale, raw codes,
-    whatever the item's reversal in indices). With ``alpha`` (default 0.05)
-    the share must be significantly above the threshold (one-sided test,
-    Holm); ``alpha=None`` keeps every point estimate above it.
+    ``metric`` is the share agreeing (``top2`` of an agreement scale, on the
+    raw codes, whatever the item's reversal in indices). With ``alpha``
+    (default 0.05) the share must be significantly above the threshold
+    (one-sided test, Holm); ``alpha=None`` keeps every point estimate above it.
     """
     return _threshold_rule(table, "integrity_concern", threshold=threshold, side="at_most", metric=metric,
                            items=items, by=by, min_base=min_base, alpha=alpha)

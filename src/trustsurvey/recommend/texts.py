@@ -1,564 +1,482 @@
-"""Wording of recommendations in Albanian (sq), Serbian (sr, Latin script) and English (en).
+"""Wording of recommendations: words from the catalogue, labels from the meaning layer.
 
-Templates are Python format strings filled by :func:`fill`, which fills only
-plain ``{name}`` fields and leaves anything else (unknown names, attribute
-access) as written instead of raising. The fields are those of
-:data:`trustsurvey.questionnaire.sections.TEMPLATE_FIELDS` plus ``where``
-(`` (Region: Prizren)`` or empty for Kosovo as a whole), ``national`` (the
-national estimate), ``ci`` (the confidence interval), ``relation`` (``below``
-or ``above`` the goal, by its direction: ``nën``/``mbi``, ``ispod``/``iznad``)
-and ``responsible`` (the default responsible institution). Levels (``estimate``, ``goal``,
-``previous``, ``threshold`` of level rules) are percentages with one decimal
-for shares (``45.3%``; ``45,3%`` in sq and sr) and one decimal for means and
-indices; ``change`` and ``gap`` (and the ``threshold`` of the decline and gap
-rules) are sizes without a sign, in percentage points for shares
-(``5.2 percentage points``): the template's verb says the direction.
+Every word here is an English message of the interface catalogue
+(:mod:`trustsurvey.labels.catalogue`), translated in the ``.po`` files; every
+label (item, group, demographic, the population's name) comes from
+:class:`~trustsurvey.labels.Meaning`; numbers are written by
+:mod:`trustsurvey.labels.numbers`. Nothing names a survey.
 
-Responsible institution: a region's Regional Police Directorate for a region
-(or a municipality of it), otherwise the General Police Directorate and the
-Directorate of Community Policing and Prevention (the strategy's GPD and
-DCPP). Deadline: the end of the next survey year.
+A recommendation reads, in the action plan's *Activity* column::
+
+    <subject> — <item>: <estimate>, <comparison> [and <comparison> ...][; <item>: ...]. <action> [<action> ...]
+
+* the **subject** names the population and, for a group, the group and its
+  demographic: ``North Shire, Farmers (Occupation)`` (labels of the
+  questionnaire, all in the nominative, so that no language has to inflect a
+  label);
+* each finding says how the estimate compares, right for the row's polarity:
+  ``below the target of 55.0%`` where higher is better, ``above the ceiling of
+  35.0%`` where lower is better; ``12.0 percentage points below the level of
+  all respondents (66.7%)``; ``down 6.0 percentage points from 72.0% in 2024``;
+  findings about the same estimate share one ``<item>: <estimate>``;
+* the **action** is what to do: the questionnaire rule's ``text`` (a template,
+  per language; ``sr-Cyrl`` transliterated from ``sr``), or the catalogue's
+  default for the rule type; the actions of every rule that fired, in order.
+
+The *Measurement indicator* is the outcome the next survey must show, in the
+same polarity (``<item>: the result reaches at least 55.0% in the 2026
+survey``, ``... falls to at most 35.0% ...``; of several goals of one estimate
+the one that binds), followed by the rules' own ``indicator`` texts (output
+indicators such as "regional action plan adopted"), if they give them.
+
+Templates of a questionnaire rule (``text``, ``responsible``, ``supporting``,
+``indicator``, ``deadline``) are filled with
+:func:`~trustsurvey.labels.catalogue.fill` (plain ``{name}`` fields only) from
+:func:`template_values`, whose fields are those of
+:data:`trustsurvey.questionnaire.sections.TEMPLATE_FIELDS`.
 """
 
 from __future__ import annotations
 
-import math
-import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..labels.catalogue import NC_, fill
+from ..labels.numbers import (
+    format_number,
+    format_p,
+    format_points,
+    format_value,
+    is_finite,
+)
+from ..vocabulary import NATIONAL
+
 __all__ = [
-    "LANGUAGES",
-    "fill",
-    "format_value",
-    "format_points",
-    "format_p",
-    "Labeller",
-    "responsible_institution",
-    "DEFAULT_TEMPLATES",
-    "PLAN_HEADERS",
+    "subject",
+    "item_phrase",
+    "comparison",
+    "finding_text",
+    "indicator_text",
+    "default_action",
+    "template_values",
+    "evidence_comment",
+    "deadline_text",
+    "plan_headers",
+    "status_label",
+    "status_rule",
+    "PLAN_COLUMNS",
     "STATUS_LABELS",
+    "STATUS_RULES",
+    "TO_BE_ASSIGNED",
     "COST",
 ]
 
-LANGUAGES = ("sq", "sr", "en")
-from ..vocabulary import PROPORTION_METRICS as _PROPORTION_METRICS  # noqa: E402
-
-
-def fill(template: str, values: Mapping[str, Any]) -> str:
-    """Fill ``template`` safely.
-
-    Only plain ``{name}`` fields (with an optional format spec) are filled;
-    unknown names, positional fields and attribute or index access
-    (``{item_label.__class__}``) are left as written, and a malformed template
-    is returned unchanged -- a questionnaire file can never make the
-    formatter reach into Python objects.
-
-    Examples
-    --------
-    >>> fill("Raise {item_label}{where} to {goal}", {"item_label": "trust", "where": "", "goal": "70.0%"})
-    'Raise trust to 70.0%'
-    >>> fill("{item_label.__class__} {0} {n}", {"item_label": "x"})
-    '{item_label.__class__} {0} {n}'
-    >>> fill("odd {brace", {})
-    'odd {brace'
-    """
-    try:
-        parts = list(_FORMATTER.parse(template))
-    except ValueError:
-        return template
-    out = []
-    for literal, name, spec, conversion in parts:
-        out.append(literal)
-        if name is None:
-            continue
-        if name.isidentifier() and name in values:
-            value = values[name]
-            try:
-                out.append(format(value if conversion is None else _convert(value, conversion), spec or ""))
-                continue
-            except (ValueError, TypeError):
-                pass
-        out.append("{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
-    return "".join(out)
-
-
-_FORMATTER = string.Formatter()
-
-
-def _convert(value: Any, conversion: str) -> Any:
-    return {"s": str, "r": repr, "a": ascii}.get(conversion, str)(value)
-
-
-def _decimal(text: str, lang: str) -> str:
-    return text.replace(".", ",") if lang in ("sq", "sr") else text
-
-
-def _finite(x) -> bool:
-    try:
-        return x is not None and math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def format_value(x, metric: str, lang: str = "en") -> str:
-    """A level: a share as a percentage with one decimal, a mean with one decimal.
-
-    Examples
-    --------
-    >>> format_value(0.4531, "top2"), format_value(0.4531, "top2", "sq"), format_value(3.14, "mean")
-    ('45.3%', '45,3%', '3.1')
-    """
-    if not _finite(x):
-        return "–"
-    if metric in _PROPORTION_METRICS or metric not in ("mean",):
-        return _decimal(f"{100 * float(x):.1f}%", lang)
-    return _decimal(f"{float(x):.1f}", lang)
-
-
-_POINTS = {
-    "en": ("percentage points", "points"),
-    "sq": ("pikë përqindjeje", "pikë"),
-    "sr": ("procentnih poena", "poena"),
-}
-
-
-def format_points(x, metric: str, lang: str = "en", *, signed: bool = False) -> str:
-    """A difference: percentage points for shares, points for means.
-
-    Examples
-    --------
-    >>> format_points(-0.052, "top2", signed=True), format_points(0.4, "mean", "sr")
-    ('-5.2 percentage points', '0,4 poena')
-    """
-    if not _finite(x):
-        return "–"
-    prop = metric in _PROPORTION_METRICS or metric not in ("mean",)
-    v = 100 * float(x) if prop else float(x)
-    num = f"{v:+.1f}" if signed else f"{abs(v):.1f}"
-    unit = _POINTS.get(lang, _POINTS["en"])[0 if prop else 1]
-    return f"{_decimal(num, lang)} {unit}"
-
-
-def format_p(p, lang: str = "en") -> str:
-    """A p-value: ``p < 0.001`` or three decimals (decimal comma in sq and sr).
-
-    Examples
-    --------
-    >>> format_p(0.0123), format_p(1e-5, "sq"), format_p(float("nan"))
-    ('p = 0.012', 'p < 0,001', '')
-    """
-    if not _finite(p):
-        return ""
-    return _decimal("p < 0.001" if p < 0.001 else f"p = {float(p):.3f}", lang)
-
-
-# --------------------------------------------------------------------------- labels
-NATIONAL_LABEL = {"sq": "Kosova", "sr": "Kosovo", "en": "Kosovo"}
-
-#: Police regions (as in the KP data dictionary); used when no questionnaire gives their labels
-REGION_NAMES = {
-    1: {"sq": "Prishtinë", "sr": "Priština", "en": "Prishtina"},
-    2: {"sq": "Prizren", "sr": "Prizren", "en": "Prizren"},
-    3: {"sq": "Pejë", "sr": "Peć", "en": "Peja"},
-    4: {"sq": "Gjakovë", "sr": "Đakovica", "en": "Gjakova"},
-    5: {"sq": "Mitrovicë Jug", "sr": "Južna Mitrovica", "en": "Mitrovica South"},
-    6: {"sq": "Mitrovicë Veri", "sr": "Severna Mitrovica", "en": "Mitrovica North"},
-    7: {"sq": "Gjilan", "sr": "Gnjilane", "en": "Gjilan"},
-    8: {"sq": "Ferizaj", "sr": "Uroševac", "en": "Ferizaj"},
-}
-
-
-class Labeller:
-    """Labels of items, demographics and groups in any language.
-
-    Uses the questionnaire when there is one, then the labels the tables
-    carry (in the language they were made in), then the ids.
-
-    Parameters
-    ----------
-    questionnaire : Questionnaire, optional
-    table : pandas.DataFrame, optional
-        A breakdown or trend table (``item_label``, ``group_label``, ``level_label``).
-    """
-
-    def __init__(self, questionnaire: Any = None, table=None):
-        self.q = questionnaire
-        self._items: dict[str, str] = {}
-        self._groups: dict[tuple[str, str], str] = {}
-        if table is not None and len(table):
-            cols = set(table.columns)
-            if {"item", "item_label"} <= cols:
-                for i, lab in zip(table["item"].astype(str), table["item_label"]):
-                    self._items.setdefault(i, str(lab) if isinstance(lab, str) and lab else i)
-            if {"metric", "level", "level_label"} <= cols:
-                opt = table["metric"].astype(str) == "option_share"
-                for i, lab in zip(table.loc[opt, "level"].astype(str), table.loc[opt, "level_label"]):
-                    self._items.setdefault(i, str(lab) if isinstance(lab, str) and lab else i)
-            if {"by", "group", "group_label"} <= cols:
-                for b, g, lab in zip(table["by"].astype(str), table["group"].astype(str), table["group_label"]):
-                    self._groups.setdefault((b, g), str(lab) if isinstance(lab, str) and lab else g)
-
-    def _q_label(self, id: str, lang: str) -> str | None:
-        if self.q is None:
-            return None
-        try:
-            if self.q.has_variable(id):
-                return self.q.label(id, lang)
-            if id in getattr(self.q, "index_ids", ()):
-                idx = self.q.index(id)
-                lab = idx.label
-                return lab.get(lang) or lab.get("en") or None
-        except Exception:  # noqa: BLE001 -- a label is never worth failing a plan
-            return None
-        return None
-
-    def item(self, item: str, lang: str) -> str:
-        """The short label of an item, option or index."""
-        return self._q_label(item, lang) or self._items.get(item, item)
-
-    def by(self, by: str, lang: str) -> str:
-        """The label of a demographic (empty for the national figure)."""
-        if by == "national":
-            return ""
-        return self._q_label(by, lang) or by
-
-    def group(self, by: str, group: str, lang: str) -> str:
-        """The label of a group (``Kosovo`` for the national figure)."""
-        if by == "national":
-            return NATIONAL_LABEL.get(lang, NATIONAL_LABEL["en"])
-        if self.q is not None:
-            try:
-                code = int(float(group))
-                if self.q.has_variable(by):
-                    return self.q.value_label(by, code, lang)
-            except Exception:  # noqa: BLE001
-                pass
-        if by == "region":
-            code = _int(group)
-            if code in REGION_NAMES:
-                return REGION_NAMES[code].get(lang, REGION_NAMES[code]["en"])
-        return self._groups.get((by, group), group)
-
-    def region_name(self, code: int, lang: str) -> str:
-        """The name of police region ``code`` in ``lang``."""
-        if self.q is not None:
-            try:
-                if self.q.has_variable("region"):
-                    return self.q.value_label("region", code, lang)
-            except Exception:  # noqa: BLE001
-                pass
-        names = REGION_NAMES.get(code)
-        return names.get(lang, names["en"]) if names else str(code)
-
-
-def _int(x) -> int | None:
-    try:
-        return int(float(x))
-    except (TypeError, ValueError):
-        return None
-
-
-# --------------------------------------------------------------------------- institutions
-GPD = {"sq": "Drejtoria e Përgjithshme e Policisë", "sr": "Generalna direkcija policije",
-       "en": "General Police Directorate"}
-DCPP = {"sq": "Drejtoria e Policisë në Bashkësi dhe Preventivë",
-        "sr": "Direkcija policije u zajednici i prevencije",
-        "en": "Directorate of Community Policing and Prevention"}
-RPD = {"sq": "Drejtoria Rajonale e Policisë {region}", "sr": "Regionalna policijska uprava {region}",
-       "en": "Regional Police Directorate {region}"}
-POLICE_STATION = {"sq": "Stacioni Policor {name}", "sr": "Policijska stanica {name}", "en": "Police Station {name}"}
-
-
-def region_of(by: str, group: str) -> int | None:
-    """The police region of a group: the region itself, or a municipality's region (code // 100).
-
-    Examples
-    --------
-    >>> region_of("region", "6"), region_of("municipality", "201"), region_of("gender", "1")
-    (6, 2, None)
-    """
-    code = _int(group)
-    if code is None:
-        return None
-    if by == "region":
-        return code
-    if by == "municipality" and code >= 100:
-        return code // 100
-    return None
-
-
-def responsible_institution(by: str, group: str, lang: str, labeller: Labeller | None = None) -> str:
-    """A region's Regional Police Directorate, otherwise the GPD and the DCPP.
-
-    Examples
-    --------
-    >>> responsible_institution("region", "2", "sq")
-    'Drejtoria Rajonale e Policisë Prizren'
-    >>> responsible_institution("national", "all", "en")
-    'General Police Directorate; Directorate of Community Policing and Prevention'
-    """
-    labeller = labeller or Labeller()
-    region = region_of(by, group)
-    if region is not None:
-        return RPD.get(lang, RPD["en"]).format(region=labeller.region_name(region, lang))
-    return f"{GPD.get(lang, GPD['en'])}; {DCPP.get(lang, DCPP['en'])}"
-
-
-_STATIONS = {"sq": "Stacionet policore", "sr": "Policijske stanice", "en": "Police stations"}
-_LPSC = {"sq": "Komitetet Lokale për Siguri Publike (KLSP)", "sr": "Lokalni komiteti za javnu bezbednost (LKJB)",
-         "en": "Local Public Safety Committees (LPSC)"}
-_MCSC = {"sq": "Këshillat Komunalë për Siguri në Bashkësi (KKSB)",
-         "sr": "Opštinski saveti za bezbednost zajednice (OSBZ)",
-         "en": "Municipal Community Safety Councils (MCSC)"}
-_PRIO = {"sq": "Zyra për Informim dhe Marrëdhënie me Publikun", "sr": "Kancelarija za informisanje i odnose s javnošću",
-         "en": "Public Relations and Information Office (PRIO)"}
-_PIK = {"sq": "Inspektorati Policor i Kosovës (IPK)", "sr": "Policijski inspektorat Kosova (PIK)",
-        "en": "Police Inspectorate of Kosovo (PIK)"}
-_TRAINING = {"sq": "Divizioni i Trajnimit", "sr": "Odeljenje za obuku", "en": "Training Division"}
-_MUNICIPALITIES = {"sq": "Komunat", "sr": "Opštine", "en": "Municipalities"}
-
-#: default supporting institutions per rule
-SUPPORTING = {
-    "below_target": (_STATIONS, _LPSC, _MCSC),
-    "decline": (_STATIONS, _LPSC, _MCSC),
-    "group_gap": (_STATIONS, _LPSC, _MCSC),
-    "low_awareness": (_PRIO, _MUNICIPALITIES, _STATIONS),
-    "integrity_concern": (_PIK, _TRAINING),
-    "high_dont_know": (_PRIO, _STATIONS),
-}
-
-
-def supporting_institutions(rule: str, by: str, group: str, lang: str, labeller: Labeller | None = None,
-                            extra: tuple[Mapping[str, str], ...] = ()) -> str:
-    """Default supporting institutions of a rule (plus a municipality's police station), ``; ``-joined."""
-    labeller = labeller or Labeller()
-    names = []
-    if by == "municipality":
-        names.append(POLICE_STATION.get(lang, POLICE_STATION["en"]).format(name=labeller.group(by, group, lang)))
-    for inst in (*extra, *SUPPORTING.get(rule, (_STATIONS,))):
-        text = inst.get(lang) or inst.get("en") or ""
-        if text and text not in names:
-            names.append(text)
-    return "; ".join(names)
-
-
-# --------------------------------------------------------------------------- templates
-#: rule -> field -> language -> template
-DEFAULT_TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
-    "below_target": {
-        "text": {
-            "en": "Reach the target of {goal} for {item_label}{where} (now {estimate}).",
-            "sq": "Arritja e objektivit prej {goal} për „{item_label}”{where} (tani {estimate}).",
-            "sr": "Dostići cilj od {goal} za „{item_label}”{where} (sada {estimate}).",
-        },
-        "indicator": {
-            "en": "{item_label}{where} in the {next_wave} survey: target of {goal} reached",
-            "sq": "„{item_label}”{where} në anketën e vitit {next_wave}: objektivi prej {goal} i arritur",
-            "sr": "„{item_label}”{where} u istraživanju {next_wave}: dostignut cilj od {goal}",
-        },
-    },
-    "decline": {
-        "text": {
-            "en": "Reverse the worsening of {item_label}{where}, from {previous} ({previous_wave}) to {estimate} ({wave}).",
-            "sq": "Përmirësimi i treguesit „{item_label}”{where}, i cili u përkeqësua nga {previous} ({previous_wave}) "
-                  "në {estimate} ({wave}).",
-            "sr": "Poboljšati pokazatelj „{item_label}”{where}, koji se pogoršao sa {previous} ({previous_wave}) "
-                  "na {estimate} ({wave}).",
-        },
-        "indicator": {
-            "en": "{item_label}{where} in the {next_wave} survey: back to the {previous_wave} level ({previous})",
-            "sq": "„{item_label}”{where} në anketën e vitit {next_wave}: kthim në nivelin e vitit {previous_wave} ({previous})",
-            "sr": "„{item_label}”{where} u istraživanju {next_wave}: povratak na nivo iz {previous_wave}. ({previous})",
-        },
-    },
-    "group_gap": {
-        "text": {
-            "en": "Close the gap in {item_label} for {group_label} ({group_variable}): {estimate} against {national} "
-                  "in Kosovo as a whole ({gap}).",
-            "sq": "Ngushtimi i dallimit në „{item_label}” për {group_label} ({group_variable}): {estimate} krahasuar "
-                  "me {national} në nivel të Kosovës ({gap}).",
-            "sr": "Smanjiti razliku u pokazatelju „{item_label}” za grupu {group_label} ({group_variable}): {estimate} "
-                  "u odnosu na {national} na nivou Kosova ({gap}).",
-        },
-        "indicator": {
-            "en": "Gap between {group_label} and Kosovo in {item_label} in the {next_wave} survey: less than {threshold}",
-            "sq": "Dallimi ndërmjet {group_label} dhe Kosovës në „{item_label}” në anketën e vitit {next_wave}: "
-                  "më pak se {threshold}",
-            "sr": "Razlika između grupe {group_label} i Kosova u pokazatelju „{item_label}” u istraživanju {next_wave}: "
-                  "manje od {threshold}",
-        },
-    },
-    "low_awareness": {
-        "text": {
-            "en": "Run an awareness campaign ({item_label}){where}: only {estimate}, below the threshold of {threshold}.",
-            "sq": "Fushatë vetëdijesimi („{item_label}”){where}: vetëm {estimate}, nën pragun prej {threshold}.",
-            "sr": "Sprovesti kampanju informisanja („{item_label}”){where}: samo {estimate}, ispod praga od {threshold}.",
-        },
-        "indicator": {
-            "en": "Share aware ({item_label}){where} in the {next_wave} survey: at least {threshold}",
-            "sq": "Përqindja e të informuarve („{item_label}”){where} në anketën e vitit {next_wave}: së paku {threshold}",
-            "sr": "Udeo informisanih („{item_label}”){where} u istraživanju {next_wave}: najmanje {threshold}",
-        },
-    },
-    "integrity_concern": {
-        "text": {
-            "en": "Address integrity concerns ({item_label}){where}: {estimate} agree, above the threshold of {threshold}.",
-            "sq": "Adresimi i shqetësimeve për integritetin („{item_label}”){where}: {estimate} pajtohen, mbi pragun "
-                  "prej {threshold}.",
-            "sr": "Odgovoriti na zabrinutost u vezi sa integritetom („{item_label}”){where}: {estimate} se slaže, "
-                  "iznad praga od {threshold}.",
-        },
-        "indicator": {
-            "en": "Share agreeing ({item_label}){where} in the {next_wave} survey: at most {threshold}",
-            "sq": "Përqindja që pajtohet („{item_label}”){where} në anketën e vitit {next_wave}: më së shumti {threshold}",
-            "sr": "Udeo onih koji se slažu („{item_label}”){where} u istraživanju {next_wave}: najviše {threshold}",
-        },
-    },
-    "high_dont_know": {
-        "text": {
-            "en": "Close the information gap on {item_label}{where}: {dont_know} answered \"don't know\" "
-                  "(threshold {threshold}).",
-            "sq": "Mbyllja e mungesës së informimit për „{item_label}”{where}: {dont_know} u përgjigjën „nuk e di” "
-                  "(pragu {threshold}).",
-            "sr": "Smanjiti nedostatak informisanosti o „{item_label}”{where}: {dont_know} je odgovorilo „ne znam” "
-                  "(prag {threshold}).",
-        },
-        "indicator": {
-            "en": "Share answering \"don't know\" ({item_label}){where} in the {next_wave} survey: at most {threshold}",
-            "sq": "Përqindja e përgjigjeve „nuk e di” („{item_label}”){where} në anketën e vitit {next_wave}: "
-                  "më së shumti {threshold}",
-            "sr": "Udeo odgovora „ne znam” („{item_label}”){where} u istraživanju {next_wave}: najviše {threshold}",
-        },
-    },
-}
-
-DEADLINE = {"sq": "31.12.{next_wave}", "sr": "31.12.{next_wave}.", "en": "31 December {next_wave}"}
-DEADLINE_UNKNOWN = {"sq": "Fundi i vitit të ardhshëm të anketës", "sr": "Kraj sledeće godine istraživanja",
-                    "en": "End of the next survey year"}
-#: the strategy's usual cost entry for activities inside the police budget
-COST = {"sq": "Buxhetuar", "sr": "U okviru budžeta", "en": "Budgeted"}
+#: an institution the questionnaire's rules do not name
+TO_BE_ASSIGNED = NC_("institution", "to be assigned")
+#: the action plan's cost: not known to the package
+COST = NC_("cost", "to be determined")
 
 #: the strategy's action-plan columns
-PLAN_HEADERS = {
-    "en": ("Activity", "Measurement indicator", "Responsible institution", "Supporting institution",
-           "Implementation deadline", "Cost", "Comments"),
-    "sq": ("Aktiviteti", "Treguesi i matjes", "Institucioni përgjegjës", "Institucioni mbështetës",
-           "Afati i zbatimit", "Kostoja", "Komente"),
-    "sr": ("Aktivnost", "Indikator merenja", "Odgovorna institucija", "Institucija podrške",
-           "Rok za sprovođenje", "Troškovi", "Komentari"),
-}
+PLAN_COLUMNS = (
+    NC_("action plan column", "Activity"),
+    NC_("action plan column", "Measurement indicator"),
+    NC_("action plan column", "Responsible institution"),
+    NC_("action plan column", "Supporting institution"),
+    NC_("action plan column", "Implementation deadline"),
+    NC_("action plan column", "Cost"),
+    NC_("action plan column", "Comments"),
+)
 
+#: a recommendation's status: ``new`` this wave, or how last year's recommendation fared
 STATUS_LABELS = {
-    "new": {"sq": "e re", "sr": "nova", "en": "new"},
-    "addressed": {"sq": "e adresuar", "sr": "ispunjena", "en": "addressed"},
-    "in progress": {"sq": "në proces", "sr": "u toku", "en": "in progress"},
-    "not addressed": {"sq": "e pa adresuar", "sr": "neispunjena", "en": "not addressed"},
-    "worsened": {"sq": "e përkeqësuar", "sr": "pogoršano", "en": "worsened"},
-    "no data": {"sq": "pa të dhëna", "sr": "nema podataka", "en": "no data"},
+    "new": NC_("status", "new"),
+    "target_met": NC_("status", "target met"),
+    "improved": NC_("status", "improved significantly"),
+    "no_change": NC_("status", "no significant change"),
+    "worsened": NC_("status", "worsened significantly"),
+    "not_measurable": NC_("status", "not measurable"),
+}
+#: the rule of each monitoring status, in words (``{alpha}`` is the significance level)
+STATUS_RULES = {
+    "target_met": NC_("status rule", "This year's estimate reaches the goal the recommendation set: its target, "
+                                     "threshold or earlier level; for a group's gap, the gap to all respondents is "
+                                     "within the allowed size."),
+    "improved": NC_("status rule", "The goal is not reached, but the estimate changed in the favourable direction "
+                                   "since the previous wave, significant at the {alpha} level (two-sided t test of "
+                                   "the change between the two waves, unadjusted p-value)."),
+    "no_change": NC_("status rule", "The goal is not reached and the change since the previous wave is not "
+                                    "significant at the {alpha} level, or could not be tested."),
+    "worsened": NC_("status rule", "The goal is not reached and the estimate changed in the unfavourable "
+                                   "direction since the previous wave, significant at the {alpha} level "
+                                   "(two-sided t test of the change, unadjusted p-value)."),
+    "not_measurable": NC_("status rule", "No estimate this year: the item or the group is not in this year's "
+                                         "tables, or its estimate is suppressed because too few respondents "
+                                         "answered."),
 }
 
-_WORDS = {
-    "en": {"estimate": "Estimate", "ci": "95% CI", "national": "Kosovo", "previous": "previous", "change": "change",
-           "adjusted": "adjusted", "interval_below": "the whole confidence interval is below the goal",
-           "interval_above": "the whole confidence interval is above the threshold",
-           "estimate_below": "only the point estimate is below the goal; the confidence interval includes it",
-           "estimate_above": "only the point estimate is above the threshold; the confidence interval includes it",
-           "test": "significant", "status": "status", "low_base": "caution: small base",
-           "unreliable": "caution: imprecise estimate", "priority": "priority"},
-    "sq": {"estimate": "Vlerësimi", "ci": "IB 95%", "national": "Kosova", "previous": "më parë", "change": "ndryshimi",
-           "adjusted": "e korrigjuar", "interval_below": "i gjithë intervali i besueshmërisë është nën objektiv",
-           "interval_above": "i gjithë intervali i besueshmërisë është mbi prag",
-           "estimate_below": "vetëm vlerësimi pikësor është nën objektiv; intervali i besueshmërisë e përfshin atë",
-           "estimate_above": "vetëm vlerësimi pikësor është mbi prag; intervali i besueshmërisë e përfshin atë",
-           "test": "domethënës", "status": "statusi", "low_base": "kujdes: bazë e vogël",
-           "unreliable": "kujdes: vlerësim i pasaktë", "priority": "prioriteti"},
-    "sr": {"estimate": "Procena", "ci": "IP 95%", "national": "Kosovo", "previous": "ranije", "change": "promena",
-           "adjusted": "korigovano", "interval_below": "ceo interval poverenja je ispod cilja",
-           "interval_above": "ceo interval poverenja je iznad praga",
-           "estimate_below": "samo je tačkasta procena ispod cilja; interval poverenja ga obuhvata",
-           "estimate_above": "samo je tačkasta procena iznad praga; interval poverenja ga obuhvata",
-           "test": "značajno", "status": "status", "low_base": "oprez: mali uzorak",
-           "unreliable": "oprez: neprecizna procena", "priority": "prioritet"},
+# ---------------------------------------------------------------------------------- findings
+#: (rule, direction) -> how the estimate compares, after "{item}: {estimate}, "
+_COMPARISON = {
+    ("below_target", "higher"): NC_("finding", "below the target of {goal}"),
+    ("below_target", "lower"): NC_("finding", "above the ceiling of {goal}"),
+    ("decline", "higher"): NC_("finding", "down {change} from {previous} in {previous_wave}"),
+    ("decline", "lower"): NC_("finding", "up {change} from {previous} in {previous_wave}"),
+    ("group_gap", "higher"): NC_("finding", "{gap} below the level of all respondents ({national})"),
+    ("group_gap", "lower"): NC_("finding", "{gap} above the level of all respondents ({national})"),
+    ("threshold", "higher"): NC_("finding", "below the threshold of {threshold}"),
+    ("threshold", "lower"): NC_("finding", "above the threshold of {threshold}"),
 }
+_ITEM_BLOCK = NC_("finding", "{item}: {estimate}, {comparisons}")
+_DONT_KNOW_ITEM = NC_("finding", "“don't know” answers to {item}")
+_INDICATOR = {
+    "higher": NC_("indicator", "{item}: the result reaches at least {goal} in {survey}"),
+    "lower": NC_("indicator", "{item}: the result falls to at most {goal} in {survey}"),
+    "gap": NC_("indicator", "{item}: the gap to all respondents is less than {threshold} in {survey}"),
+}
+_ACTIONS = {
+    "below_target": NC_("action", "Prepare targeted measures and report on their implementation in the "
+                                  "monitoring report."),
+    "decline": NC_("action", "Analyse the causes of the change and propose corrective measures."),
+    "group_gap": NC_("action", "Analyse the causes of the difference with representatives of this group and "
+                               "adapt the activities to it."),
+    "low_awareness": NC_("action", "Run an information campaign."),
+    "integrity_concern": NC_("action", "Strengthen integrity measures and publish their results regularly."),
+    "high_dont_know": NC_("action", "Inform the public better about this area of police work."),
+}
+_THRESHOLD_RULES = ("low_awareness", "integrity_concern", "high_dont_know")
 
 
-#: where the estimate lies relative to the goal: (for higher-is-better goals, for lower-is-better goals)
-_RELATION = {"en": ("below", "above"), "sq": ("nën", "mbi"), "sr": ("ispod", "iznad")}
+def _f(row: Mapping[str, Any], key: str) -> Any:
+    v = row.get(key)
+    return v if is_finite(v) else float("nan")
 
 
-def template_values(row: Mapping[str, Any], lang: str, labeller: Labeller, *, wave: int | None,
-                    previous_wave: int | None) -> dict[str, str]:
-    """The placeholder values of one recommendation in ``lang``."""
+def _direction(row: Mapping[str, Any]) -> str:
+    return "lower" if str(row.get("direction")) == "lower" else "higher"
+
+
+def _key(row: Mapping[str, Any]) -> str:
+    return str(row.get("item_key") or row.get("item", ""))
+
+
+def subject(m: Any, by: str, group: Any) -> str:
+    """Whom a recommendation is about: the population, or the population, the group and its demographic.
+
+    Examples
+    --------
+    >>> from trustsurvey.labels import Meaning
+    >>> subject(Meaning(None, "en"), "national", "all"), subject(Meaning(None, "en"), "region", "3")
+    ('All respondents', 'All respondents, 3 (region)')
+    """
+    if by == NATIONAL:
+        return m.population
+    return m.t.format("{population}, {group} ({demographic})", population=m.population, group=m.group(by, group),
+                      demographic=m.demographic(by))
+
+
+def item_phrase(m: Any, item_key: str, metric: str, level: Any = "") -> str:
+    """What an estimate measures: the item's label (the net, answer or "don't know" named where it matters).
+
+    >>> from trustsurvey.labels import Meaning
+    >>> m = Meaning(None, "en")
+    >>> item_phrase(m, "q1", "top2"), item_phrase(m, "q1", "bottom2"), item_phrase(m, "q1", "dont_know")
+    ('q1', 'q1 (bottom two answers)', "“don't know” answers to q1")
+    """
+    label = m.item(item_key)
+    if metric == "bottom2":
+        return f"{label} ({m.metric(metric)})"
+    if metric == "share":
+        return f"{label}: {m.level(item_key, metric, level)}"
+    if metric == "dont_know":
+        return m.t.format(_DONT_KNOW_ITEM, "finding", item=label)
+    return label
+
+
+def _survey_phrase(m: Any, wave: int | None) -> str:
+    if wave is None:
+        return m.t.pgettext("survey", "the next survey")
+    return m.t.format("the {year} survey", "survey", year=str(int(wave) + 1))
+
+
+def _numbers(m: Any, row: Mapping[str, Any], *, wave: int | None, previous_wave: int | None) -> dict[str, str]:
+    lang = m.lang
     metric = str(row.get("metric", ""))
-    by, group = str(row.get("by", "")), str(row.get("group", ""))
-    item_key = str(row.get("item_key") or row.get("item", ""))
-    item_label = labeller.item(item_key, lang)
-    group_label = labeller.group(by, group, lang)
-    by_label = labeller.by(by, lang)
-    where = "" if by == "national" else f" ({by_label}: {group_label})"
-    fv = lambda c: format_value(row.get(c), metric, lang)  # noqa: E731
-    next_wave = None if wave is None else int(wave) + 1
-    if previous_wave is None and wave is not None and _finite(row.get("previous")):
-        previous_wave = int(wave) - 1
-    values = {
-        "item_label": item_label, "item_id": item_key, "group_label": group_label, "group_variable": by_label,
-        "where": where, "estimate": fv("estimate"), "goal": fv("goal"), "national": fv("national"),
-        "previous": fv("previous"), "dont_know": fv("estimate"),
-        "change": format_points(row.get("change"), metric, lang),
-        "gap": format_points(row.get("gap"), metric, lang),
-        "threshold": (format_points(row.get("threshold"), metric, lang) if row.get("rule") in ("group_gap", "decline")
-                      else fv("threshold")),
-        "ci": f"{fv('ci_low')}–{fv('ci_high')}",
-        "wave": "" if wave is None else str(wave), "previous_wave": "" if previous_wave is None else str(previous_wave),
-        "next_wave": "" if next_wave is None else str(next_wave),
-        "p_value": format_p(row.get("p_adj") if _finite(row.get("p_adj")) else row.get("p_value"), lang),
-        "n": str(int(row["n_unweighted"])) if _finite(row.get("n_unweighted")) else "",
+    rule = str(row.get("rule", ""))
+    fv = lambda c: format_value(_f(row, c), metric, lang)
+    pw = previous_wave if previous_wave is not None else (None if wave is None else int(wave) - 1)
+    threshold = _f(row, "threshold")
+    return {
+        "estimate": fv("estimate"), "goal": fv("goal"), "national": fv("national"), "previous": fv("previous"),
+        "change": format_points(_f(row, "change"), metric, lang),
+        "gap": format_points(_f(row, "gap"), metric, lang),
+        "threshold": (format_points(threshold, metric, lang) if rule in ("group_gap", "decline")
+                      else format_value(threshold, metric, lang)),
+        "ci_low": fv("ci_low"), "ci_high": fv("ci_high"),
+        "wave": "" if wave is None else str(int(wave)),
+        "previous_wave": "" if pw is None else str(int(pw)),
     }
-    values["relation"] = _RELATION.get(lang, _RELATION["en"])[str(row.get("direction")) == "lower"]
-    values["responsible"] = responsible_institution(by, group, lang, labeller)
-    return values
 
 
-def evidence_comment(row: Mapping[str, Any], lang: str, values: Mapping[str, str], *, status: str = "new") -> str:
-    """The Comments cell: the evidence behind a recommendation, its id and (carried over) its status."""
-    w = _WORDS.get(lang, _WORDS["en"])
-    metric = str(row.get("metric", ""))
-    parts = [f"{w['estimate']} {values['estimate']} ({w['ci']} {values['ci']})"
-             + (f", n = {values['n']}" if values["n"] else "")]
-    if row.get("by") != "national" and _finite(row.get("national")):
-        parts.append(f"{w['national']} {values['national']}")
-    if _finite(row.get("previous")):
-        prev = f"{w['previous']} {values['previous']}"
-        if values["previous_wave"]:
-            prev += f" ({values['previous_wave']})"
-        if _finite(row.get("change")):
-            prev += f", {w['change']} {format_points(row.get('change'), metric, lang, signed=True)}"
-        parts.append(prev)
-    p = format_p(row.get("p_value"), lang)
-    if p:
-        pa = format_p(row.get("p_adj"), lang)
-        parts.append(p + (f" ({w['adjusted']} {pa})" if pa else ""))
-    basis = str(row.get("basis", ""))
-    below = str(row.get("direction", "higher")) == "higher"
-    if basis in ("interval", "estimate"):
-        parts.append(w[f"{basis}_{'below' if below else 'above'}"])
-    flag = str(row.get("flag", ""))
-    if flag in ("low_base", "unreliable"):
-        parts.append(w[flag])
+def _and(m: Any, parts: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c`` in ``m.lang``."""
+    parts = list(parts)
+    if len(parts) <= 1:
+        return "".join(parts)
+    head = parts[0]
+    for p in parts[1:-1]:
+        head = m.t.format("{first}, {second}", "list", first=head, second=p)
+    return m.t.format("{first} and {second}", "list", first=head, second=parts[-1])
+
+
+def comparison(m: Any, row: Mapping[str, Any], *, wave: int | None = None, previous_wave: int | None = None) -> str:
+    """How one finding's estimate compares (with the target, threshold, earlier wave or all respondents).
+
+    >>> from trustsurvey.labels import Meaning
+    >>> comparison(Meaning(None, "en"), {"rule": "below_target", "metric": "top2", "goal": 0.35,
+    ...                                  "direction": "lower"})
+    'above the ceiling of 35.0%'
+    """
+    rule = str(row.get("rule", ""))
+    key = ("threshold" if rule in _THRESHOLD_RULES else rule, _direction(row))
+    message = _COMPARISON.get(key, _COMPARISON[("below_target", key[1])])
+    return m.t.format(message, "finding", **_numbers(m, row, wave=wave, previous_wave=previous_wave))
+
+
+def _blocks(rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str, str], list[Mapping[str, Any]]]:
+    """The findings grouped by what they measure (item, metric, level), in order."""
+    out: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+    for r in rows:
+        out.setdefault((_key(r), str(r.get("metric", "")), str(r.get("level", ""))), []).append(r)
+    return out
+
+
+def finding_text(m: Any, rows: Sequence[Mapping[str, Any]], *, wave: int | None = None,
+                 previous_wave: int | None = None) -> str:
+    """The finding sentence of a recommendation in ``m.lang``: whom it is about, each estimate, how it compares.
+
+    ``rows`` are the findings about one item and group (candidate rows:
+    ``rule``, ``item``/``item_key``, ``metric``, ``level``, ``by``, ``group``,
+    ``estimate``, ``goal``, ``direction``, ``threshold``, ``gap``, ``national``,
+    ``previous``, ``change``); every comparison reads right for the row's direction.
+
+    Examples
+    --------
+    >>> from trustsurvey.labels import Meaning
+    >>> rows = [{"rule": "below_target", "item": "q1", "metric": "top2", "by": "national", "group": "all",
+    ...          "estimate": 0.485, "goal": 0.35, "direction": "lower"},
+    ...         {"rule": "integrity_concern", "item": "q1", "metric": "top2", "by": "national", "group": "all",
+    ...          "estimate": 0.485, "threshold": 0.40, "direction": "lower"}]
+    >>> finding_text(Meaning(None, "en"), rows)
+    'All respondents — q1: 48.5%, above the ceiling of 35.0% and above the threshold of 40.0%.'
+    """
+    first = rows[0]
+    blocks = []
+    for (key, metric, level), block in _blocks(rows).items():
+        comparisons = list(dict.fromkeys(comparison(m, r, wave=wave, previous_wave=previous_wave) for r in block))
+        blocks.append(m.t.format(_ITEM_BLOCK, "finding", item=item_phrase(m, key, metric, level),
+                                 estimate=format_value(_f(block[0], "estimate"), metric, m.lang),
+                                 comparisons=_and(m, comparisons)))
+    return m.t.format("{subject} — {findings}.", "finding", subject=subject(m, first.get("by"), first.get("group")),
+                      findings="; ".join(blocks))
+
+
+def indicator_text(m: Any, rows: Sequence[Mapping[str, Any]], *, wave: int | None = None) -> str:
+    """The outcome the next survey must show, right for each finding's direction.
+
+    Goals of one estimate are combined into the one that binds (the highest
+    of "at least" goals, the lowest of "at most" ones); a gap to all
+    respondents is its own clause.
+
+    >>> from trustsurvey.labels import Meaning
+    >>> rows = [{"rule": "below_target", "item": "q1", "metric": "top2", "by": "national", "group": "all",
+    ...          "goal": 0.35, "direction": "lower"},
+    ...         {"rule": "integrity_concern", "item": "q1", "metric": "top2", "by": "national", "group": "all",
+    ...          "goal": 0.40, "direction": "lower"}]
+    >>> indicator_text(Meaning(None, "en"), rows, wave=2025)
+    'All respondents — q1: the result falls to at most 35.0% in the 2026 survey.'
+    """
+    first = rows[0]
+    survey = _survey_phrase(m, wave)
+    clauses = []
+    for (key, metric, level), block in _blocks(rows).items():
+        item = item_phrase(m, key, metric, level)
+        for direction in ("higher", "lower"):
+            goals = [_f(r, "goal") for r in block if r.get("rule") != "group_gap" and _direction(r) == direction]
+            goals = [g for g in goals if is_finite(g)]
+            if goals:
+                goal = max(goals) if direction == "higher" else min(goals)
+                clauses.append(m.t.format(_INDICATOR[direction], "indicator", item=item, survey=survey,
+                                          goal=format_value(goal, metric, m.lang)))
+        for r in block:
+            if r.get("rule") == "group_gap":
+                clauses.append(m.t.format(_INDICATOR["gap"], "indicator", item=item, survey=survey,
+                                          threshold=format_points(_f(r, "threshold"), metric, m.lang)))
+    return m.t.format("{subject} — {findings}.", "finding", subject=subject(m, first.get("by"), first.get("group")),
+                      findings="; ".join(dict.fromkeys(clauses)))
+
+
+def default_action(m: Any, rule: str) -> str:
+    """The catalogue's default action for a rule type (used when the rule has no ``text``)."""
+    return m.t.pgettext("action", _ACTIONS.get(rule, _ACTIONS["below_target"]))
+
+
+def template_values(m: Any, row: Mapping[str, Any], *, wave: int | None, previous_wave: int | None,
+                    responsible: str = "") -> dict[str, str]:
+    """The placeholder values of a questionnaire rule's templates in ``m.lang``.
+
+    Fields: those of :data:`trustsurvey.questionnaire.sections.TEMPLATE_FIELDS`
+    -- ``item_label``, ``item_id``, ``group_label``, ``group_variable``,
+    ``estimate``, ``goal``, ``change``, ``gap``, ``threshold``, ``dont_know``,
+    ``previous``, ``wave``, ``previous_wave``, ``next_wave``, ``p_value``, ``n``,
+    ``national``, ``where`` (`` (Region: North)``; empty for the population),
+    ``ci``, ``relation`` (``below``/``above``: where the estimate lies from the
+    goal, by the row's direction) and ``responsible``.
+    """
+    lang = m.lang
+    by, group = str(row.get("by", "")), row.get("group", "")
+    item_key = str(row.get("item_key") or row.get("item", ""))
+    nums = _numbers(m, row, wave=wave, previous_wave=previous_wave)
+    group_label = m.group(by, group)
+    by_label = "" if by == NATIONAL else m.demographic(by)
+    p = row.get("p_adj") if is_finite(row.get("p_adj")) else row.get("p_value")
+    return {
+        "item_label": m.item(item_key), "item_id": item_key, "group_label": group_label,
+        "group_variable": by_label,
+        "where": "" if by == NATIONAL else m.t.format(" ({demographic}: {group})", demographic=by_label,
+                                                      group=group_label),
+        "estimate": nums["estimate"], "goal": nums["goal"], "national": nums["national"],
+        "previous": nums["previous"], "dont_know": nums["estimate"], "change": nums["change"],
+        "gap": nums["gap"], "threshold": nums["threshold"],
+        "ci": m.t.format("{low} to {high}", low=nums["ci_low"], high=nums["ci_high"]),
+        "wave": nums["wave"], "previous_wave": nums["previous_wave"],
+        "next_wave": "" if wave is None else str(int(wave) + 1),
+        "p_value": format_p(p, lang),
+        "n": format_number(row.get("n_unweighted"), 0, lang) if is_finite(row.get("n_unweighted")) else "",
+        "relation": (m.t.pgettext("relation", "above") if str(row.get("direction")) == "lower"
+                     else m.t.pgettext("relation", "below")),
+        "responsible": responsible,
+    }
+
+
+def deadline_text(m: Any, wave: int | None, template: Mapping[str, str] | None = None,
+                  values: Mapping[str, str] | None = None) -> str:
+    """The implementation deadline: the rule's own template, else the end of the next survey year."""
+    own = m.text(template) if template else ""
+    if own:
+        return fill(own, dict(values or {}))
+    if wave is None:
+        return m.t.pgettext("deadline", "end of the next survey year")
+    return m.t.format("31 December {year}", "deadline", year=str(int(wave) + 1))
+
+
+# ---------------------------------------------------------------------------------- evidence
+def _test_sentence(m: Any, f: Mapping[str, Any], *, wave: int | None, previous_wave: int | None) -> str:
+    """The test behind one finding, with its own p-value (and its adjusted one, named as such)."""
+    lang = m.lang
+    rule = str(f.get("rule", ""))
+    p, p_adj = format_p(f.get("p_value"), lang), format_p(f.get("p_adj"), lang)
+    nums = _numbers(m, f, wave=wave, previous_wave=previous_wave)
+    if rule == "decline":
+        text = m.t.format("t test of the change {previous_wave}→{wave}: {p}", "evidence",
+                          previous_wave=nums["previous_wave"], wave=nums["wave"], p=p)
+        if p_adj and p_adj != p:
+            text += m.t.format(" (adjusted for multiple comparisons: {p})", "evidence", p=p_adj)
+        return text
+    if rule == "group_gap":
+        text = m.t.format("test of the group against the rest: {p}", "evidence", p=p)
+        if p_adj:
+            text += m.t.format(" (adjusted for multiple comparisons: {p})", "evidence", p=p_adj)
+        return text
+    if not p:
+        return ""
+    text = m.t.format("one-sided test against {goal}: {p}", "evidence", goal=nums["goal"], p=p)
+    if p_adj:
+        text += m.t.format(" (Holm-adjusted: {p})", "evidence", p=p_adj)
+    return text
+
+
+def _basis_sentence(m: Any, f: Mapping[str, Any]) -> str:
+    basis = str(f.get("basis", ""))
+    if basis not in ("interval", "estimate"):
+        return ""
+    goal = format_value(_f(f, "goal"), str(f.get("metric", "")), m.lang)
+    lower = str(f.get("direction")) == "lower"
+    msg = {
+        ("interval", False): NC_("evidence", "the whole confidence interval is below {goal}"),
+        ("interval", True): NC_("evidence", "the whole confidence interval is above {goal}"),
+        ("estimate", False): NC_("evidence", "only the point estimate is below {goal}; the confidence interval "
+                                             "includes it"),
+        ("estimate", True): NC_("evidence", "only the point estimate is above {goal}; the confidence interval "
+                                            "includes it"),
+    }[(basis, lower)]
+    return m.t.format(msg, "evidence", goal=goal)
+
+
+def evidence_comment(m: Any, rec: Mapping[str, Any], findings: Sequence[Mapping[str, Any]], *, wave: int | None,
+                     previous_wave: int | None, status: str = "new") -> str:
+    """The Comments cell: the estimate, each finding's test with its own p-value, the status and the id.
+
+    A change since the previous wave is quoted with the trend table's own
+    test of that change (``change_p``; the decline rule's adjusted
+    ``change_p_adj`` is named as adjusted): one comparison, one p-value.
+    """
+    lang = m.lang
+    metric = str(rec.get("metric", ""))
+    nums = _numbers(m, rec, wave=wave, previous_wave=previous_wave)
+    head = m.t.format("estimate {estimate} (confidence interval {low} to {high})", "evidence",
+                      estimate=nums["estimate"], low=nums["ci_low"], high=nums["ci_high"])
+    if is_finite(rec.get("n_unweighted")):
+        head += f", n = {format_number(rec.get('n_unweighted'), 0, lang)}"  # a symbol, not a word
+    parts = [head]
+    if rec.get("by") != NATIONAL and is_finite(rec.get("national")):
+        parts.append(m.t.format("all respondents {national}", "evidence", national=nums["national"]))
+    seen_change = False
+    for f in findings:
+        sentence = _test_sentence(m, f, wave=wave, previous_wave=previous_wave)
+        if sentence:
+            parts.append(sentence)
+        seen_change = seen_change or str(f.get("rule")) == "decline"
+        basis = _basis_sentence(m, f)
+        if basis:
+            parts.append(basis)
+    if not seen_change and is_finite(rec.get("change")):
+        change = format_points(rec.get("change"), metric, lang, signed=True)
+        if is_finite(rec.get("change_p")):
+            parts.append(m.t.format("change since {previous_wave}: {change} (t test of the change: {p})",
+                                    "evidence", previous_wave=nums["previous_wave"], change=change,
+                                    p=format_p(rec.get("change_p"), lang)))
+        else:
+            parts.append(m.t.format("change since {previous_wave}: {change} (not tested)", "evidence",
+                                    previous_wave=nums["previous_wave"], change=change))
+    flag = str(rec.get("flag", ""))
+    if flag == "low_base":
+        parts.append(m.t.pgettext("evidence", "caution: small base"))
+    elif flag == "unreliable":
+        parts.append(m.t.pgettext("evidence", "caution: imprecise estimate"))
     if status != "new":
-        parts.append(f"{w['status']}: {STATUS_LABELS.get(status, {}).get(lang, status)}")
-    if _finite(row.get("priority")):
-        prio = _decimal(f"{float(row['priority']):.1f}", lang)
-        parts.append(f"{w['priority']} {prio}")
-    parts.append(f"id {row.get('id', '')}")
+        parts.append(m.t.format("status of last year's recommendation: {status}", "evidence",
+                                status=status_label(m, status)))
+    if is_finite(rec.get("priority")):
+        parts.append(m.t.format("priority {priority}", "evidence", priority=format_number(rec["priority"], 1, lang)))
+    parts.append(f"id {rec.get('id', '')}")
     return "; ".join(parts) + "."
 
 
-def deadline_text(lang: str, wave: int | None, template: Mapping[str, str] | None = None) -> str:
-    """The implementation deadline: the end of the next survey year."""
-    if wave is None:
-        return DEADLINE_UNKNOWN.get(lang, DEADLINE_UNKNOWN["en"])
-    tpl = (template or {}).get(lang) or DEADLINE.get(lang, DEADLINE["en"])
-    return fill(tpl, {"next_wave": str(int(wave) + 1), "wave": str(int(wave))})
+# ---------------------------------------------------------------------------------- labels of tables
+def plan_headers(m: Any) -> list[str]:
+    """The action plan's column headers in ``m.lang``."""
+    return [m.t.pgettext("action plan column", c) for c in PLAN_COLUMNS]
 
+
+def status_label(m: Any, status: str) -> str:
+    """A status in words (``target met``, ...)."""
+    msg = STATUS_LABELS.get(status)
+    return m.t.pgettext("status", msg) if msg else status
+
+
+def status_rule(m: Any, status: str, alpha: float = 0.05) -> str:
+    """The rule of a monitoring status in words, with the significance level."""
+    msg = STATUS_RULES.get(status)
+    if msg is None:
+        return ""
+    return m.t.format(msg, "status rule", alpha=format_number(100 * float(alpha), 0, m.lang) + "%")
