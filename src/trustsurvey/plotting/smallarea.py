@@ -17,30 +17,11 @@ _NEEDED = ("estimate", "ci_low", "ci_high", "direct", "flag", "source")
 CAUTION_COLOUR = OKABE_ITO["orange"]
 DIRECT_COLOUR = "#555555"
 
-# The figure's own words, keyed by their English text (the msgid they take in the interface catalogue).
-_WORDS = {
-    "sq": {"model estimate and interval": "vlerësimi i modelit dhe intervali",
-           "direct survey estimate": "vlerësimi i drejtpërdrejtë i anketës",
-           "interpret with care": "interpretoni me kujdes",
-           "no respondents: model only": "pa të anketuar: vetëm modeli",
-           "not shown: too uncertain": "nuk shfaqet: shumë i pasigurt",
-           "Share of respondents (%)": "Përqindja e të anketuarve (%)", "Mean score": "Rezultati mesatar"},
-    "sr": {"model estimate and interval": "procena modela i interval",
-           "direct survey estimate": "direktna procena iz ankete",
-           "interpret with care": "tumačiti oprezno",
-           "no respondents: model only": "bez ispitanika: samo model",
-           "not shown: too uncertain": "nije prikazano: previše nesigurno",
-           "Share of respondents (%)": "Udeo ispitanika (%)", "Mean score": "Prosečna ocena"},
-}
-LANGS = ("en", "sq", "sr")
-
-
 def _words(lang: str):
-    """The translation function of ``lang`` (English text in, the language's text out)."""
-    if lang not in LANGS:
-        raise ReportError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}")
-    table = _WORDS.get(lang, {})
-    return lambda msg: table.get(msg, msg)
+    """The figure's own words in ``lang`` (the interface catalogue)."""
+    from ._style import check_lang
+
+    return check_lang(lang)
 
 
 def _check(frame, area):
@@ -80,7 +61,8 @@ def plot_small_area(frame: pd.DataFrame, *, ax=None, lang: str = "en", area: str
         ``ts.small_area(...).to_frame()``.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new pyplot-free figure otherwise.
-    lang : {"en", "sq", "sr"}
+    lang : str
+        Language of the figure's own words (one with a catalogue)
         Language of the figure's own words.
     area : str, optional
         The area column (default: the table's first column).
