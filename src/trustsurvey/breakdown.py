@@ -330,8 +330,9 @@ def trend(waves: Mapping[int, object], items: Sequence[str] | None = None,
     -------
     pandas.DataFrame
         Columns ``item, item_label, metric, level, level_label, by, group, group_label,
-        wave, estimate, se, ci_low, ci_high, n_unweighted, change, change_se, change_p,
-        change_p_adj, trend_slope, trend_p, flag``.
+        wave, estimate, se, ci_low, ci_high, n_unweighted, change, change_se, change_df, change_p,
+        change_p_adj, trend_slope, trend_p, flag`` (``change_df``: the degrees of freedom of the
+        change's t test, the sum of the two waves' design degrees of freedom).
     """
     if len(waves) < 2:
         raise EstimationError("trend() needs at least two waves")
@@ -351,6 +352,7 @@ def trend(waves: Mapping[int, object], items: Sequence[str] | None = None,
                         long["wave"].map(dfs))
     long["change"] = d["estimate"]
     long["change_se"] = d["se"]
+    long["change_df"] = d["df"]
     long["change_p"] = d["p_value"]
     long["change_p_adj"] = adjust_pvalues(d["p_value"], adjust, long[["item", "metric", "level", "by", "wave"]])
     series = long.groupby(key, sort=False).ngroup().to_numpy()

@@ -56,7 +56,7 @@ BREAKDOWN_COLUMNS = ["item", "item_label", "metric", "level", "level_label", "by
 #: the columns of ``ts.trend``
 TREND_COLUMNS = ["item", "item_label", "metric", "level", "level_label", "by", "group", "group_label",
                  "wave", "estimate", "se", "ci_low", "ci_high", "n_unweighted", "change", "change_se",
-                 "change_p", "change_p_adj", "trend_slope", "trend_p", "flag"]
+                 "change_df", "change_p", "change_p_adj", "trend_slope", "trend_p", "flag"]
 
 #: ``by`` and ``group`` of the rows about the whole population
 NATIONAL = "national"
