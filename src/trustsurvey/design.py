@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 LONELY_PSU_OPTIONS = ("fail", "remove", "adjust", "average", "certainty")
-REPLICATE_METHODS = ("brr", "fay", "jk1", "jkn", "bootstrap")
+REPLICATE_METHODS = ("brr", "fay", "jk1", "jkn", "bootstrap", "subbootstrap")
 
 
 def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -68,10 +68,23 @@ class DesignSpec:
     lonely_psu : {"fail", "remove", "adjust", "average", "certainty"}
         What to do with a stratum that has a single PSU, with the meanings of R's
         ``options(survey.lonely.psu=)``.
+    adjust_domain_lonely : bool
+        R's ``options(survey.adjust.domain.lonely=TRUE)``: a stratum with several
+        PSUs of which only one has respondents in a domain is treated like a lonely
+        PSU there. With ``lonely_psu="adjust"`` that PSU's total is centred on zero
+        instead of on the stratum mean; with ``"average"`` the stratum is left out and
+        the others' variance scaled up. Only with those two options.
     replicate_weights : tuple of str
         Replicate weight columns (combined weights: they include the sampling weight).
-    replicate_method, fay_rho, scale, rscales, mse
-        As R's ``svrepdesign``: ``type``, ``rho``, ``scale``, ``rscales``, ``mse``.
+    replicate_method : {"brr", "fay", "jk1", "jkn", "bootstrap", "subbootstrap"}
+        R's ``svrepdesign`` type (R's spellings ``"BRR"``, ``"Fay"``, ``"JK1"``, ``"JKn"``
+        are accepted). Default ``scale``: ``1/R`` (brr), ``1/(R (1-rho)^2)`` (fay),
+        ``(R-1)/R`` (jk1), 1 (jkn, with ``rscales`` required), ``1/(R-1)`` (bootstrap
+        and subbootstrap: R's ``svrepdesign(type="bootstrap")`` for given weights of
+        either kind; pass ``scale=`` for Canty-Davison weights, whose scale is
+        ``n'/((n'-1)(R-1))``).
+    fay_rho, scale, rscales, mse
+        As R's ``svrepdesign``: ``rho``, ``scale``, ``rscales``, ``mse``.
     """
 
     weights: str | None = None
@@ -86,6 +99,12 @@ class DesignSpec:
     scale: float | None = None
     rscales: tuple[float, ...] | None = None
     mse: bool = False
+    adjust_domain_lonely: bool = False
+
+    def __post_init__(self) -> None:
+        method = self.replicate_method
+        if isinstance(method, str) and method.lower() in REPLICATE_METHODS:  # R's "JK1", "JKn", "BRR", "Fay"
+            object.__setattr__(self, "replicate_method", method.lower())
 
     @property
     def is_replicate(self) -> bool:
@@ -310,6 +329,7 @@ def _replicate_settings(spec: DesignSpec, R: int) -> tuple[float, np.ndarray]:
         "jk1": (R - 1.0) / R,
         "jkn": 1.0,
         "bootstrap": 1.0 / (R - 1.0) if R > 1 else 1.0,
+        "subbootstrap": 1.0 / (R - 1.0) if R > 1 else 1.0,
     }[method]
     scale = default_scale if spec.scale is None else float(spec.scale)
     if spec.rscales is None:
@@ -355,6 +375,12 @@ def prepare_design(data: pd.DataFrame, spec: DesignSpec) -> Design:
     if spec.lonely_psu not in LONELY_PSU_OPTIONS:
         raise DesignError(f"lonely_psu={spec.lonely_psu!r} is not known; choose one of "
                           f"{', '.join(LONELY_PSU_OPTIONS)}")
+    if spec.adjust_domain_lonely and (spec.is_replicate or spec.lonely_psu not in ("adjust", "average")):
+        raise DesignError(
+            "adjust_domain_lonely=True (R's survey.adjust.domain.lonely) only changes linearisation variances "
+            f"under lonely_psu='adjust' or 'average'; this design has lonely_psu={spec.lonely_psu!r}"
+            + (" and replicate weights" if spec.is_replicate else "")
+            + ": pass lonely_psu='adjust' (or 'average'), or leave adjust_domain_lonely off")
     n = len(data)
     if n == 0:
         raise DesignError("the data have no rows")
