@@ -182,7 +182,7 @@ add("clus1_q_api00_extreme_p", "clus1", "quantile", list(variable = "api00", pro
 
 # ---------------------------------------------------------------- 4. lonely PSUs in domains: survey.adjust.domain.lonely
 lonely_cases <- list(
-  list(design = "strat", cond = "cname in ('Alameda', 'Amador')", rcond = quote(cname %in% c("Alameda", "Amador")), var = "api00"),
+  list(design = "strat", cond = "cname in ['Alameda', 'Amador']", rcond = quote(cname %in% c("Alameda", "Amador")), var = "api00"),
   list(design = "clus2", cond = "stype == 'H'", rcond = quote(stype == "H"), var = "api00"),
   list(design = "clus2", cond = "dnum == 198", rcond = quote(dnum == 198), var = "api00"),
   list(design = "kp", cond = "municipality == 104", rcond = quote(municipality == 104), var = "age")
@@ -335,6 +335,14 @@ for (g in glms) {
       list(names = names(coef(m)), estimate = num(coef(m)), se = num(SE(m)), ci_low = num(ci[, 1]), ci_high = num(ci[, 2]),
            statistic = num(s[, 3]), p_value = num(s[, 4]), df = m$df.residual))
 }
+
+d <- update(D("clus1"), mealcat = cut(meals, c(0, 25, 50, 75, 100)))
+m <- svyolr(mealcat ~ avg_ed + mobility + stype, design = d)
+ci <- confint(m)
+add("clus1_svyolr_mealcat_confint", "clus1", "svyolr_confint",
+    list(formula = "mealcat ~ avg_ed + mobility + C(stype)",
+         note = "mealcat = cut(meals, c(0,25,50,75,100)); confint(svyolr) is confint.default: the normal quantile"),
+    list(names = names(coef(m)), estimate = num(coef(m)), se = num(SE(m)), ci_low = num(ci[, 1]), ci_high = num(ci[, 2])))
 
 writeLines(toJSON(list(source = paste("R", R.version$major, R.version$minor, "survey", as.character(packageVersion("survey"))),
                        designs = lapply(designs, function(x) x$spec), cases = cases),
