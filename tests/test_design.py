@@ -397,7 +397,7 @@ def test_non_numeric_variable_in_total_of_numbers(survey):
 
 
 @pytest.mark.parametrize("call, pattern", [
-    (lambda s: s.mean("api00", level=1.5), "confidence level"),
+    (lambda s: s.mean("api00", conf_level=1.5), "confidence level"),
     (lambda s: s.quantile("api00", [0.5, 1.2]), "quantile probabilities"),
     (lambda s: s.mean([]), "at least one variable"),
     (lambda s: s.ratio(["api00", "api99"], ["enroll", "api99", "meals"]), "one denominator per numerator"),

@@ -159,12 +159,12 @@ def test_confint_of_proportion_keeps_its_method(survey):
     np.testing.assert_allclose(c["ci_low"], t["ci_low"], rtol=1e-12)
     # R's svyciprop(method = "beta") for sch_wide == "Yes" (reference case clus1_ciprop_beta)
     assert c["ci_low"].iloc[1] == pytest.approx(0.823702210847501, rel=1e-6)
-    assert est.ci_method == "beta" and est.level == 0.95
+    assert est.ci_method == "beta" and est.conf_level == 0.95
 
 
 def test_level_argument_sets_stored_interval(survey):
     s = survey("clus1")
-    a = s.mean("api00", level=0.9).to_frame()
+    a = s.mean("api00", conf_level=0.9).to_frame()
     b = s.mean("api00").confint(0.9)
     np.testing.assert_allclose(a["ci_low"], b["ci_low"], rtol=1e-12)
 
@@ -194,5 +194,5 @@ def test_confint_of_quantile_is_woodruff(survey, reference):
     c = est.confint(0.95)
     np.testing.assert_allclose(c["ci_low"], case["ci_low"], rtol=1e-6)
     np.testing.assert_allclose(c["ci_high"], case["ci_high"], rtol=1e-6)
-    with pytest.raises(ts.EstimationError, match="level=0.9"):
+    with pytest.raises(ts.EstimationError, match="conf_level=0.9"):
         est.confint(0.9)

@@ -64,7 +64,7 @@ def test_domain_case_is_present(reference):
 def test_proportion_interval(r_case, survey):
     s = survey(r_case["design"])
     args = r_case["args"]
-    est = s.proportion(args["variable"], ci_method=args["method"], level=args.get("level_conf", 0.95))
+    est = s.proportion(args["variable"], ci_method=args["method"], conf_level=args.get("level_conf", 0.95))
     frame = est.to_frame()
     row = frame[frame["level"] == str(args["level"])]
     assert len(row) == 1, f"level {args['level']!r} not among {frame['level'].tolist()}"

@@ -8,7 +8,6 @@ import pytest
 
 import trustsurvey as ts
 from trustsurvey.errors import WeightingError
-from trustsurvey.weighting import nonresponse_adjust
 
 
 @pytest.fixture
@@ -169,11 +168,11 @@ def test_bad_nonresponse_input(small):
     df = small.data.assign(r=[1, 0, 1, 0, 0], bad=[1, 2, 1, 0, 0])
     s = ts.Survey(df, weights="w")
     with pytest.raises(WeightingError, match=r"class\(es\) 'f:2', 'm:2' of sex:age .*no respondent.*collapse"):
-        nonresponse_adjust(s, "r", classes=["sex", "age"])
+        s.nonresponse_adjust("r", classes=["sex", "age"])
     with pytest.raises(WeightingError, match=r"1/True .* found \['2'\]"):
-        nonresponse_adjust(s, "bad")
+        s.nonresponse_adjust("bad")
     with pytest.raises(WeightingError, match="'nope' is not in the data"):
-        nonresponse_adjust(s, "r", classes="nope")
+        s.nonresponse_adjust("r", classes="nope")
 
 
 def test_bad_method_options(small):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import trustsurvey as ts
 from trustsurvey.errors import TrustSurveyWarning
 from trustsurvey.weighting import (MARGIN_COLUMNS, SUMMARY_COLUMNS, WeightingResult, apply,
-                                   available_methods, get_method, nonresponse_adjust)
+                                   available_methods, get_method)
 
 POP_TYPES = {"stype": {"E": 4421, "H": 755, "M": 1018}}
 POP_SW = {"sch_wide": {"No": 1072, "Yes": 5122}}
@@ -225,13 +225,13 @@ def test_nonresponse_adjustment_keeps_class_totals():
     df = pd.DataFrame({"c": rng.integers(0, 4, n), "r": rng.random(n) < 0.7, "w": rng.uniform(1, 5, n),
                        "psu": np.arange(n)})
     s = ts.Survey(df, weights="w", psu="psu")
-    adj = nonresponse_adjust(s, "r", classes="c")
+    adj = s.nonresponse_adjust("r", classes="c")
     before = df.groupby("c")["w"].sum()
     after = adj.weights.groupby(df["c"]).sum()
     np.testing.assert_allclose(after.to_numpy(), before.to_numpy(), rtol=1e-12)
     assert (adj.weights[~df["r"]] == 0).all()
     # replicate designs adjust each replicate column
-    rep = nonresponse_adjust(s.to_replicate("jk1"), "r", classes="c")
+    rep = s.to_replicate("jk1").nonresponse_adjust("r", classes="c")
     assert np.all(rep.design.repweights[~df["r"].to_numpy()] == 0)
 
 
@@ -290,11 +290,11 @@ def test_registry():
     assert set(available_methods()) >= {"rake", "poststratify", "calibrate", "trim", "nonresponse"}
     assert get_method("rake").takes_targets and not get_method("trim").takes_targets
     s = ts.Survey(pd.DataFrame({"w": [1.0, 2.0, 9.0]}), weights="w")
-    assert apply("trim", s, upper=5).weights.max() == pytest.approx(5)
+    assert apply("trim", s.design, s.data, upper=5).design.weights.max() == pytest.approx(5)
     with pytest.raises(ts.WeightingError, match="choose one of"):
         get_method("ipf")
     with pytest.raises(ts.WeightingError, match="takes no targets"):
-        apply("trim", s, {"x": {}}, upper=5)
+        apply("trim", s.design, s.data, {"x": {}}, upper=5)
 
 
 def test_survey_methods_delegate(survey):

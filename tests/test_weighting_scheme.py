@@ -11,7 +11,8 @@ import pytest
 import trustsurvey as ts
 from trustsurvey.errors import WeightingError
 from trustsurvey.questionnaire import bundled
-from trustsurvey.weighting import scheme_targets, weight, weight_file
+from trustsurvey.io.weighted import weight_file
+from trustsurvey.weighting import scheme_targets
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,7 @@ def test_calibration_scheme_meets_the_same_margins(example, weighted):
 
 
 def test_trim_option(example):
-    out = weight(example, trim={"upper": 1500.0, "strict": True})
+    out = example.weight(trim={"upper": 1500.0, "strict": True})
     assert out.weights.max() <= 1500.0 + 1e-9
     assert out.attrs["weighting"].method == "trim"
 

@@ -23,23 +23,20 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ._engine import batch_estimates_many
 from .errors import EstimationError
-from ._engine import batch_estimates_many, versus_rest
 from .estimation import group_codes
 from .inference import proportion_interval, t_interval, t_test
-from .multiplicity import adjust_blocks
+from .labels import Meaning, code_text, meaning
+from .multiplicity import adjust_pvalues, adjust_versus_rest, method_name
+from .sample import as_sample
+from .significance.change import difference_test, series_slope
+from .significance.compare import versus_rest_test
+from .tidy import grid_frame
+from .vocabulary import (ALL_GROUPS, BREAKDOWN_COLUMNS, LOW_BASE, METRICS, NATIONAL, PROPORTION_METRICS,
+                         SUPPRESSED, TREND_COLUMNS, UNRELIABLE)
 
 __all__ = ["breakdown", "trend", "relabel", "BREAKDOWN_COLUMNS", "TREND_COLUMNS", "METRICS"]
-
-BREAKDOWN_COLUMNS = ["item", "item_label", "metric", "level", "level_label", "by", "group", "group_label",
-                     "estimate", "se", "ci_low", "ci_high", "n_unweighted", "n_weighted", "deff",
-                     "p_value", "p_adj", "flag"]
-TREND_COLUMNS = ["item", "item_label", "metric", "level", "level_label", "by", "group", "group_label",
-                 "wave", "estimate", "se", "ci_low", "ci_high", "n_unweighted", "change", "change_se",
-                 "change_p", "change_p_adj", "trend_slope", "trend_p", "flag"]
-METRICS = ("top2", "bottom2", "mean", "share", "dont_know", "option_share")
-_PROPORTION_METRICS = {"top2", "bottom2", "share", "dont_know", "option_share"}
-_NATIONAL_LABEL = {"en": "Kosovo", "sq": "Kosova", "sr": "Kosovo"}
 
 
 @dataclass(frozen=True)
@@ -49,11 +46,8 @@ class _Column:
     level: str = ""
 
 
-def _item_columns(survey, items, metrics) -> tuple[np.ndarray, list[_Column]]:
+def _item_columns(q, data, kinds, items, metrics) -> tuple[np.ndarray, list[_Column]]:
     """The numeric matrix of every (item, metric, level), NaN outside each base."""
-    q = survey.questionnaire
-    data = survey._data
-    kinds = survey._missing_kinds
     wanted = set(METRICS if metrics is None else metrics)
     unknown = wanted - set(METRICS)
     if unknown:
@@ -100,7 +94,9 @@ def _item_columns(survey, items, metrics) -> tuple[np.ndarray, list[_Column]]:
         if "dont_know" in wanted and kinds is not None and item in kinds.columns \
                 and any(m.kind == "dont_know" for m in scale.missing):
             k = kinds[item].to_numpy(dtype=object)
-            asked = valid | np.isin(k, ["dont_know", "refused"])
+            # asked: a valid answer or any missing kind but routing's "not asked" (and no blank)
+            answered_missing = pd.notna(k) & (k != "not_asked") & (k != "")
+            asked = valid | answered_missing
             add(np.where(asked, k == "dont_know", np.nan), item, "dont_know")
     if not cols:
         raise EstimationError("no item has a metric to estimate; check items= and metrics=")
@@ -125,38 +121,12 @@ def _default_items(q) -> list[str]:
     return out + list(q.index_ids)
 
 
-def _labels(q, meta, lang):
-    if q is None:
-        return [m.item for m in meta], [m.level for m in meta]
-    item_labels, level_labels = [], []
-    for m in meta:
-        item_labels.append(q.label(m.item, lang) if q.has_variable(m.item) else m.item)
-        if m.metric == "share":
-            level_labels.append(q.value_label(m.item, int(m.level), lang))
-        elif m.metric == "option_share":
-            level_labels.append(q.label(m.level, lang))
-        else:
-            level_labels.append("")
-    return item_labels, level_labels
-
-
-def _group_label(q, demo, code, lang):
-    if q is None or not q.has_variable(demo):
-        return str(code)
-    try:
-        return q.value_label(demo, int(code), lang)
-    except (TypeError, ValueError):
-        return str(code)
-
-
-def _code_text(v) -> str:
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    return str(v)
+def _labels(m: Meaning, meta) -> tuple[list[str], list[str]]:
+    return [m.item(c.item) for c in meta], [m.level(c.item, c.metric, c.level) for c in meta]
 
 
 def _intervals(theta, se, df, n, meta, ci_method, level):
-    is_prop = np.array([m.metric in _PROPORTION_METRICS for m in meta])
+    is_prop = np.array([m.metric in PROPORTION_METRICS for m in meta])
     lo_t, hi_t = t_interval(theta, se, df, level)
     lo_p, hi_p = proportion_interval(np.clip(theta, 0, 1), se, df, n, ci_method, level)
     return np.where(is_prop, lo_p, lo_t), np.where(is_prop, hi_p, hi_t)
@@ -165,7 +135,7 @@ def _intervals(theta, se, df, n, meta, ci_method, level):
 def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | str | None = None,
               metrics: Sequence[str] | None = None, *, lang: str = "en", min_base: int = 30,
               low_base: int = 100, max_cv: float = 0.3, adjust: str = "holm", alpha: float = 0.05,
-              ci_method: str = "logit", level: float = 0.95) -> pd.DataFrame:
+              ci_method: str = "logit", conf_level: float = 0.95) -> pd.DataFrame:
     """Every item by every demographic: estimates, intervals, tests and small-base flags.
 
     Parameters
@@ -180,8 +150,8 @@ def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | st
         at most 12 categories (so not age or municipality, which a plan can still ask for).
     metrics : list of str, optional
         Any of ``top2, bottom2, mean, share, dont_know, option_share``; default all that fit.
-    lang : {"en", "sq", "sr"}
-        Language of the labels.
+    lang : str
+        Language of the labels: one the questionnaire declares (or ``sr-Cyrl`` where it declares ``sr``).
     min_base : int
         Groups with fewer respondents in the base are suppressed (estimate NA).
     low_base : int
@@ -190,7 +160,9 @@ def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | st
         Estimates whose coefficient of variation exceeds this are flagged ``unreliable``.
     adjust : str
         Multiplicity adjustment within each item x metric x level x demographic:
-        ``holm`` (default), ``bonferroni``, ``fdr_bh`` or ``none``.
+        ``holm`` (default), ``bonferroni``, ``fdr_bh`` (``bh``), ``none`` or another method of
+        :func:`trustsurvey.multiplicity.adjust_pvalues`. A demographic with two groups has one test
+        (each group against the other), so its ``p_adj`` equals ``p_value``.
     ci_method : str
         Interval method for shares (see :meth:`Survey.proportion`); means use t intervals.
 
@@ -212,71 +184,60 @@ def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | st
     [['national', 'all', 'top2'], ['gender', '1', 'top2'], ['gender', '2', 'top2']]
     """
     q = survey.questionnaire
+    sample = as_sample(survey)
+    m = meaning(q, lang)
+    method = method_name(adjust)
     if items is None:
         if q is None:
             raise EstimationError("items= is needed for a survey without a questionnaire")
         items = _default_items(q)
     items = [items] if isinstance(items, str) else list(items)
+    data = sample.data
     if by is None:
         if q is None:
             raise EstimationError("by= is needed for a survey without a questionnaire")
-        by = [d for d in q.demographic_ids if d in survey._data.columns and _is_breakdown_variable(q, d)]
-    by = [by] if isinstance(by, str) else list(by)
-    values, meta = _item_columns(survey, items, metrics)
-    design = survey.design
-    data = survey._data
-    domain = survey._domain
+        by = [d for d in q.demographic_ids if d in data.columns and _is_breakdown_variable(q, d)]
+    elif isinstance(by, str):
+        by = [by]
+    elif not all(isinstance(b, str) for b in by):
+        raise EstimationError(f"by= must be a demographic id or a list of them, got {by!r}")
+    by = list(by)
+    kinds = survey.missing_kinds if hasattr(survey, "missing_kinds") else None
+    values, meta = _item_columns(q, data, kinds, items, metrics)
+    design, domain = sample.design, sample.domain
     df = float(design.domain_degf(domain))
-    K = values.shape[1]
-    item_labels, level_labels = _labels(q, meta, lang)
+    item_labels, level_labels = _labels(m, meta)
+    columns = pd.DataFrame({"item": [c.item for c in meta], "item_label": item_labels,
+                            "metric": [c.metric for c in meta], "level": [c.level for c in meta],
+                            "level_label": level_labels})
 
     # one pass over the columns: the national grouping and every demographic
     groupings = [group_codes(data, [], domain)]
     groupings += [group_codes(data, [demo], domain) for demo in by]
     results = batch_estimates_many(design, values, [(c, len(g)) for c, g in groupings], rest=True)
     nat = results[0]
-    frames = [_assemble(meta, item_labels, level_labels, "national", ["all"],
-                        [_NATIONAL_LABEL.get(lang, "Kosovo")], nat.theta, nat.se, nat.deff,
-                        nat.n_unweighted, nat.n_weighted, np.full((1, K), np.nan), df, ci_method, level)]
+    frames = [_assemble(columns, meta, NATIONAL, [ALL_GROUPS], [m.population], nat, np.nan, df, ci_method,
+                        conf_level)]
     for demo, (codes, groups), res in zip(by, groupings[1:], results[1:]):
-        diff, se_diff, _ = versus_rest(res)
-        _, p = t_test(diff, se_diff, df)
-        group_vals = [_code_text(v) for v in groups[demo].tolist()]
-        labels = [_group_label(q, demo, v, lang) for v in group_vals]
-        frames.append(_assemble(meta, item_labels, level_labels, demo, group_vals, labels, res.theta,
-                                res.se, res.deff, res.n_unweighted, res.n_weighted, p, df, ci_method, level))
+        _, _, _, _, p = versus_rest_test(res, df)
+        group_vals = [code_text(v) for v in groups[demo].tolist()]
+        labels = [m.group(demo, v) for v in group_vals]
+        frames.append(_assemble(columns, meta, demo, group_vals, labels, res, p, df, ci_method, conf_level))
     table = pd.concat(frames, ignore_index=True)
     table = _flag(table, min_base, low_base, max_cv)
-    p_adj = adjust_blocks(table["p_value"].to_numpy(float), table[["item", "metric", "level", "by"]],
-                          method=adjust)
-    # with two groups, "a vs rest" and "b vs rest" are one and the same test: no multiplicity
     two = table.groupby("by")["group"].transform("nunique").to_numpy() == 2
-    table["p_adj"] = np.where(two, table["p_value"].to_numpy(float), p_adj)
+    table["p_adj"] = adjust_versus_rest(table["p_value"].to_numpy(float), method,
+                                        table[["item", "metric", "level", "by"]], two)
     return table[BREAKDOWN_COLUMNS]
 
 
-def _assemble(meta, item_labels, level_labels, by, groups, group_labels, theta, se, deff, n_unw, n_w,
-              p, df, ci_method, level) -> pd.DataFrame:
-    G, K = theta.shape
-    lo, hi = _intervals(theta, se, df, n_unw, meta, ci_method, level)
-    return pd.DataFrame({
-        "item": [m.item for m in meta] * G,
-        "item_label": item_labels * G,
-        "metric": [m.metric for m in meta] * G,
-        "level": [m.level for m in meta] * G,
-        "level_label": level_labels * G,
-        "by": by,
-        "group": np.repeat(groups, K),
-        "group_label": np.repeat(group_labels, K),
-        "estimate": theta.reshape(-1),
-        "se": se.reshape(-1),
-        "ci_low": np.asarray(lo).reshape(-1),
-        "ci_high": np.asarray(hi).reshape(-1),
-        "n_unweighted": n_unw.reshape(-1).astype(np.int64),
-        "n_weighted": n_w.reshape(-1),
-        "deff": deff.reshape(-1),
-        "p_value": np.asarray(p, float).reshape(-1),
-    })
+def _assemble(columns, meta, by, groups, group_labels, res, p, df, ci_method, conf_level) -> pd.DataFrame:
+    lo, hi = _intervals(res.theta, res.se, df, res.n_unweighted, meta, ci_method, conf_level)
+    rows = pd.DataFrame({"by": by, "group": groups, "group_label": group_labels})
+    return grid_frame(rows, columns, {
+        "estimate": res.theta, "se": res.se, "ci_low": lo, "ci_high": hi,
+        "n_unweighted": res.n_unweighted.astype(np.int64), "n_weighted": res.n_weighted, "deff": res.deff,
+        "p_value": np.broadcast_to(np.asarray(p, float), res.theta.shape)})
 
 
 def _flag(table: pd.DataFrame, min_base: int, low_base: int, max_cv: float) -> pd.DataFrame:
@@ -285,10 +246,10 @@ def _flag(table: pd.DataFrame, min_base: int, low_base: int, max_cv: float) -> p
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = table["se"].to_numpy(float) / np.abs(est)
     flag = np.full(len(table), "", dtype=object)
-    flag[np.nan_to_num(cv, nan=0.0) > max_cv] = "unreliable"
-    flag[n < low_base] = "low_base"
+    flag[np.nan_to_num(cv, nan=0.0) > max_cv] = UNRELIABLE
+    flag[n < low_base] = LOW_BASE
     suppressed = n < min_base
-    flag[suppressed] = "suppressed"
+    flag[suppressed] = SUPPRESSED
     table["flag"] = flag
     for c in ("estimate", "se", "ci_low", "ci_high", "deff", "p_value"):
         table.loc[suppressed, c] = np.nan
@@ -298,21 +259,17 @@ def _flag(table: pd.DataFrame, min_base: int, low_base: int, max_cv: float) -> p
 def relabel(table: pd.DataFrame, questionnaire, lang: str) -> pd.DataFrame:
     """The same breakdown or trend table with its labels in another language."""
     out = table.copy()
-    if questionnaire is None or len(out) == 0:
+    if len(out) == 0:
         return out
-    q = questionnaire
+    m = meaning(questionnaire, lang)
     items = out["item"].unique()
-    out["item_label"] = out["item"].map({i: q.label(i, lang) if q.has_variable(i) else i for i in items})
-    pairs = out[["item", "metric", "level"]].drop_duplicates()
-    level_map = {}
-    for item, metric, level in pairs.itertuples(index=False):
-        meta = [_Column(item, metric, level)]
-        level_map[(item, metric, level)] = _labels(q, meta, lang)[1][0]
-    out["level_label"] = [level_map[k] for k in zip(out["item"], out["metric"], out["level"])]
-    groups = out[["by", "group"]].drop_duplicates()
-    group_map = {(b, g): (_NATIONAL_LABEL.get(lang, "Kosovo") if b == "national" else _group_label(q, b, g, lang))
-                 for b, g in groups.itertuples(index=False)}
-    out["group_label"] = [group_map[k] for k in zip(out["by"], out["group"])]
+    out["item_label"] = out["item"].map({i: m.item(i) for i in items})
+    keys = list(zip(out["item"], out["metric"], out["level"]))
+    level_map = {k: m.level(*k) for k in set(keys)}
+    out["level_label"] = [level_map[k] for k in keys]
+    groups = list(zip(out["by"], out["group"]))
+    group_map = {k: m.group(*k) for k in set(groups)}
+    out["group_label"] = [group_map[k] for k in groups]
     return out
 
 
@@ -358,42 +315,16 @@ def trend(waves: Mapping[int, object], items: Sequence[str] | None = None,
     key = ["item", "metric", "level", "by", "group"]
     long = long.sort_values(key + ["wave"], kind="stable").reset_index(drop=True)
     prev = long.groupby(key, sort=False)[["estimate", "se", "wave"]].shift(1)
-    change = long["estimate"] - prev["estimate"]
-    change_se = np.sqrt(long["se"] ** 2 + prev["se"] ** 2)
-    df_pair = long["wave"].map(dfs) + prev["wave"].map(dfs)
-    _, p = t_test(change.to_numpy(float), change_se.to_numpy(float), df_pair.to_numpy(float))
-    long["change"] = change
-    long["change_se"] = change_se
-    long["change_p"] = p
-    long["change_p_adj"] = adjust_blocks(p, long[["item", "metric", "level", "by", "wave"]], method=adjust)
-    slope, trend_p = _linear_trend(long, key)
-    long["trend_slope"] = slope
-    long["trend_p"] = trend_p
+    d = difference_test(prev["estimate"], prev["se"], prev["wave"].map(dfs), long["estimate"], long["se"],
+                        long["wave"].map(dfs))
+    long["change"] = d["estimate"]
+    long["change_se"] = d["se"]
+    long["change_p"] = d["p_value"]
+    long["change_p_adj"] = adjust_pvalues(d["p_value"], adjust, long[["item", "metric", "level", "by", "wave"]])
+    series = long.groupby(key, sort=False).ngroup().to_numpy()
+    n_series = int(series.max()) + 1 if len(series) else 0
+    slope, se, _ = series_slope(series, n_series, long["wave"], long["estimate"], long["se"] ** 2)
+    _, trend_p = t_test(slope, se, np.inf)  # a z test, as the slope's variance is taken as known
+    long["trend_slope"] = slope[series]
+    long["trend_p"] = np.asarray(trend_p)[series]
     return long[TREND_COLUMNS]
-
-
-def _linear_trend(long: pd.DataFrame, key: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted least-squares slope per series (NA with fewer than three waves), vectorised."""
-    x = long["wave"].to_numpy(float)
-    y = long["estimate"].to_numpy(float)
-    se = long["se"].to_numpy(float)
-    with np.errstate(divide="ignore"):
-        w = 1.0 / se**2
-    ok = np.isfinite(y) & np.isfinite(w)  # an estimate without variance cannot weigh in
-    w = np.where(ok, w, 0.0)
-    y0 = np.where(ok, y, 0.0)
-    g = long.groupby(key, sort=False).ngroup().to_numpy()
-    G = int(g.max()) + 1 if len(g) else 0
-    sw = np.bincount(g, w, G)
-    k = np.bincount(g, ok.astype(float), G)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        xm = np.bincount(g, w * x, G) / sw
-        ym = np.bincount(g, w * y0, G) / sw
-        sxx = np.bincount(g, w * (x - xm[g]) ** 2, G)
-        sxy = np.bincount(g, w * (x - xm[g]) * (y0 - ym[g]), G)
-        slope = sxy / sxx
-        se = np.sqrt(1.0 / sxx)
-    _, p = t_test(slope, se, np.inf)
-    slope = np.where(k >= 3, slope, np.nan)
-    p = np.where(k >= 3, p, np.nan)
-    return slope[g], p[g]

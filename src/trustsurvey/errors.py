@@ -17,6 +17,7 @@ __all__ = [
     "SignificanceError",
     "PlanError",
     "ReportError",
+    "LanguageError",
     "TrustSurveyWarning",
 ]
 
@@ -87,6 +88,10 @@ class PlanError(TrustSurveyError):
 
 class ReportError(TrustSurveyError):
     """A report cannot be written (output exists, template problem, ...)."""
+
+
+class LanguageError(TrustSurveyError):
+    """A language is asked for that the questionnaire (or the interface) does not have."""
 
 
 class TrustSurveyWarning(UserWarning):

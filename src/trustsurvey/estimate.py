@@ -9,12 +9,9 @@ import pandas as pd
 
 from .errors import EstimationError
 from .inference import proportion_interval, t_interval
+from .vocabulary import ESTIMATE_COLUMNS
 
 __all__ = ["Estimate", "ESTIMATE_COLUMNS"]
-
-#: The columns every estimate table has, after its by-columns, in this order.
-ESTIMATE_COLUMNS = ["variable", "level", "estimate", "se", "ci_low", "ci_high", "df", "deff",
-                    "n_unweighted", "n_weighted"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,7 +31,7 @@ class Estimate:
         columns); None where no covariance is defined (quantiles).
     ci_method : str
         How ``ci_low``/``ci_high`` were computed (``t`` or a proportion method).
-    level : float
+    conf_level : float
         Confidence level of the stored interval.
     """
 
@@ -43,7 +40,7 @@ class Estimate:
     table: pd.DataFrame
     factor: np.ndarray | None
     ci_method: str = "t"
-    level: float = 0.95
+    conf_level: float = 0.95
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table: ``<by...>, variable, level, estimate, se, ci_low, ci_high, df, deff,
@@ -88,22 +85,23 @@ class Estimate:
         labels = self._labels()
         return pd.DataFrame(v, index=labels, columns=labels)
 
-    def confint(self, level: float = 0.95) -> pd.DataFrame:
+    def confint(self, conf_level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals at another level (same method and degrees of freedom).
 
         Returns a frame with the by-columns, ``variable``, ``level``, ``ci_low``, ``ci_high``.
         """
         t = self.table
         if self.kind == "quantile":
-            if abs(level - self.level) > 1e-12:
-                raise EstimationError(f"quantile intervals are Woodruff intervals at the level they were "
-                                      f"estimated with ({self.level}); call quantile(..., level={level}) instead")
+            if abs(conf_level - self.conf_level) > 1e-12:
+                raise EstimationError(f"quantile intervals are Woodruff intervals at the confidence level they "
+                                      f"were estimated with ({self.conf_level}); call "
+                                      f"quantile(..., conf_level={conf_level}) instead")
             return t[list(self.by) + ["variable", "level", "ci_low", "ci_high"]].copy()
         if self.ci_method == "t" or self.kind != "proportion":
-            lo, hi = t_interval(t["estimate"], t["se"], t["df"], level)
+            lo, hi = t_interval(t["estimate"], t["se"], t["df"], conf_level)
         else:
             lo, hi = proportion_interval(t["estimate"], t["se"], t["df"], t["n_unweighted"],
-                                         self.ci_method, level)
+                                         self.ci_method, conf_level)
         out = t[list(self.by) + ["variable", "level"]].copy()
         out["ci_low"] = lo
         out["ci_high"] = hi

@@ -24,8 +24,10 @@ import pandas as pd
 from ._engine import BatchResult, batch_estimates, prepare_columns
 from .design import Design
 from .errors import EstimationError
-from .estimate import ESTIMATE_COLUMNS, Estimate
+from .estimate import Estimate
 from .inference import CI_METHODS, proportion_interval, t_critical, t_interval
+from .tidy import grid_frame
+from .vocabulary import ESTIMATE_COLUMNS
 
 __all__ = ["Estimate", "mean", "total", "proportion", "ratio", "quantile", "batch_estimates",
            "group_codes", "variable_matrix", "BatchResult"]
@@ -185,20 +187,12 @@ def _df_for(design: Design, domain: np.ndarray | None) -> float:
     return float(design.domain_degf(domain))
 
 
-def _frame(kind, by, groups, meta, res: BatchResult, df: float, lo, hi) -> pd.DataFrame:
-    G, K = res.theta.shape
-    out = groups.loc[np.repeat(np.arange(G), K)].reset_index(drop=True) if by else pd.DataFrame(index=range(G * K))
-    out["variable"] = [m[0] for m in meta] * G
-    out["level"] = [m[1] for m in meta] * G
-    out["estimate"] = res.theta.reshape(-1)
-    out["se"] = res.se.reshape(-1)
-    out["ci_low"] = np.asarray(lo).reshape(-1)
-    out["ci_high"] = np.asarray(hi).reshape(-1)
-    out["df"] = df
-    out["deff"] = res.deff.reshape(-1)
-    out["n_unweighted"] = res.n_unweighted.reshape(-1).astype(np.int64)
-    out["n_weighted"] = res.n_weighted.reshape(-1)
-    return out[list(by) + ESTIMATE_COLUMNS]
+def _frame(by, groups, meta, res: BatchResult, df: float, lo, hi) -> pd.DataFrame:
+    columns = pd.DataFrame({"variable": [m[0] for m in meta], "level": [m[1] for m in meta]})
+    return grid_frame(groups if by else None, columns, {
+        "estimate": res.theta, "se": res.se, "ci_low": lo, "ci_high": hi, "df": df, "deff": res.deff,
+        "n_unweighted": res.n_unweighted.astype(np.int64), "n_weighted": res.n_weighted},
+        order=list(by) + ESTIMATE_COLUMNS)
 
 
 _CACHE_ELEMENTS = 8_000_000  # prepared columns up to this size are kept with the Survey for the next call
@@ -219,7 +213,7 @@ def _columns(data, variables, levels, denominator, cache):
 
 
 def _linear(kind: str, design: Design, data: pd.DataFrame, variables, by, domain, *,
-            levels, total=False, ci_method="t", level=0.95, denominator=None, cache=None) -> Estimate:
+            levels, total=False, ci_method="t", conf_level=0.95, denominator=None, cache=None) -> Estimate:
     by = _as_list(by)
     variables = _as_list(variables)
     if not variables:
@@ -230,38 +224,38 @@ def _linear(kind: str, design: Design, data: pd.DataFrame, variables, by, domain
     res = batch_estimates(design, values, codes, G, denominator=den, total=total, prepared=prepared)
     df = _df_for(design, domain)
     if ci_method == "t":
-        lo, hi = t_interval(res.theta, res.se, df, level)
+        lo, hi = t_interval(res.theta, res.se, df, conf_level)
     else:
-        lo, hi = proportion_interval(res.theta, res.se, df, res.n_unweighted, ci_method, level)
-    table = _frame(kind, by, groups, meta, res, df, lo, hi)
+        lo, hi = proportion_interval(res.theta, res.se, df, res.n_unweighted, ci_method, conf_level)
+    table = _frame(by, groups, meta, res, df, lo, hi)
     return Estimate(kind=kind, by=tuple(by), table=table, factor=res.factor, ci_method=ci_method,
-                    level=level)
+                    conf_level=conf_level)
 
 
 def mean(design: Design, data: pd.DataFrame, variables, by=None, domain=None, *,
-         level: float = 0.95, cache: dict | None = None) -> Estimate:
+         conf_level: float = 0.95, cache: dict | None = None) -> Estimate:
     """Design-based means (R's ``svymean``/``svyby``); text and categorical variables give level shares."""
-    return _linear("mean", design, data, variables, by, domain, levels=None, level=level, cache=cache)
+    return _linear("mean", design, data, variables, by, domain, levels=None, conf_level=conf_level, cache=cache)
 
 
 def total(design: Design, data: pd.DataFrame, variables, by=None, domain=None, *,
-          level: float = 0.95, cache: dict | None = None) -> Estimate:
+          conf_level: float = 0.95, cache: dict | None = None) -> Estimate:
     """Design-based totals (R's ``svytotal``); categorical variables give level totals."""
-    return _linear("total", design, data, variables, by, domain, levels=None, total=True, level=level,
+    return _linear("total", design, data, variables, by, domain, levels=None, total=True, conf_level=conf_level,
                    cache=cache)
 
 
 def proportion(design: Design, data: pd.DataFrame, variables, by=None, domain=None, *,
-               ci_method: str = "logit", level: float = 0.95, cache: dict | None = None) -> Estimate:
+               ci_method: str = "logit", conf_level: float = 0.95, cache: dict | None = None) -> Estimate:
     """Share of every level of each variable, with intervals by ``ci_method`` (R's ``svyciprop``)."""
     if ci_method not in CI_METHODS:
         raise EstimationError(f"ci_method={ci_method!r} is not known; choose one of {', '.join(CI_METHODS)}")
     return _linear("proportion", design, data, variables, by, domain, levels=True,
-                   ci_method=ci_method, level=level, cache=cache)
+                   ci_method=ci_method, conf_level=conf_level, cache=cache)
 
 
 def ratio(design: Design, data: pd.DataFrame, numerator, denominator, by=None, domain=None, *,
-          level: float = 0.95) -> Estimate:
+          conf_level: float = 0.95) -> Estimate:
     """Ratio of two totals, ``sum(w y) / sum(w x)`` (R's ``svyratio``); pairs numerators and denominators."""
     num = _as_list(numerator)
     den = _as_list(denominator)
@@ -269,7 +263,7 @@ def ratio(design: Design, data: pd.DataFrame, numerator, denominator, by=None, d
         den = den * len(num)
     if len(num) != len(den):
         raise EstimationError(f"ratio needs one denominator per numerator ({len(num)} vs {len(den)})")
-    est = _linear("ratio", design, data, num, by, domain, levels=False, denominator=den, level=level)
+    est = _linear("ratio", design, data, num, by, domain, levels=False, denominator=den, conf_level=conf_level)
     t = est.table
     t["variable"] = [f"{a}/{b}" for a, b in zip(num, den)] * (len(t) // len(num))
     return est
@@ -295,7 +289,7 @@ def _qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
 
 
 def quantile(design: Design, data: pd.DataFrame, variables, probs=(0.25, 0.5, 0.75), by=None,
-             domain=None, *, level: float = 0.95) -> Estimate:
+             domain=None, *, conf_level: float = 0.95) -> Estimate:
     """Quantiles with Woodruff intervals (R's ``svyquantile``, ``qrule="math"``, ``interval.type="mean"``).
 
     The interval for the ``p`` quantile inverts the interval of the estimated
@@ -320,7 +314,7 @@ def quantile(design: Design, data: pd.DataFrame, variables, probs=(0.25, 0.5, 0.
             ok = in_g & ~np.isnan(x)
             dom = ok
             df = float(design.domain_degf(dom))
-            q_crit = float(t_critical(level, df))
+            q_crit = float(t_critical(conf_level, df))
             if not ok.any():
                 for p in probs:
                     rows.append((g, name, p, np.nan, np.nan, np.nan, np.nan, df, 0, 0.0))
@@ -330,7 +324,7 @@ def quantile(design: Design, data: pd.DataFrame, variables, probs=(0.25, 0.5, 0.
             ind = np.column_stack([np.where(ok, (np.nan_to_num(x) <= q).astype(float), np.nan)
                                    for q in qhats])
             res = batch_estimates(design, ind, np.where(dom, 0, -1), 1, deff=False)
-            plo, phi = t_interval(res.theta[0], res.se[0], df, level)
+            plo, phi = t_interval(res.theta[0], res.se[0], df, conf_level)
             for j, p in enumerate(probs):
                 lo = _qrule_math(xs, ws, float(plo[j]))
                 hi = _qrule_math(xs, ws, float(phi[j]))
@@ -347,4 +341,4 @@ def quantile(design: Design, data: pd.DataFrame, variables, probs=(0.25, 0.5, 0.
     out["n_unweighted"] = raw["n_unweighted"].to_numpy(dtype=np.int64)
     out["n_weighted"] = raw["n_weighted"].to_numpy(dtype=float)
     return Estimate(kind="quantile", by=tuple(by), table=out[list(by) + ESTIMATE_COLUMNS], factor=None,
-                    ci_method="woodruff", level=level)
+                    ci_method="woodruff", conf_level=conf_level)

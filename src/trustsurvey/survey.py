@@ -15,8 +15,9 @@ import pandas as pd
 
 from . import estimation
 from .design import Design, DesignSpec, _as_tuple, prepare_design
-from .errors import DesignError, EstimationError
+from .errors import DesignError, EstimationError, WeightingError
 from .estimate import Estimate
+from .sample import Sample
 
 __all__ = ["Survey"]
 
@@ -146,6 +147,11 @@ class Survey:
         return self._design
 
     @property
+    def sample(self) -> Sample:
+        """The design, the data (shared, not copied: read only) and the domain, for the statistics layers."""
+        return Sample(self._design, self._data, self._domain)
+
+    @property
     def questionnaire(self):
         return self._questionnaire
 
@@ -225,7 +231,7 @@ class Survey:
 
     # ----------------------------------------------------------------- estimates
     def mean(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-             level: float = 0.95) -> Estimate:
+             conf_level: float = 0.95) -> Estimate:
         """Means (shares of each level for categorical variables), like R's ``svymean``/``svyby``.
 
         Several variables and by-variables are estimated in one pass; by-variables are
@@ -238,36 +244,36 @@ class Survey:
             ``.to_frame()`` columns: ``<by...>, variable, level, estimate, se, ci_low,
             ci_high, df, deff, n_unweighted, n_weighted``.
         """
-        return estimation.mean(self._design, self._data, variables, by, self._domain, level=level,
+        return estimation.mean(self._design, self._data, variables, by, self._domain, conf_level=conf_level,
                                cache=self._cache)
 
     def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-              level: float = 0.95) -> Estimate:
+              conf_level: float = 0.95) -> Estimate:
         """Population totals, like R's ``svytotal``."""
-        return estimation.total(self._design, self._data, variables, by, self._domain, level=level,
+        return estimation.total(self._design, self._data, variables, by, self._domain, conf_level=conf_level,
                                 cache=self._cache)
 
     def proportion(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-                   ci_method: str = "logit", level: float = 0.95) -> Estimate:
+                   ci_method: str = "logit", conf_level: float = 0.95) -> Estimate:
         """The share of every level, with intervals like R's ``svyciprop``.
 
         ``ci_method``: ``logit`` (default), ``beta`` (Korn-Graubard), ``xlogit``,
         ``mean`` (Wald), ``asin``, ``wilson`` (see :func:`trustsurvey.inference.proportion_interval`).
         """
         return estimation.proportion(self._design, self._data, variables, by, self._domain,
-                                     ci_method=ci_method, level=level, cache=self._cache)
+                                     ci_method=ci_method, conf_level=conf_level, cache=self._cache)
 
     def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
-              by: str | Sequence[str] | None = None, *, level: float = 0.95) -> Estimate:
+              by: str | Sequence[str] | None = None, *, conf_level: float = 0.95) -> Estimate:
         """Ratios of totals, like R's ``svyratio``."""
         return estimation.ratio(self._design, self._data, numerator, denominator, by, self._domain,
-                                level=level)
+                                conf_level=conf_level)
 
     def quantile(self, variables: str | Sequence[str], probs: float | Sequence[float] = (0.25, 0.5, 0.75),
-                 by: str | Sequence[str] | None = None, *, level: float = 0.95) -> Estimate:
+                 by: str | Sequence[str] | None = None, *, conf_level: float = 0.95) -> Estimate:
         """Quantiles with Woodruff intervals, like R's ``svyquantile`` (``qrule="math"``)."""
         return estimation.quantile(self._design, self._data, variables, probs, by, self._domain,
-                                   level=level)
+                                   conf_level=conf_level)
 
     # ----------------------------------------------------------------- replicate designs
     def to_replicate(self, method: str = "jk1", *, replicates: int | None = None,
@@ -288,35 +294,105 @@ class Survey:
                                                          seed=seed))
 
     # ----------------------------------------------------------------- weighting (weighting/)
+    def _reweighted(self, what: str, function, /, *args, **kwargs) -> "Survey":
+        if self._domain is not None:
+            raise WeightingError(
+                f"{what}() was called on a subset (domain) of the survey; weighting applies to the whole "
+                "sample: weight first, then take the subset")
+        out = function(self._design, self._data, *args, **kwargs)
+        return self._with_steps(out.design, (out.result,))
+
+    def _with_steps(self, design: Design, results: tuple, **attrs: Any) -> "Survey":
+        previous = tuple(self._attrs.get("weighting_steps", ()))
+        return self._derive(design=design, attrs={"weighting": results[-1],
+                                                  "weighting_steps": previous + tuple(results), **attrs})
+
     def rake(self, margins, **kwargs) -> "Survey":
-        """Raking (iterative proportional fitting) to population margins; see :func:`trustsurvey.weighting.rake`."""
+        """Raking (iterative proportional fitting) to population margins, as R's ``rake()``.
+
+        Returns a new Survey whose variances account for the raking; the diagnostics are in
+        ``attrs["weighting"]``. Options: see :func:`trustsurvey.weighting.rake`.
+        """
         from .weighting import rake
 
-        return rake(self, margins, **kwargs)
+        return self._reweighted("rake", rake, margins, **kwargs)
 
     def poststratify(self, cells, **kwargs) -> "Survey":
         """Post-stratification to population cell counts; see :func:`trustsurvey.weighting.poststratify`."""
         from .weighting import poststratify
 
-        return poststratify(self, cells, **kwargs)
+        return self._reweighted("poststratify", poststratify, cells, **kwargs)
 
     def calibrate(self, totals, **kwargs) -> "Survey":
         """Calibration to population totals; see :func:`trustsurvey.weighting.calibrate`."""
         from .weighting import calibrate
 
-        return calibrate(self, totals, **kwargs)
+        return self._reweighted("calibrate", calibrate, totals, **kwargs)
 
     def trim_weights(self, lower=None, upper=None, **kwargs) -> "Survey":
-        """Weight trimming with redistribution; see :func:`trustsurvey.weighting.trim_weights`."""
+        """Weight trimming with redistribution; see :func:`trustsurvey.weighting.trim_weights`.
+
+        >>> import pandas as pd, trustsurvey as ts
+        >>> s = ts.Survey(pd.DataFrame({"w": [1.0, 2.0, 3.0, 10.0]}), weights="w")
+        >>> s.trim_weights(upper=5).weights.round(4).tolist()
+        [2.6667, 3.6667, 4.6667, 5.0]
+        """
         from .weighting import trim_weights
 
-        return trim_weights(self, lower=lower, upper=upper, **kwargs)
+        return self._reweighted("trim_weights", trim_weights, lower=lower, upper=upper, **kwargs)
 
-    def weight(self, **kwargs) -> "Survey":
-        """Apply the questionnaire's weighting scheme; see :func:`trustsurvey.weighting.weight`."""
-        from .weighting import weight
+    def nonresponse_adjust(self, respondent, **kwargs) -> "Survey":
+        """Move nonrespondents' weight to respondents of their class; see
+        :func:`trustsurvey.weighting.nonresponse_adjust`."""
+        from .weighting import nonresponse_adjust
 
-        return weight(self, **kwargs)
+        return self._reweighted("nonresponse_adjust", nonresponse_adjust, respondent, **kwargs)
+
+    def weight(self, *, questionnaire: Any = None, method: str | None = None, trim: Any = None,
+               **options: Any) -> "Survey":
+        """Apply the questionnaire's weighting scheme (targets, method, trimming) and keep its sources.
+
+        Parameters
+        ----------
+        questionnaire : Questionnaire, optional
+            Use this questionnaire's ``weighting`` section instead of the survey's.
+        method : {"rake", "poststratify", "calibrate"}, optional
+            Override the section's method.
+        trim : (lower, upper) or dict, optional
+            Trim the weights afterwards.
+        **options
+            Passed to the method (``missing=``, ``max_iter=``, ``tol=``, ...).
+
+        Returns
+        -------
+        Survey
+            Weighted; ``attrs["weighting"]`` (diagnostics of the last step),
+            ``attrs["weighting_steps"]``, ``attrs["weighting_sources"]`` (citations) and
+            ``attrs["weighting_population"]``.
+
+        Raises
+        ------
+        WeightingError
+            No questionnaire or no weighting section, or any error of the method.
+        """
+        from .weighting import apply_scheme
+
+        q = questionnaire if questionnaire is not None else self._questionnaire
+        if q is None:
+            raise WeightingError("this survey has no questionnaire to take the weighting scheme from; read it "
+                                 "with ts.read_survey(data, questionnaire), pass questionnaire=, or call "
+                                 "rake()/calibrate() with targets")
+        section = getattr(q, "weighting", None)
+        if section is None:
+            name = getattr(q, "survey_id", None)
+            raise WeightingError(f"the questionnaire{f' {name!r}' if name else ''} has no weighting section; "
+                                 "add one (method, total, variables with targets and sources)")
+        if self._domain is not None:
+            raise WeightingError("weight() was called on a subset (domain) of the survey; weighting applies to "
+                                 "the whole sample: weight first, then take the subset")
+        out = apply_scheme(self._design, self._data, section, method=method, trim=trim, **options)
+        return self._with_steps(out.design, out.steps, weighting_sources=out.sources,
+                                weighting_population=out.population)
 
     # ----------------------------------------------------------------- tests and models (significance)
     def chisq(self, row: str, col: str, *, statistic: str = "F"):

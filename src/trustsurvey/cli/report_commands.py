@@ -176,7 +176,7 @@ def _add_weight(sub, out_fn) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing output file")
 
     def cmd(args: argparse.Namespace) -> int:
-        from ..weighting import weight_file
+        from ..io.weighted import weight_file
 
         from . import UsageError
 

@@ -72,6 +72,7 @@ def _question(d: dict) -> Question:
         missing=_missing(d.get("missing")),
         columns={int(k): nfc(str(v)) for k, v in (d.get("columns") or {}).items()},
         block=_s(d.get("block")),
+        favourable=_s(d.get("favourable")),
     )
 
 
@@ -174,6 +175,7 @@ def build_kwargs(d: dict) -> dict[str, Any]:
         wave=int(d["wave"]),
         version=nfc(str(d["version"])),
         title=_labels(d.get("title")),
+        population=_labels(d.get("population")),
         languages=tuple(d.get("languages") or ("sq", "sr", "en")),
         untranslated=tuple(d.get("untranslated") or ()),
         notes=tuple(nfc(str(n)) for n in d.get("notes") or ()),
@@ -236,6 +238,7 @@ def _plain_question(q: Question) -> dict:
     _put(out, "label", _plain_labels(q.label))
     _put(out, "text", _plain_labels(q.text))
     _put(out, "reverse", q.reverse, False)
+    _put(out, "favourable", q.favourable)
     _put(out, "asked_if", None if q.asked_if is None else q.asked_if.text)
     if q.options:
         opts = []
@@ -257,6 +260,7 @@ def to_plain(q) -> dict[str, Any]:
     """The YAML layout of a :class:`Questionnaire` as plain dicts and lists."""
     out: dict[str, Any] = {"survey_id": q.survey_id, "wave": q.wave, "version": q.version}
     _put(out, "title", _plain_labels(q.title))
+    _put(out, "population", _plain_labels(q.population))
     out["languages"] = list(q.languages)
     _put(out, "untranslated", list(q.untranslated))
     _put(out, "notes", list(q.notes))

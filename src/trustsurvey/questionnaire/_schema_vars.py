@@ -13,7 +13,7 @@ __all__ = ["VariableChecks"]
 _SCALE_KEYS = ("label", "codes", "missing", "favourable", "neutral", "nets")
 _QUESTION_KEYS = (
     "id", "type", "scale", "block", "label", "text", "reverse", "asked_if", "options", "min", "max",
-    "missing", "columns",
+    "missing", "columns", "favourable",
 )
 
 
@@ -45,6 +45,7 @@ class VariableChecks(Checker):
                 if dups:
                     self.add("languages", f"duplicate language(s) {', '.join(dups)}")
         self.labels(d.get("title"), "title", required=False)
+        self.labels(d.get("population"), "population", required=False)
         unt = d.get("untranslated")
         if unt is not None:
             if not (isinstance(unt, list) and all(isinstance(x, str) for x in unt)):
@@ -192,6 +193,11 @@ class VariableChecks(Checker):
                 self.add(f"{p}.reverse", f"must be true or false, found {rev!r}")
             elif rev and not (qtype == "single" and self.scale_info.get(scale, {}).get("scored")):
                 self.add(f"{p}.reverse", "only a single-choice question with a scored scale can be reverse-coded")
+            fav = q.get("favourable")
+            if fav is not None and fav not in ("high", "low", "none"):
+                self.add(f"{p}.favourable", f"must be high, low or none, found {fav!r}")
+            elif fav in ("high", "low") and not (qtype == "single" and scale in self.scale_info):
+                self.add(f"{p}.favourable", "only a single-choice question with a scale has a favourable end")
             if q.get("asked_if") is not None and not isinstance(q.get("asked_if"), str):
                 self.add(f"{p}.asked_if", f"must be an expression text such as 'contact_12m == 1', found {q.get('asked_if')!r}")
             self.columns_map(q.get("columns"), f"{p}.columns")

@@ -63,6 +63,7 @@ class Questionnaire:
     targets: tuple[Target, ...] = ()
     recommendations: tuple[RecommendationRule, ...] = ()
     title: FrozenDict = field(default_factory=FrozenDict)
+    population: FrozenDict = field(default_factory=FrozenDict)
     untranslated: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     source: str | None = field(default=None, compare=False)
@@ -79,6 +80,7 @@ class Questionnaire:
                      "untranslated", "notes"):
             set_(name, tuple(getattr(self, name)))
         set_("title", make_labels(self.title))
+        set_("population", make_labels(self.population))
         set_("wave", int(self.wave))
         set_("version", str(self.version))
         lookup: dict[str, Variable] = {}

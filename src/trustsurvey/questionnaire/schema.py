@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["validate", "lint", "lint_file"]
 
 _TOP_KEYS = (
-    "survey_id", "wave", "version", "title", "languages", "untranslated", "notes", "scales", "questions",
+    "survey_id", "wave", "version", "title", "population", "languages", "untranslated", "notes", "scales", "questions",
     "demographics", "derived", "indices", "design", "weighting", "targets", "recommendations",
 )
 

@@ -60,7 +60,13 @@ class Question:
     label : mapping
         Short label for tables (defaults to ``text`` in :meth:`Questionnaire.label`).
     reverse : bool
-        Reverse-code the scores (a high score is unfavourable).
+        Reverse-code the scores in indices (a high score is unfavourable).
+    favourable : {"high", "low", "none"} or None
+        Which end of the item's scale is favourable, overriding the scale's
+        ``favourable`` (``None``: as the scale says; with ``reverse`` and no
+        override, the opposite of the scale). ``"none"``: the item has no
+        favourable direction. Agreeing that "some officers take bribes" is
+        unfavourable: ``favourable: low`` on an agree scale.
     asked_if : Expression or str or None
         Routing condition; respondents for whom it is false were not asked.
     options : tuple of Option
@@ -88,8 +94,13 @@ class Question:
     missing: tuple[MissingCode, ...] = ()
     columns: FrozenDict = field(default_factory=FrozenDict)
     block: str | None = None
+    favourable: str | None = None
 
     def __post_init__(self):
+        if self.favourable not in (None, "high", "low", "none"):
+            raise QuestionnaireError(
+                f"question {self.id!r}: favourable must be 'high', 'low' or 'none', not {self.favourable!r}"
+            )
         if self.type not in QUESTION_TYPES:
             raise QuestionnaireError(
                 f"question {self.id!r}: unknown type {self.type!r} (allowed: {', '.join(QUESTION_TYPES)})"

@@ -14,7 +14,7 @@ from the kernels of :mod:`trustsurvey._variance` via the estimation engine.
 
 from __future__ import annotations
 
-from .adjust import ADJUST_METHODS, adjust_pvalues
+from ..multiplicity import ADJUST_METHODS, adjust_pvalues
 from .change import change, trend_test
 from .chisq import chisq
 from .compare import compare_groups, group_vs_rest, wald_groups

@@ -7,22 +7,21 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import SignificanceError
+from ..errors import SignificanceError, TrustSurveyError
+from ..sample import as_sample
 
 __all__ = ["parts", "check_columns", "present_levels", "as_list", "indicator_matrix", "level_text",
            "domain_group_codes", "codes_of", "matches"]
 
 
 def parts(survey: Any) -> tuple[pd.DataFrame, Any, np.ndarray]:
-    """``(data, design, in_domain)`` of a Survey; ``in_domain`` is all-True without a domain."""
-    for attr in ("data", "design", "domain"):
-        if not hasattr(type(survey), attr):
-            raise SignificanceError(f"expected a trustsurvey.Survey, got {type(survey).__name__}")
-    # the Survey's own frame, read only here (``survey.data`` would copy every column on each call)
-    data = survey._data if isinstance(getattr(survey, "_data", None), pd.DataFrame) else survey.data
-    dom = survey.domain
-    mask = np.ones(len(data), dtype=bool) if dom is None else np.asarray(dom, dtype=bool)
-    return data, survey.design, mask
+    """``(data, design, in_domain)`` of a Sample (or a Survey's ``.sample``); ``in_domain`` is all-True
+    without a domain. The data are shared, not copied: read only."""
+    try:
+        sample = as_sample(survey)
+    except TrustSurveyError:
+        raise SignificanceError(f"expected a trustsurvey.Survey, got {type(survey).__name__}") from None
+    return sample.data, sample.design, sample.mask
 
 
 def as_list(x: str | Sequence[str] | None) -> list[str]:

@@ -19,11 +19,14 @@ import pandas as pd
 from ..errors import SignificanceError, TrustSurveyWarning
 from ..estimation import batch_estimates, variable_matrix
 from ..inference import t_interval, t_test
+from ..multiplicity import adjust_pvalues
+from ..sample import as_sample
+from ..tidy import grid_frame
 from ._common import as_list, check_columns, domain_group_codes, level_text, matches, parts
-from .adjust import adjust_pvalues
 from .results import ChangeResult, TrendResult
 
-__all__ = ["change", "trend_test", "wave_estimates", "CHANGE_COLUMNS", "TREND_COLUMNS"]
+__all__ = ["change", "trend_test", "wave_estimates", "difference_test", "series_slope", "CHANGE_COLUMNS",
+           "TREND_COLUMNS", "DF_METHODS"]
 
 #: Columns of a change table after its by-columns.
 CHANGE_COLUMNS = ["variable", "level", "earlier", "later", "estimate", "se", "ci_low", "ci_high",
@@ -31,7 +34,8 @@ CHANGE_COLUMNS = ["variable", "level", "earlier", "later", "estimate", "se", "ci
 #: Columns of a trend table after its by-columns.
 TREND_COLUMNS = ["variable", "level", "n_waves", "first_wave", "last_wave", "estimate", "se", "ci_low",
                  "ci_high", "statistic", "df", "p_value", "p_adj"]
-_DF_METHODS = ("sum", "satterthwaite")
+#: how the degrees of freedom of a change are combined from the two waves'
+DF_METHODS = ("sum", "satterthwaite")
 
 
 def wave_estimates(survey: Any, variable: str, by: str | Sequence[str] | None = None,
@@ -52,19 +56,16 @@ def wave_estimates(survey: Any, variable: str, by: str | Sequence[str] | None = 
         values, meta = hit[:, None], [(variable, level_text(level))]
     else:
         values, meta = variable_matrix(data, [variable])
-    codes, groups = domain_group_codes(data, by, survey.domain)
-    G, K = len(groups), values.shape[1]
+    domain = as_sample(survey).domain
+    codes, groups = domain_group_codes(data, by, domain)
+    G = len(groups)
     res = batch_estimates(design, values, codes, G, deff=False)
-    out = groups.loc[np.repeat(np.arange(G), K)].reset_index(drop=True) if by else pd.DataFrame(index=range(K))
-    for b in by:
-        out[b] = [level_text(v) for v in out[b].tolist()]
-    out["variable"] = [m[0] for m in meta] * G
-    out["level"] = [m[1] for m in meta] * G
-    out["estimate"] = res.theta.reshape(-1)
-    out["se"] = res.se.reshape(-1)
-    out["df"] = float(design.domain_degf(survey.domain))
-    out["n_unweighted"] = res.n_unweighted.reshape(-1).astype(np.int64)
-    return out[by + ["variable", "level", "estimate", "se", "df", "n_unweighted"]]
+    keys = pd.DataFrame({b: [level_text(v) for v in groups[b].tolist()] for b in by})
+    meta_frame = pd.DataFrame({"variable": [m[0] for m in meta], "level": [m[1] for m in meta]})
+    return grid_frame(keys, meta_frame, {
+        "estimate": res.theta, "se": res.se, "df": float(design.domain_degf(domain)),
+        "n_unweighted": res.n_unweighted.astype(np.int64)},
+        order=by + ["variable", "level", "estimate", "se", "df", "n_unweighted"])
 
 
 def _combined_df(df1, df2, v1, v2, method: str):
@@ -72,6 +73,89 @@ def _combined_df(df1, df2, v1, v2, method: str):
         return df1 + df2
     with np.errstate(divide="ignore", invalid="ignore"):
         return (v1 + v2) ** 2 / (v1**2 / df1 + v2**2 / df2)
+
+
+def difference_test(earlier, earlier_se, earlier_df, later, later_se, later_df, *, df_method: str = "sum",
+                    alternative: str = "two-sided") -> dict[str, np.ndarray]:
+    """The change between two independent waves (later minus earlier) and its t test, vectorised.
+
+    The standard error is ``sqrt(se_earlier^2 + se_later^2)`` (independent
+    samples); the t reference has the sum of the two waves' degrees of freedom
+    (``df_method="sum"``) or the Welch-Satterthwaite value (``"satterthwaite"``).
+
+    Returns
+    -------
+    dict
+        ``estimate, se, df, statistic, p_value`` arrays.
+
+    Examples
+    --------
+    >>> r = difference_test(0.50, 0.02, 40, 0.55, 0.02, 40)
+    >>> round(float(r["estimate"]), 3), round(float(r["se"]), 5), float(r["df"])
+    (0.05, 0.02828, 80.0)
+    """
+    if df_method not in DF_METHODS:
+        raise SignificanceError(f"df_method={df_method!r} is not known; choose one of {', '.join(DF_METHODS)}")
+    a, b = np.asarray(earlier, dtype=float), np.asarray(later, dtype=float)
+    va = np.asarray(earlier_se, dtype=float) ** 2
+    vb = np.asarray(later_se, dtype=float) ** 2
+    diff = b - a
+    se = np.sqrt(va + vb)
+    df = _combined_df(np.asarray(earlier_df, dtype=float), np.asarray(later_df, dtype=float), va, vb, df_method)
+    t, p = t_test(diff, se, df, alternative=alternative)
+    return {"estimate": diff, "se": se, "df": df, "statistic": np.asarray(t), "p_value": np.asarray(p)}
+
+
+def series_slope(codes: np.ndarray, n_series: int, x, y, variance, *, method: str = "wls"
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The linear slope of each series of wave estimates on the year, vectorised over series.
+
+    ``method="wls"``: weighted least squares with weights ``1 / variance`` (slope
+    variance ``1 / sum(w (x - xbar_w)^2)``); ``"ols"``: the ordinary least-squares
+    slope, a fixed linear contrast ``sum c_t theta_t`` with variance
+    ``sum c_t^2 variance_t``. Points without a finite estimate or a positive
+    finite variance (for wls) do not count.
+
+    Parameters
+    ----------
+    codes : array of int
+        The series of each point (``0 .. n_series - 1``).
+    x, y, variance : array-like
+        Year, estimate and its sampling variance of each point.
+
+    Returns
+    -------
+    slope, se, n_points : ndarray
+        Per series; slope and se are NaN for series with fewer than three points.
+
+    Examples
+    --------
+    >>> slope, se, k = series_slope(np.zeros(3, int), 1, [2023, 2024, 2025], [0.5, 0.6, 0.7], [1e-4] * 3)
+    >>> round(float(slope[0]), 6), int(k[0])
+    (0.1, 3)
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    v = np.asarray(variance, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = 1.0 / v if method == "wls" else np.ones_like(v)
+        ok = np.isfinite(y) & np.isfinite(w) & np.isfinite(v)
+        w = np.where(ok, w, 0.0)
+        y0 = np.where(ok, y, 0.0)
+        v0 = np.where(ok, v, 0.0)
+        k = np.bincount(codes, ok.astype(float), n_series)
+        sw = np.bincount(codes, w, n_series)
+        xm = np.bincount(codes, w * x, n_series) / sw
+        dx = np.where(ok, x - xm[codes], 0.0)
+        sxx = np.bincount(codes, w * dx**2, n_series)
+        slope = np.bincount(codes, w * dx * y0, n_series) / sxx
+        if method == "wls":
+            se = np.sqrt(1.0 / sxx)
+        else:
+            c = dx / sxx[codes]
+            se = np.sqrt(np.bincount(codes, c**2 * v0, n_series))
+    few = k < 3
+    return np.where(few, np.nan, slope), np.where(few, np.nan, se), k
 
 
 def change(earlier: Any, later: Any, variable: str, by: str | Sequence[str] | None = None,
@@ -118,8 +202,6 @@ def change(earlier: Any, later: Any, variable: str, by: str | Sequence[str] | No
     >>> c.df, bool(c.estimate > 0)
     (38.0, True)
     """
-    if df_method not in _DF_METHODS:
-        raise SignificanceError(f"df_method={df_method!r} is not known; choose one of {', '.join(_DF_METHODS)}")
     by = as_list(by)
     a = wave_estimates(earlier, variable, by, level)
     b = wave_estimates(later, variable, by, level)
@@ -130,11 +212,9 @@ def change(earlier: Any, later: Any, variable: str, by: str | Sequence[str] | No
         shown = m.loc[lonely, keys].astype(str).agg(" ".join, axis=1).tolist()[:10]
         warnings.warn(f"change of {variable!r}: {int(lonely.sum())} group(s)/level(s) occur in one wave only "
                       f"({shown}); their change is NaN", TrustSurveyWarning, stacklevel=2)
-    diff = (m["estimate_b"] - m["estimate_a"]).to_numpy(float)
-    va, vb = m["se_a"].to_numpy(float) ** 2, m["se_b"].to_numpy(float) ** 2
-    se = np.sqrt(va + vb)
-    df = _combined_df(m["df_a"].to_numpy(float), m["df_b"].to_numpy(float), va, vb, df_method)
-    t, p = t_test(diff, se, df, alternative=alternative)
+    d = difference_test(m["estimate_a"], m["se_a"], m["df_a"], m["estimate_b"], m["se_b"], m["df_b"],
+                        df_method=df_method, alternative=alternative)
+    diff, se, df, t, p = d["estimate"], d["se"], d["df"], d["statistic"], d["p_value"]
     lo, hi = t_interval(diff, se, df, conf_level)
     out = m[keys].copy()
     out["earlier"] = m["estimate_a"].to_numpy(float)
@@ -206,22 +286,8 @@ def trend_test(waves: Mapping[int, Any], variable: str, by: str | Sequence[str] 
     x = long["wave"].to_numpy(float)
     y = long["estimate"].to_numpy(float)
     v = long["se"].to_numpy(float) ** 2
-    k = np.bincount(g, minlength=S).astype(float)
     df = np.bincount(g, long["df"].to_numpy(float), S)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w = 1.0 / v if method == "wls" else np.ones_like(v)
-        sw = np.bincount(g, w, S)
-        xm = np.bincount(g, w * x, S) / sw
-        dx = x - xm[g]
-        sxx = np.bincount(g, w * dx**2, S)
-        slope = np.bincount(g, w * dx * y, S) / sxx
-        if method == "wls":
-            se = np.sqrt(1.0 / sxx)
-        else:
-            c = dx / sxx[g]
-            se = np.sqrt(np.bincount(g, c**2 * v, S))
-    few = k < 3
-    slope, se = np.where(few, np.nan, slope), np.where(few, np.nan, se)
+    slope, se, k = series_slope(g, S, x, y, v, method=method)
     t, p = t_test(slope, se, df, alternative=alternative)
     lo, hi = t_interval(slope, se, df, conf_level)
     first = long.groupby(g)["wave"].min().reindex(range(S)).to_numpy()

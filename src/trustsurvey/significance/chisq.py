@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..sample import as_sample
 from ..errors import SignificanceError
 from ..estimation import batch_estimates
 from ._common import check_columns, codes_of, level_text, parts, present_levels
@@ -100,7 +101,7 @@ def chisq(survey: Any, row: str, col: str, *, statistic: str = "F") -> ChisqResu
     check_columns(data, [row, col], "variable(s)")
     if row == col:
         raise SignificanceError(f"row and col are both {row!r}; name two different variables")
-    domain = survey.domain
+    domain = as_sample(survey).domain
     complete = in_dom & data[row].notna().to_numpy() & data[col].notna().to_numpy()
     if not complete.any():
         raise SignificanceError(f"no respondent answered both {row!r} and {col!r} in the analysed rows")

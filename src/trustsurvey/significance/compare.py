@@ -30,16 +30,18 @@ import pandas as pd
 from scipy import stats
 
 from .. import _variance as V
+from .._engine import BatchResult, versus_rest
 from ..errors import SignificanceError, TrustSurveyWarning
-from .._engine import versus_rest
 from ..estimation import batch_estimates, variable_matrix
 from ..inference import t_test
+from ..multiplicity import adjust_pvalues, adjust_versus_rest
+from ..sample import as_sample
+from ..tidy import grid_frame
 from ._common import as_list, check_columns, domain_group_codes, level_text, parts
-from .adjust import adjust_pvalues
 from .results import GroupTestResult
 
-__all__ = ["compare_groups", "group_vs_rest", "wald_groups", "COMPARE_COLUMNS", "REST_COLUMNS",
-           "WALD_COLUMNS"]
+__all__ = ["compare_groups", "group_vs_rest", "versus_rest_test", "wald_groups", "COMPARE_COLUMNS",
+           "REST_COLUMNS", "WALD_COLUMNS"]
 
 #: Columns of :func:`compare_groups`.
 COMPARE_COLUMNS = ["by", "group", "reference", "variable", "level", "estimate", "reference_estimate",
@@ -64,7 +66,25 @@ def _setup(survey: Any, variables, by):
     if overlap:
         raise SignificanceError(f"{overlap} is both a variable and a by-variable")
     values, meta = variable_matrix(data, variables)
-    return data, design, survey.domain, values, meta
+    return data, design, as_sample(survey).domain, values, meta
+
+
+def _meta_frame(meta) -> pd.DataFrame:
+    return pd.DataFrame({"variable": [m[0] for m in meta], "level": [m[1] for m in meta]})
+
+
+def versus_rest_test(res: BatchResult, df: float, alternative: str = "two-sided"
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each group against the rest of the population, from one engine pass with ``rest=True``.
+
+    Returns ``(difference, se, rest_estimate, statistic, p_value)``, each ``(G, K)``:
+    the difference ``estimate - rest`` with its linearised standard error (the
+    group's and the whole sample's totals share PSUs, so their covariance comes
+    from the same variance factor), and its t test on ``df`` degrees of freedom.
+    """
+    diff, se, theta_r = versus_rest(res)
+    t, p = t_test(diff, se, df, alternative=alternative)
+    return diff, se, theta_r, np.asarray(t), np.asarray(p)
 
 
 def _groups(data, demo, domain):
@@ -140,16 +160,11 @@ def compare_groups(survey: Any, variables: str | Sequence[str], by: str | Sequen
         diff = np.where(empty, np.nan, diff)
         se = np.where(empty, np.nan, se)
         t, p = t_test(diff, se, df, alternative=alternative)
-        P = ii.size
-        frames.append(pd.DataFrame({
-            "by": demo,
-            "group": np.repeat(np.asarray(labels, dtype=object)[jj], K),
-            "reference": np.repeat(np.asarray(labels, dtype=object)[ii], K),
-            "variable": [m[0] for m in meta] * P,
-            "level": [m[1] for m in meta] * P,
-            "estimate": est.reshape(-1), "reference_estimate": ref.reshape(-1),
-            "difference": diff.reshape(-1), "se": se.reshape(-1), "statistic": np.asarray(t).reshape(-1),
-            "df": df, "p_value": np.asarray(p).reshape(-1)}))
+        pairs = pd.DataFrame({"by": demo, "group": np.asarray(labels, dtype=object)[jj],
+                              "reference": np.asarray(labels, dtype=object)[ii]})
+        frames.append(grid_frame(pairs, _meta_frame(meta), {
+            "estimate": est, "reference_estimate": ref, "difference": diff, "se": se, "statistic": t,
+            "df": df, "p_value": p}))
     out = pd.concat(frames, ignore_index=True)
     out["p_adj"] = adjust_pvalues(out["p_value"].to_numpy(float), adjust, out[["by", "variable", "level"]])
     return out[COMPARE_COLUMNS]
@@ -203,21 +218,15 @@ def group_vs_rest(survey: Any, variables: str | Sequence[str], by: str | Sequenc
     for demo in as_list(by):
         codes, G, labels = _groups(data, demo, domain)
         res = batch_estimates(design, values, codes, G, deff=False, rest=True)
-        diff, se, theta_r = versus_rest(res)
+        diff, se, theta_r, t, p = versus_rest_test(res, df, alternative)
         theta_g = np.where(res.D <= 0, np.nan, res.theta)
-        t, p = t_test(diff, se, df, alternative=alternative)
-        frames.append(pd.DataFrame({
-            "by": demo,
-            "group": np.repeat(np.asarray(labels, dtype=object), K),
-            "variable": [m[0] for m in meta] * G,
-            "level": [m[1] for m in meta] * G,
-            "estimate": theta_g.reshape(-1), "rest": theta_r.reshape(-1), "difference": diff.reshape(-1),
-            "se": se.reshape(-1), "statistic": np.asarray(t).reshape(-1), "df": df,
-            "p_value": np.asarray(p).reshape(-1), "_two": G == 2}))
+        groups = pd.DataFrame({"by": demo, "group": np.asarray(labels, dtype=object)})
+        frames.append(grid_frame(groups, _meta_frame(meta), {
+            "estimate": theta_g, "rest": theta_r, "difference": diff, "se": se, "statistic": t, "df": df,
+            "p_value": p, "_two": G == 2}))
     out = pd.concat(frames, ignore_index=True)
-    p_adj = adjust_pvalues(out["p_value"].to_numpy(float), adjust, out[["by", "variable", "level"]])
-    # with two groups, "a vs rest" and "b vs rest" are one and the same test: no multiplicity
-    out["p_adj"] = np.where(out["_two"].to_numpy(bool), out["p_value"].to_numpy(float), p_adj)
+    out["p_adj"] = adjust_versus_rest(out["p_value"].to_numpy(float), adjust, out[["by", "variable", "level"]],
+                                      out["_two"].to_numpy(bool))
     return out[REST_COLUMNS]
 
 

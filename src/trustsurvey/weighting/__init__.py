@@ -1,16 +1,20 @@
 """Weighting: raking, post-stratification, calibration, trimming and nonresponse adjustment.
 
-Every method shares one signature, ``fn(survey, targets, **options) -> Survey``
-(see :mod:`~trustsurvey.weighting.registry`), and returns a *new* Survey whose
-design remembers the weighting, so that standard errors account for it exactly
-as R's ``survey`` package does (post-stratification and raking residuals, GREG
-residuals, or re-weighted replicates), plus diagnostics in
-``attrs["weighting"]`` (a :class:`WeightingResult`).
+Every method works on a design and its data, with one signature,
+``fn(design, data, targets, **options) -> WeightedDesign`` (see
+:mod:`~trustsurvey.weighting.registry`), and returns a *new* design that
+remembers the weighting, so that standard errors account for it exactly as R's
+``survey`` package does (post-stratification and raking residuals, GREG
+residuals, or re-weighted replicates), with the step's diagnostics (a
+:class:`WeightingResult`). ``Survey.rake()``, ``.poststratify()``,
+``.calibrate()``, ``.trim_weights()``, ``.nonresponse_adjust()`` and ``.weight()``
+are the face: they return a new Survey and keep the diagnostics in
+``attrs["weighting"]``.
 
 >>> import pandas as pd, trustsurvey as ts
 >>> df = pd.DataFrame({"g": ["a", "b", "b"], "w": [1.0, 1.0, 1.0]})
->>> s = ts.Survey(df, weights="w").rake({"g": {"a": 0.5, "b": 0.5}}, population=100)
->>> s.weights.tolist(), s.attrs["weighting"].method
+>>> r = rake(ts.Survey(df, weights="w").design, df, {"g": {"a": 0.5, "b": 0.5}}, population=100)
+>>> r.design.weights.tolist(), r.result.method
 ([50.0, 25.0, 25.0], 'rake')
 
 Targets are counts or shares (``unit=``), one-way or crossed; category keys
@@ -21,12 +25,12 @@ weighting variable are an error unless ``missing="impute"`` or ``"exclude"``.
 from __future__ import annotations
 
 from .calibrate import CALIBRATION_METHODS, calibrate
-from .diagnostics import MARGIN_COLUMNS, SUMMARY_COLUMNS, WeightingResult, weight_summary
+from .diagnostics import MARGIN_COLUMNS, SUMMARY_COLUMNS, WeightedDesign, WeightingResult, weight_summary
 from .nonresponse import nonresponse_adjust
 from .poststratify import poststratify
 from .rake import rake
 from .registry import WeightingMethod, apply, available_methods, get_method, register
-from .scheme import scheme_sources, scheme_targets, weight, weight_file
+from .scheme import SCHEME_METHODS, SchemeResult, apply_scheme, scheme_sources, scheme_targets
 from .trim import trim_weights
 
 __all__ = [
@@ -35,8 +39,10 @@ __all__ = [
     "calibrate",
     "trim_weights",
     "nonresponse_adjust",
-    "weight",
-    "weight_file",
+    "apply_scheme",
+    "SchemeResult",
+    "SCHEME_METHODS",
+    "WeightedDesign",
     "WeightingResult",
     "WeightingMethod",
     "weight_summary",

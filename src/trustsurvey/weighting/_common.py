@@ -1,47 +1,25 @@
-"""Helpers shared by the weighting methods: input checks, the crossed cell table, the new Survey."""
+"""Helpers shared by the weighting methods: weight columns, the crossed cell table, the new Design."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from .._variance import aggregate
-from ..errors import WeightingError
+from ..design import Design
 from ._margins import Margin
+from .diagnostics import WeightedDesign, WeightingResult
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..survey import Survey
-    from .diagnostics import WeightingResult
-
-__all__ = ["frame", "check_survey", "weight_matrix", "cross_cells", "cell_totals", "level_totals", "safe_ratio",
+__all__ = ["weight_matrix", "cross_cells", "cell_totals", "level_totals", "safe_ratio",
            "finish"]
 
 _DENSE_CELLS = 20_000_000
 
 
-def frame(survey: "Survey") -> pd.DataFrame:
-    """The survey's data without copying it (read only: never modify the result)."""
-    data = getattr(survey, "_data", None)
-    return survey.data if data is None else data
-
-
-def check_survey(survey: "Survey", method: str) -> None:
-    """Weighting applies to a whole sample: refuse a domain (subset) or a non-Survey."""
-    from ..survey import Survey
-
-    if not isinstance(survey, Survey):
-        raise WeightingError(f"{method}() weights a trustsurvey.Survey, not a {type(survey).__name__}")
-    if survey.domain is not None:
-        raise WeightingError(
-            f"{method}() was called on a subset (domain) of the survey; weighting applies to the whole "
-            "sample: weight first, then take the subset")
-
-
-def weight_matrix(survey: "Survey", active: np.ndarray) -> np.ndarray:
+def weight_matrix(d: Design, active: np.ndarray) -> np.ndarray:
     """Main weights and replicate weights as columns (``n x (1 + R)``), zero outside ``active``."""
-    d = survey.design
     w = d.weights[:, None] if d.repweights is None else np.column_stack([d.weights, d.repweights])
     return np.where(active[:, None], w, 0.0)
 
@@ -99,14 +77,12 @@ def safe_ratio(target: np.ndarray, total: np.ndarray) -> np.ndarray:
         return np.where(total > 0, target / np.where(total > 0, total, 1.0), 0.0)
 
 
-def finish(survey: "Survey", weights: np.ndarray, repweights: np.ndarray | None, steps: Sequence,
-           result: "WeightingResult") -> "Survey":
-    """The new Survey: re-weighted design with its variance steps, diagnostics in ``attrs``."""
-    design = survey.design
+def finish(design: Design, weights: np.ndarray, repweights: np.ndarray | None, steps: Sequence,
+           result: WeightingResult) -> WeightedDesign:
+    """The re-weighted design (with its variance steps) and the step's diagnostics."""
     if design.is_replicate or not steps:
         design = design.reweighted(weights, repweights=repweights)
     else:
         for step in steps:
             design = design.reweighted(weights, step=step)
-    previous = tuple(survey.attrs.get("weighting_steps", ()))
-    return survey.with_design(design, weighting=result, weighting_steps=previous + (result,))
+    return WeightedDesign(design=design, result=result)

@@ -36,19 +36,17 @@ Replicate designs calibrate every replicate column to the same totals.
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import numpy as np
+import pandas as pd
 
-from ..design import GregStep
+from ..design import Design, GregStep
 from ..errors import TrustSurveyWarning, WeightingError
-from ._common import check_survey, finish, frame, weight_matrix
+from ._common import finish, weight_matrix
 from ._margins import PreparedTargets, prepare_margins
-from .diagnostics import build_result
+from .diagnostics import WeightedDesign, build_result
 from .registry import register
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..survey import Survey
 
 __all__ = ["calibrate", "CALIBRATION_METHODS", "model_matrix", "calibration_g"]
 
@@ -190,15 +188,18 @@ def calibration_g(X: np.ndarray, w: np.ndarray, totals: np.ndarray, method: str,
 
 
 @register("calibrate", summary="calibration to totals: linear (GREG), raking or logit, with bounds")
-def calibrate(survey: "Survey", totals: Any, *, method: str = "linear",
+def calibrate(design: Design, data: pd.DataFrame, totals: Any, *, method: str = "linear",
               bounds: tuple[float, float] | None = None, population: float | None = None,
-              unit: str = "auto", max_iter: int = 50, tol: float = 1e-7, missing: str = "error") -> "Survey":
+              unit: str = "auto", max_iter: int = 50, tol: float = 1e-7,
+              missing: str = "error") -> WeightedDesign:
     """Calibrate the weights to population totals, like R's ``calibrate()``.
 
     Parameters
     ----------
-    survey : Survey
-        The whole sample (not a subset).
+    design : Design
+        The whole sample's design (not a subset: weighting applies to the whole sample).
+    data : pandas.DataFrame
+        The respondents' data, aligned with the design (read, never modified).
     totals : mapping
         Categorical margins as counts (or shares) by category and numeric
         variables as their population total:
@@ -223,8 +224,9 @@ def calibrate(survey: "Survey", totals: Any, *, method: str = "linear",
 
     Returns
     -------
-    Survey
-        A new Survey; ``attrs["weighting"]`` holds the diagnostics.
+    WeightedDesign
+        ``.design``: the re-weighted design, which remembers the step for variance
+        estimation; ``.result``: the diagnostics (:class:`WeightingResult`).
 
     Raises
     ------
@@ -236,11 +238,10 @@ def calibrate(survey: "Survey", totals: Any, *, method: str = "linear",
     --------
     >>> import pandas as pd, trustsurvey as ts
     >>> df = pd.DataFrame({"g": ["a", "a", "b", "b"], "x": [1.0, 2.0, 3.0, 5.0], "w": [1.0] * 4})
-    >>> c = ts.Survey(df, weights="w").calibrate({"g": {"a": 10, "b": 10}, "x": 60})
-    >>> round(float((c.weights * df["x"]).sum()), 6), round(float(c.weights.sum()), 6)
+    >>> c = calibrate(ts.Survey(df, weights="w").design, df, {"g": {"a": 10, "b": 10}, "x": 60})
+    >>> round(float((c.design.weights * df["x"]).sum()), 6), round(float(c.design.weights.sum()), 6)
     (60.0, 20.0)
     """
-    check_survey(survey, "calibrate")
     if method not in CALIBRATION_METHODS:
         raise WeightingError(f"method={method!r} is not known; choose one of {', '.join(CALIBRATION_METHODS)}")
     L, U = (-np.inf, np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
@@ -250,13 +251,12 @@ def calibrate(survey: "Survey", totals: Any, *, method: str = "linear",
         raise WeightingError(f"method='logit' needs finite bounds=(L, U) with L < 1 < U, got {bounds!r}")
     if (np.isfinite(L) and L > 1) or (np.isfinite(U) and U < 1):
         raise WeightingError(f"bounds={bounds!r} must contain 1 (g = 1 leaves a weight unchanged)")
-    design = survey.design
     w0 = design.weights
-    prep = prepare_margins(frame(survey), w0, totals, unit=unit, population=population, missing=missing,
+    prep = prepare_margins(data, w0, totals, unit=unit, population=population, missing=missing,
                            allow_numeric=True)
     X, T, names = model_matrix(prep)
     active = prep.active
-    W = weight_matrix(survey, active)
+    W = weight_matrix(design, active)
     g, iterations, history, converged = calibration_g(X, W[:, 0], T, method, (L, U), int(max_iter), tol)
     if not converged:
         misfit = np.abs(T - X.T @ (W[:, 0] * g)) / (1.0 + np.abs(T))
@@ -292,4 +292,4 @@ def calibrate(survey: "Survey", totals: Any, *, method: str = "linear",
                           numeric=prep.numeric, iterations=iterations, converged=True, history=history,
                           n_excluded=prep.n_excluded, n_imputed=prep.n_imputed,
                           details={"method": method, "bounds": (L, U), "tol": tol, "columns": tuple(names)})
-    return finish(survey, weights, repweights, steps, result)
+    return finish(design, weights, repweights, steps, result)

@@ -1,8 +1,9 @@
 """What a weighting step did: convergence, the spread of the weights and how well the margins fit.
 
-Every weighting method returns a new Survey whose ``attrs["weighting"]`` is a
-:class:`WeightingResult`; ``attrs["weighting_steps"]`` keeps the results of all
-weighting steps applied so far, in order.
+Every weighting method returns a :class:`WeightedDesign`: the new design and a
+:class:`WeightingResult`. The Survey face keeps the result in
+``attrs["weighting"]`` and the results of all weighting steps applied so far, in
+order, in ``attrs["weighting_steps"]``.
 
 The Kish design effect due to unequal weighting is ``n * sum(w^2) / sum(w)^2``
 (``1 + CV^2`` of the weights) and the effective sample size is
@@ -18,9 +19,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ..design import Design
 from ._margins import Margin, NumericTotal
 
-__all__ = ["WeightingResult", "MARGIN_COLUMNS", "SUMMARY_COLUMNS", "weight_summary", "margin_table"]
+__all__ = ["WeightedDesign", "WeightingResult", "MARGIN_COLUMNS", "SUMMARY_COLUMNS", "weight_summary", "margin_table"]
 
 #: columns of :meth:`WeightingResult.to_frame`, in order
 MARGIN_COLUMNS = ("margin", "level", "n_unweighted", "share_before", "share_after", "share_target",
@@ -161,6 +163,23 @@ def margin_table(margins: Sequence[Margin], numeric: Sequence[NumericTotal], bef
     frame = pd.DataFrame(rows, columns=list(MARGIN_COLUMNS))
     frame["n_unweighted"] = frame["n_unweighted"].astype("int64")
     return frame, worst
+
+
+@dataclass(frozen=True, eq=False)
+class WeightedDesign:
+    """What a weighting method returns: the re-weighted design and the step's diagnostics.
+
+    Attributes
+    ----------
+    design : Design
+        The new design; it remembers the weighting step, so that variances
+        account for it exactly as R's ``survey`` package does.
+    result : WeightingResult
+        Convergence, weight spread and margin fit of the step.
+    """
+
+    design: Design
+    result: "WeightingResult"
 
 
 def build_result(method: str, before: np.ndarray, after: np.ndarray, *, margins: Sequence[Margin] = (),

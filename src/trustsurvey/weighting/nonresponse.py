@@ -17,19 +17,17 @@ variance.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ..design import Design
 from ..errors import WeightingError
-from ._common import check_survey, finish, frame, safe_ratio, weight_matrix
+from ._common import finish, safe_ratio, weight_matrix
 from ._margins import Margin, apply_missing
-from .diagnostics import build_result
+from .diagnostics import WeightedDesign, build_result
 from .registry import register
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..survey import Survey
 
 __all__ = ["nonresponse_adjust"]
 
@@ -59,14 +57,17 @@ def _respondent_mask(data: pd.DataFrame, respondent: Any) -> np.ndarray:
 
 
 @register("nonresponse", summary="nonresponse adjustment within weighting classes")
-def nonresponse_adjust(survey: "Survey", respondent: Any, *, classes: str | Sequence[str] | None = None,
-                       missing: str = "error") -> "Survey":
+def nonresponse_adjust(design: Design, data: pd.DataFrame, respondent: Any, *,
+                       classes: str | Sequence[str] | None = None,
+                       missing: str = "error") -> WeightedDesign:
     """Move nonrespondents' weight to the respondents of their weighting class.
 
     Parameters
     ----------
-    survey : Survey
-        The whole sample, respondents and nonrespondents.
+    design : Design
+        The whole sample's design, respondents and nonrespondents.
+    data : pandas.DataFrame
+        The sampled units' data, aligned with the design.
     respondent : str or array of bool
         A column (1/True respondent, 0/False nonrespondent) or a boolean mask.
     classes : str or list of str, optional
@@ -76,8 +77,8 @@ def nonresponse_adjust(survey: "Survey", respondent: Any, *, classes: str | Sequ
 
     Returns
     -------
-    Survey
-        A new Survey: respondents' weights adjusted, nonrespondents' weights 0.
+    WeightedDesign
+        ``.design``: respondents' weights adjusted, nonrespondents' weights 0; ``.result``: diagnostics.
 
     Raises
     ------
@@ -89,13 +90,10 @@ def nonresponse_adjust(survey: "Survey", respondent: Any, *, classes: str | Sequ
     --------
     >>> import pandas as pd, trustsurvey as ts
     >>> df = pd.DataFrame({"c": ["a", "a", "b", "b"], "r": [1, 0, 1, 1], "w": [10.0, 10.0, 5.0, 5.0]})
-    >>> ts.weighting.nonresponse_adjust(ts.Survey(df, weights="w"), "r", classes="c").weights.tolist()
+    >>> nonresponse_adjust(ts.Survey(df, weights="w").design, df, "r", classes="c").design.weights.tolist()
     [20.0, 0.0, 5.0, 5.0]
     """
-    check_survey(survey, "nonresponse_adjust")
-    data = frame(survey)
     resp = _respondent_mask(data, respondent)
-    design = survey.design
     w0 = design.weights
     class_vars = [] if classes is None else ([classes] if isinstance(classes, str) else list(classes))
     for v in class_vars:
@@ -111,7 +109,7 @@ def nonresponse_adjust(survey: "Survey", respondent: Any, *, classes: str | Sequ
         codes, labels = np.zeros(len(data), dtype=np.int64), ("(all)",)
     codes = np.where(active, codes, -1).astype(np.int64)
     n_classes = len(labels)
-    W = weight_matrix(survey, active)
+    W = weight_matrix(design, active)
     keep = codes >= 0
     everyone = np.zeros((n_classes, W.shape[1]))
     np.add.at(everyone, codes[keep], W[keep])
@@ -134,4 +132,4 @@ def nonresponse_adjust(survey: "Survey", respondent: Any, *, classes: str | Sequ
                           details={"n_respondents": int((keep & resp).sum()),
                                    "n_nonrespondents": int((keep & ~resp).sum()),
                                    "max_factor": float(factor[:, 0].max())})
-    return finish(survey, weights, W_new[:, 1:] if design.is_replicate else None, (), result)
+    return finish(design, weights, W_new[:, 1:] if design.is_replicate else None, (), result)

@@ -16,32 +16,33 @@ post-stratify every replicate column to the same counts.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from ..design import GregStep, PostStratStep
+from ..design import Design, GregStep, PostStratStep
 from ..errors import WeightingError
-from ._common import check_survey, finish, frame, safe_ratio, weight_matrix
+from ._common import finish, safe_ratio, weight_matrix
 from ._margins import prepare_margins
-from .diagnostics import build_result
+from .diagnostics import WeightedDesign, build_result
 from .registry import register
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..survey import Survey
 
 __all__ = ["poststratify"]
 
 
 @register("poststratify", summary="post-stratification to population cell counts (R's postStratify)")
-def poststratify(survey: "Survey", cells: Any, *, unit: str = "auto", population: float | None = None,
-                 partial: bool = False, missing: str = "error") -> "Survey":
+def poststratify(design: Design, data: pd.DataFrame, cells: Any, *, unit: str = "auto",
+                 population: float | None = None, partial: bool = False,
+                 missing: str = "error") -> WeightedDesign:
     """Post-stratify the weights to population counts of cells.
 
     Parameters
     ----------
-    survey : Survey
-        The whole sample (not a subset).
+    design : Design
+        The whole sample's design (not a subset: weighting applies to the whole sample).
+    data : pandas.DataFrame
+        The respondents' data, aligned with the design (read, never modified).
     cells : mapping or DataFrame
         One table of cells: ``{"stype": {"E": 4421, "H": 755, "M": 1018}}``, a
         crossed table keyed by a tuple of variables
@@ -58,8 +59,9 @@ def poststratify(survey: "Survey", cells: Any, *, unit: str = "auto", population
 
     Returns
     -------
-    Survey
-        A new Survey; ``attrs["weighting"]`` holds the diagnostics.
+    WeightedDesign
+        ``.design``: the re-weighted design, which remembers the step for variance
+        estimation; ``.result``: the diagnostics (:class:`WeightingResult`).
 
     Raises
     ------
@@ -72,14 +74,12 @@ def poststratify(survey: "Survey", cells: Any, *, unit: str = "auto", population
     --------
     >>> import pandas as pd, trustsurvey as ts
     >>> df = pd.DataFrame({"g": [1, 1, 2, 2, 2], "w": [2.0, 2.0, 1.0, 1.0, 2.0]})
-    >>> ps = ts.Survey(df, weights="w").poststratify({"g": {"1": 100, "2": 300}})
-    >>> ps.weights.tolist()
+    >>> ps = poststratify(ts.Survey(df, weights="w").design, df, {"g": {"1": 100, "2": 300}})
+    >>> ps.design.weights.tolist()
     [50.0, 50.0, 75.0, 75.0, 150.0]
     """
-    check_survey(survey, "poststratify")
-    design = survey.design
     w0 = design.weights
-    prep = prepare_margins(frame(survey), w0, cells, unit=unit, population=population, missing=missing,
+    prep = prepare_margins(data, w0, cells, unit=unit, population=population, missing=missing,
                            partial=partial)
     if len(prep.margins) != 1:
         names = ", ".join(repr(m.name) for m in prep.margins)
@@ -89,7 +89,7 @@ def poststratify(survey: "Survey", cells: Any, *, unit: str = "auto", population
             "several margins at once")
     m = prep.margins[0]
     active = prep.active
-    W = weight_matrix(survey, active)
+    W = weight_matrix(design, active)
     totals = m.totals(W)
     factor = safe_ratio(m.targets[:, None], totals)
     inactive = ~active
@@ -102,7 +102,7 @@ def poststratify(survey: "Survey", cells: Any, *, unit: str = "auto", population
     result = build_result("poststratify", np.where(active, w0, 0.0), weights, margins=prep.margins,
                           n_excluded=prep.n_excluded, n_imputed=prep.n_imputed,
                           details={"cells": m.n_levels, "partial": partial})
-    return finish(survey, weights, W_new[:, 1:] if design.is_replicate else None, steps, result)
+    return finish(design, weights, W_new[:, 1:] if design.is_replicate else None, steps, result)
 
 
 def _step(codes: np.ndarray, n_levels: int, old: np.ndarray, new: np.ndarray, active: np.ndarray):

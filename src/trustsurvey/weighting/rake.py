@@ -20,19 +20,17 @@ designs re-rake every replicate column to the same targets in the same sweeps.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from ..design import PostStratStep
+from ..design import Design, PostStratStep
 from ..errors import WeightingError
-from ._common import cell_totals, check_survey, cross_cells, finish, frame, level_totals, safe_ratio, weight_matrix
+from ._common import cell_totals, cross_cells, finish, level_totals, safe_ratio, weight_matrix
 from ._margins import prepare_margins
-from .diagnostics import build_result
+from .diagnostics import WeightedDesign, build_result
 from .registry import register
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..survey import Survey
 
 __all__ = ["rake", "RAKE_VARIANCE_ITERATIONS"]
 
@@ -43,14 +41,17 @@ _ROUNDING = 32 * np.finfo(float).eps
 
 
 @register("rake", summary="iterative proportional fitting to one-way or crossed margins (R's rake)")
-def rake(survey: "Survey", margins: Any, *, unit: str = "auto", population: float | None = None,
-         max_iter: int = 100, tol: float = 1e-10, missing: str = "error") -> "Survey":
+def rake(design: Design, data: pd.DataFrame, margins: Any, *, unit: str = "auto",
+         population: float | None = None, max_iter: int = 100, tol: float = 1e-10,
+         missing: str = "error") -> WeightedDesign:
     """Rake the weights to population margins (iterative proportional fitting).
 
     Parameters
     ----------
-    survey : Survey
-        The whole sample (not a subset).
+    design : Design
+        The whole sample's design (not a subset: weighting applies to the whole sample).
+    data : pandas.DataFrame
+        The respondents' data, aligned with the design (read, never modified).
     margins : mapping, DataFrame or list of DataFrames
         Population counts (or shares) per category of every margin:
         ``{"stype": {"E": 4421, "H": 755, "M": 1018}, "sch_wide": {"No": 1072, "Yes": 5122}}``;
@@ -72,8 +73,9 @@ def rake(survey: "Survey", margins: Any, *, unit: str = "auto", population: floa
 
     Returns
     -------
-    Survey
-        A new Survey with raked weights; ``attrs["weighting"]`` holds the diagnostics.
+    WeightedDesign
+        ``.design``: the re-weighted design, which remembers the step for variance
+        estimation; ``.result``: the diagnostics (:class:`WeightingResult`).
 
     Raises
     ------
@@ -86,23 +88,23 @@ def rake(survey: "Survey", margins: Any, *, unit: str = "auto", population: floa
     --------
     >>> import pandas as pd, trustsurvey as ts
     >>> df = pd.DataFrame({"sex": ["m", "m", "f", "f"], "age": ["y", "o", "y", "o"], "w": [1.0] * 4})
-    >>> r = ts.Survey(df, weights="w").rake({"sex": {"m": 40, "f": 60}, "age": {"y": 50, "o": 50}})
-    >>> [round(x, 4) for x in r.weights]
+    >>> r = rake(ts.Survey(df, weights="w").design, df, {"sex": {"m": 40, "f": 60}, "age": {"y": 50, "o": 50}})
+    >>> r.design.weights.round(4).tolist()
     [20.0, 20.0, 30.0, 30.0]
-    >>> r.attrs["weighting"].converged
+    >>> r.result.converged
     True
+
+    The Survey face does the same and keeps the diagnostics: ``Survey.rake(margins)``.
     """
-    check_survey(survey, "rake")
     if int(max_iter) < 1:
         raise WeightingError(f"max_iter={max_iter!r} must be at least 1")
     if not (tol > 0):
         raise WeightingError(f"tol={tol!r} must be positive")
-    design = survey.design
     w0 = design.weights
-    prep = prepare_margins(frame(survey), w0, margins, unit=unit, population=population, missing=missing)
+    prep = prepare_margins(data, w0, margins, unit=unit, population=population, missing=missing)
     ms = prep.margins
     active = prep.active
-    W = weight_matrix(survey, active)
+    W = weight_matrix(design, active)
     cell, n_cells, cell_levels = cross_cells(ms, active)
     Wc = cell_totals(cell, n_cells, W)
     f = np.ones_like(Wc)
@@ -153,7 +155,7 @@ def rake(survey: "Survey", margins: Any, *, unit: str = "auto", population: floa
     result = build_result("rake", np.where(active, w0, 0.0), weights, margins=ms, iterations=len(history),
                           converged=True, history=history, n_excluded=prep.n_excluded,
                           n_imputed=prep.n_imputed, details={"tol": eps, "max_iter": int(max_iter)})
-    return finish(survey, weights, repweights, steps, result)
+    return finish(design, weights, repweights, steps, result)
 
 
 def _worst_margin(ms, cell_levels, cell_w: np.ndarray) -> tuple:

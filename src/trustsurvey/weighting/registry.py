@@ -1,10 +1,11 @@
 """One signature and one registry for every weighting method.
 
-A weighting method is a function ``fn(survey, targets, **options) -> Survey``:
-it takes a :class:`~trustsurvey.Survey` and population targets (``None`` for
-methods that need none, such as trimming) and returns a *new* Survey whose
-design remembers the weighting for variance estimation and whose
-``attrs["weighting"]`` holds a :class:`~trustsurvey.weighting.WeightingResult`.
+A weighting method is a function ``fn(design, data, targets, **options) -> WeightedDesign``:
+it takes a :class:`~trustsurvey.design.Design`, the data it describes and
+population targets (none for methods that need none, such as trimming) and
+returns a :class:`~trustsurvey.weighting.WeightedDesign`: a *new* design that
+remembers the weighting for variance estimation, and the step's
+:class:`~trustsurvey.weighting.WeightingResult`.
 
 Methods register themselves with :func:`register`; :func:`apply` runs one by
 name (the questionnaire's ``weighting.method`` and the command line use it).
@@ -19,20 +20,22 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import Any, Callable, Protocol
 
+import pandas as pd
+
+from ..design import Design
 from ..errors import WeightingError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..survey import Survey
+from .diagnostics import WeightedDesign
 
 __all__ = ["WeightingFunction", "WeightingMethod", "register", "get_method", "available_methods", "apply"]
 
 
 class WeightingFunction(Protocol):
-    """The shared signature: ``fn(survey, targets, **options) -> Survey``."""
+    """The shared signature: ``fn(design, data, targets, **options) -> WeightedDesign``."""
 
-    def __call__(self, survey: "Survey", targets: Any, /, **options: Any) -> "Survey": ...
+    def __call__(self, design: Design, data: pd.DataFrame, targets: Any, /,
+                 **options: Any) -> WeightedDesign: ...
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class WeightingMethod:
     name : str
         Registry name (``"rake"``).
     function : callable
-        ``fn(survey, targets, **options) -> Survey``.
+        ``fn(design, data, targets, **options) -> WeightedDesign``.
     takes_targets : bool
         Whether the method needs population targets.
     summary : str
@@ -52,7 +55,7 @@ class WeightingMethod:
     """
 
     name: str
-    function: Callable[..., "Survey"]
+    function: Callable[..., WeightedDesign]
     takes_targets: bool = True
     summary: str = ""
 
@@ -91,20 +94,21 @@ def get_method(name: str) -> WeightingMethod:
                              f"{', '.join(available_methods())}") from None
 
 
-def apply(name: str, survey: "Survey", targets: Any = None, **options: Any) -> "Survey":
-    """Run the weighting method ``name`` on ``survey``.
+def apply(name: str, design: Design, data: pd.DataFrame, targets: Any = None,
+          **options: Any) -> WeightedDesign:
+    """Run the weighting method ``name`` on a design and its data.
 
     >>> import pandas as pd, trustsurvey as ts
     >>> from trustsurvey.weighting import apply
-    >>> s = ts.Survey(pd.DataFrame({"g": ["a", "a", "b"], "w": [1.0, 1.0, 1.0]}), weights="w")
-    >>> apply("poststratify", s, {"g": {"a": 10, "b": 20}}).weights.tolist()
+    >>> df = pd.DataFrame({"g": ["a", "a", "b"], "w": [1.0, 1.0, 1.0]})
+    >>> apply("poststratify", ts.Survey(df, weights="w").design, df, {"g": {"a": 10, "b": 20}}).design.weights.tolist()
     [5.0, 5.0, 20.0]
     """
     method = get_method(name)
     if method.takes_targets:
         if targets is None:
             raise WeightingError(f"weighting method {name!r} needs population targets")
-        return method.function(survey, targets, **options)
+        return method.function(design, data, targets, **options)
     if targets is not None:
         raise WeightingError(f"weighting method {name!r} takes no targets (got {type(targets).__name__})")
-    return method.function(survey, **options)
+    return method.function(design, data, **options)

@@ -16,17 +16,14 @@ weights).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
+import pandas as pd
 
+from ..design import Design
 from ..errors import WeightingError
-from ._common import check_survey, finish
-from .diagnostics import build_result
+from ._common import finish
+from .diagnostics import WeightedDesign, build_result
 from .registry import register
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..survey import Survey
 
 __all__ = ["trim_weights", "trim_array"]
 
@@ -80,14 +77,17 @@ def trim_array(W: np.ndarray, lower: float, upper: float, *, strict: bool = Fals
 
 
 @register("trim", takes_targets=False, summary="trim weights to bounds, redistributing the excess (R's trimWeights)")
-def trim_weights(survey: "Survey", lower: float | None = None, upper: float | None = None, *,
-                 strict: bool = False, max_iter: int = 1000) -> "Survey":
+def trim_weights(design: Design, data: pd.DataFrame | None = None, lower: float | None = None,
+                 upper: float | None = None, *, strict: bool = False,
+                 max_iter: int = 1000) -> WeightedDesign:
     """Trim weights to ``[lower, upper]`` and share the excess among the others, like R's ``trimWeights``.
 
     Parameters
     ----------
-    survey : Survey
-        The whole sample (not a subset).
+    design : Design
+        The whole sample's design (not a subset).
+    data : pandas.DataFrame, optional
+        Not used (trimming needs only the weights); kept for the shared signature.
     lower, upper : float, optional
         Bounds of the weights (at least one).
     strict : bool
@@ -98,9 +98,9 @@ def trim_weights(survey: "Survey", lower: float | None = None, upper: float | No
 
     Returns
     -------
-    Survey
-        A new Survey; the sum of the weights is unchanged; ``attrs["weighting"]``
-        has the diagnostics (``details["n_trimmed"]``).
+    WeightedDesign
+        ``.design`` with the trimmed weights (their sum unchanged); ``.result`` the diagnostics
+        (``details["n_trimmed"]``).
 
     Raises
     ------
@@ -112,17 +112,15 @@ def trim_weights(survey: "Survey", lower: float | None = None, upper: float | No
     --------
     >>> import pandas as pd, trustsurvey as ts
     >>> s = ts.Survey(pd.DataFrame({"w": [1.0, 2.0, 3.0, 10.0]}), weights="w")
-    >>> s.trim_weights(upper=5).weights.round(4).tolist()
+    >>> trim_weights(s.design, upper=5).design.weights.round(4).tolist()
     [2.6667, 3.6667, 4.6667, 5.0]
     """
-    check_survey(survey, "trim_weights")
     lo = -np.inf if lower is None else float(lower)
     hi = np.inf if upper is None else float(upper)
     if lower is None and upper is None:
         raise WeightingError("trim_weights() needs lower= and/or upper= (bounds of the weights)")
     if not lo < hi:
         raise WeightingError(f"trim_weights(): lower={lower!r} must be below upper={upper!r}")
-    design = survey.design
     W = design.weights[:, None] if design.repweights is None else np.column_stack([design.weights, design.repweights])
     if strict:
         n_pos = (W != 0).sum(axis=0)
@@ -137,4 +135,4 @@ def trim_weights(survey: "Survey", lower: float | None = None, upper: float | No
     weights = trimmed[:, 0]
     result = build_result("trim", design.weights, weights, iterations=max(rounds, 1), converged=True,
                           details={"lower": lo, "upper": hi, "strict": strict, "n_trimmed": n_out})
-    return finish(survey, weights, trimmed[:, 1:] if design.is_replicate else None, (), result)
+    return finish(design, weights, trimmed[:, 1:] if design.is_replicate else None, (), result)
