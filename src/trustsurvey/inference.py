@@ -109,7 +109,9 @@ def proportion_interval(p, se, df, n, method: str = "logit", level: float = 0.95
     model-based variance is taken at the estimate; the interval then differs from
     R's by up to about 1e-3 relative when many respondents of the base did not
     answer. Where R's nine profile steps stop short of the cutoff (R returns NA),
-    the profile is continued until it reaches it.
+    the profile is continued until it reaches it; where it never does (it levels off
+    beyond a logit of 30, with a handful of respondents in the base), the interval
+    extends to 0 or 1.
 
     Parameters
     ----------
@@ -389,8 +391,13 @@ def _profile_one(p, se, df, n, S, b0, naive, level):
     cut = np.array([stats.norm.ppf(2 * alpha), stats.norm.isf(2 * alpha)])
     zmax = stats.t.isf(alpha / 2, n - 1)  # sqrt of the F(1, n - 1) quantile, accurate in the far tail
     ends = _profile_ends(p, S, b0, phi, zmax / 5 * se_b, zmax, 10, cut)
-    if np.isnan(ends).any():  # R's nine steps stop short of the cutoff (R: NA): profile on until it is reached
-        ends = _profile_ends(p, S, b0, phi, zmax / 5 * se_b, 1.01 * np.abs(cut).max(), 10_000, cut)
+    step_size = zmax / 5 * se_b
+    while np.isnan(ends).any() and step_size < 60:  # R's nine steps stop short of the cutoff (R: NA):
+        step_size *= 2                              # longer steps until they reach it (or |logit| > 60)
+        ends = _profile_ends(p, S, b0, phi, step_size, 1.01 * np.abs(cut).max(), 10, cut)
+    # a profile that never reaches the cutoff (it levels off where R's logit link saturates, |logit| > 30)
+    # leaves the interval open to that boundary
+    ends = np.where(np.isnan(ends), [-np.inf, np.inf], ends)
     lo, hi = _expit(ends)
     return float(lo), float(hi)
 
