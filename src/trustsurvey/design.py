@@ -345,6 +345,19 @@ def _replicate_settings(spec: DesignSpec, R: int) -> tuple[float, np.ndarray]:
     return scale, rscales
 
 
+def replicate_rank(rep: np.ndarray) -> int:
+    """Rank of the replicate weight matrix, as R's ``degf``: ``qr(weights, tol=1e-5)$rank``.
+
+    Computed from the smaller Gram matrix (rows x rows or replicates x replicates).
+
+    >>> replicate_rank(np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0]]))
+    1
+    """
+    gram = rep @ rep.T if rep.shape[0] < rep.shape[1] else rep.T @ rep
+    sv = np.linalg.svd(gram, compute_uv=False, hermitian=True)
+    return int(np.sum(np.sqrt(np.maximum(sv, 0)) > 1e-5 * np.sqrt(sv.max())))
+
+
 def _match_replicates(data: pd.DataFrame, pattern: str | Sequence[str]) -> tuple[str, ...]:
     if isinstance(pattern, str):
         cols = [c for c in data.columns if fnmatch.fnmatchcase(str(c), pattern)]
@@ -394,11 +407,8 @@ def prepare_design(data: pd.DataFrame, spec: DesignSpec) -> Design:
         if not np.all(np.isfinite(rep)):
             raise DesignError("replicate weights have missing or non-numeric values")
         scale, rscales = _replicate_settings(spec, rep.shape[1])
-        gram = rep.T @ rep
-        sv = np.linalg.svd(gram, compute_uv=False)
-        rank = int(np.sum(np.sqrt(np.maximum(sv, 0)) > 1e-5 * np.sqrt(sv.max())))
         return Design(spec=spec, n=n, weights=w, repweights=rep, scale=scale, rscales=rscales,
-                      mse=spec.mse, degf=rank - 1)
+                      mse=spec.mse, degf=replicate_rank(rep) - 1)
 
     # ---- strata and stage-1 clusters
     if spec.strata:

@@ -34,7 +34,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .design import Design, DesignSpec
+from .design import Design, DesignSpec, replicate_rank
 from .errors import DesignError
 
 __all__ = ["make_replicate_design", "hadamard", "BUILD_METHODS"]
@@ -164,11 +164,8 @@ def make_replicate_design(design: Design, method: str, *, replicates: int | None
         rep = w[:, None] * mult[psu]
         scale, rscales = 1.0 / R, np.ones(R)
     spec = replace(DesignSpec(weights=design.spec.weights), replicate_method=method)
-    gram = rep.T @ rep
-    sv = np.linalg.svd(gram, compute_uv=False)
-    rank = int(np.sum(np.sqrt(np.maximum(sv, 0)) > 1e-5 * np.sqrt(sv.max())))
     return Design(spec=spec, n=design.n, weights=w.copy(), repweights=rep, scale=float(scale),
-                  rscales=np.asarray(rscales, float), mse=False, degf=rank - 1)
+                  rscales=np.asarray(rscales, float), mse=False, degf=replicate_rank(rep) - 1)
 
 
 def _replicate_count(replicates: int | None) -> int:
@@ -200,7 +197,7 @@ def _canty_davison(st, R: int, rng: np.random.Generator) -> np.ndarray:
         if m == 0:
             continue
         N = st.popsize[h]
-        if np.isfinite(N):
+        if np.isfinite(N) and N < 1e8:  # beyond, without and with replacement differ by less than 1e-7
             N = int(np.floor(N + 1e-9))
             copies = np.full(m, N // m, dtype=np.int64)
             copies[rng.permutation(m)[: N % m]] += 1
