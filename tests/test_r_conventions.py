@@ -116,9 +116,8 @@ def test_proportion_interval_per_domain(c):
     w = df[reference()["designs"][c["design"]]["weights"]].to_numpy(float)
     codes = pd.Categorical(df[args["by"]].astype(str), categories=res["groups"]).codes
     inputs = likelihood_inputs(outcome(df, args["variable"]), w, codes, len(res["groups"]))
-    n = np.array(res["n_rows"]) if args["method"] == "beta" else inputs.n
-    lo, hi = proportion_interval(np.array(res["estimate"]), np.array(res["se"]), np.array(res["df"]), n,
-                                 args["method"], likelihood=inputs)
+    lo, hi = proportion_interval(np.array(res["estimate"]), np.array(res["se"]), np.array(res["df"]), inputs.n,
+                                 args["method"], likelihood=inputs, rows=np.array(res["n_rows"]))
     close(lo, res["ci_low"], f"{c['id']} ci_low")
     close(hi, res["ci_high"], f"{c['id']} ci_high")
 

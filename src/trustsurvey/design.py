@@ -236,6 +236,40 @@ class Design:
                            calibration=calibration, extra={})
         return replace(self, weights=weights, calibration=calibration, extra={})
 
+    def group_degf(self, codes: np.ndarray, n_groups: int) -> np.ndarray:
+        """Degrees of freedom of every group's domain at once, as R's ``degf`` of each subset design.
+
+        Parameters
+        ----------
+        codes : ndarray of int
+            The group of each row, ``0 .. n_groups - 1``; ``-1``: in no group.
+        n_groups : int
+
+        Returns
+        -------
+        ndarray of float, shape (n_groups,)
+            First-stage clusters minus strata among each group's rows (with a
+            nonzero weight); replicate designs keep the full design's value.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"h": [1, 1, 1, 2, 2], "psu": [1, 2, 3, 4, 5]})
+        >>> d = prepare_design(df, DesignSpec(strata="h", psu=("psu",)))
+        >>> d.group_degf(np.array([0, 0, 1, 0, 1]), 2).tolist()
+        [1.0, 0.0]
+        """
+        codes = np.asarray(codes, dtype=np.int64)
+        if self.is_replicate or not self.stages:
+            return np.full(n_groups, float(self.degf))
+        st = self.stages[0]
+        inset = (codes >= 0) & (self.weights != 0)
+        g = codes[inset]
+        clusters = np.unique(g * st.n_total_clusters + st.clusters[inset])
+        strata = np.unique(g * st.n_strata + st.strata[inset])
+        return (np.bincount(clusters // st.n_total_clusters, minlength=n_groups)
+                - np.bincount(strata // st.n_strata, minlength=n_groups)).astype(float)[:n_groups]
+
     def domain_degf(self, mask: np.ndarray | None) -> int:
         """Degrees of freedom of a domain, as R's ``degf`` of a subset design.
 

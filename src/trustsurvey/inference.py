@@ -15,7 +15,7 @@ from scipy import stats
 from .errors import EstimationError
 
 __all__ = ["t_critical", "t_interval", "t_test", "ALTERNATIVES", "proportion_interval", "CI_METHODS",
-           "LikelihoodInputs", "likelihood_inputs"]
+           "LikelihoodInputs", "likelihood_inputs", "flat_inputs"]
 
 ALTERNATIVES = ("two-sided", "less", "greater")
 CI_METHODS = ("logit", "beta", "xlogit", "mean", "asin", "wilson", "likelihood")
@@ -81,7 +81,7 @@ def t_test(estimate, se, df, null: float = 0.0, alternative: str = "two-sided"):
 
 
 def proportion_interval(p, se, df, n, method: str = "logit", level: float = 0.95, *,
-                        likelihood: "LikelihoodInputs | None" = None):
+                        likelihood: "LikelihoodInputs | None" = None, rows=None):
     """Confidence interval of a proportion estimated from a complex sample.
 
     The methods reproduce R's ``svyciprop``: ``logit`` and ``xlogit`` (interval
@@ -120,13 +120,15 @@ def proportion_interval(p, se, df, n, method: str = "logit", level: float = 0.95
     df : array-like or float
         Design degrees of freedom (of each domain, for domain estimates).
     n : array-like
-        Unweighted number of respondents (``beta``: R uses the rows of the domain's
-        design, ``nrow(design)``; ``likelihood``: those with an answer; the
-        fallback: those with an answer).
+        Unweighted number of respondents with an answer in the base (``likelihood``
+        without ``likelihood=``, and the Clopper-Pearson fallback).
     method : {"logit", "beta", "xlogit", "mean", "asin", "wilson", "likelihood"}
     level : float
     likelihood : LikelihoodInputs, optional
         Respondent-level sums for ``likelihood`` (ignored by the other methods).
+    rows : array-like, optional
+        ``beta`` only: the rows of the domain, answered or not (R's
+        ``nrow(design)`` in the ``t(n - 1)`` correction); default ``n``.
 
     Returns
     -------
@@ -162,7 +164,8 @@ def proportion_interval(p, se, df, n, method: str = "logit", level: float = 0.95
             hi = np.sin(np.clip(eta + q * s, 0, np.pi / 2)) ** 2
         elif method == "beta":
             n_eff = p * (1 - p) / se**2
-            n_eff = n_eff * (stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, _df(df))) ** 2
+            n_rows = n if rows is None else np.asarray(rows, float)
+            n_eff = n_eff * (stats.t.ppf(alpha / 2, n_rows - 1) / stats.t.ppf(alpha / 2, _df(df))) ** 2
             lo = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
             hi = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
         elif method == "likelihood":
@@ -276,6 +279,12 @@ def likelihood_inputs(y, weights, codes=None, n_groups: int | None = None) -> Li
         share = sums.pop("wy") / sums["sum_weights"]
     out = {k: (v[:, 0] if one_d else v) for k, v in {**sums, "share": share}.items()}
     return LikelihoodInputs(**out)
+
+
+def flat_inputs(inputs: LikelihoodInputs) -> LikelihoodInputs:
+    """The same sums with every array flattened (row-major), to go with a tidy table's rows."""
+    return LikelihoodInputs(**{k: np.asarray(getattr(inputs, k)).reshape(-1)
+                               for k in LikelihoodInputs.__dataclass_fields__})
 
 
 def _xlogy(x, y):

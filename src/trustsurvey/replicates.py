@@ -65,8 +65,9 @@ def make_replicate_design(design: Design, method: str, *, replicates: int | None
     ----------
     design : Design
         A linearisation design, before any weighting step.
-    method : {"jk1", "jkn", "bootstrap", "subbootstrap", "brr"}
-        R's ``as.svrepdesign`` type (see the module docstring).
+    method : {"auto", "jk1", "jkn", "bootstrap", "subbootstrap", "brr"}
+        R's ``as.svrepdesign`` type (see the module docstring); ``auto``: ``jk1``
+        for an unstratified design, ``jkn`` for a stratified one.
     replicates : int, optional
         Number of bootstrap replicates (default 200).
     seed : int, optional
@@ -96,6 +97,8 @@ def make_replicate_design(design: Design, method: str, *, replicates: int | None
     if design.calibration:
         raise DesignError("build replicate weights before weighting (rake/calibrate the replicate design)")
     name = method.lower() if isinstance(method, str) else method
+    if name == "auto":  # R's default: JK1 without strata, JKn with them
+        name = "jkn" if design.spec.strata is not None else "jk1"
     if name not in BUILD_METHODS:
         raise DesignError(f"to_replicate method {method!r} is not known; choose jk1, jkn, bootstrap or brr, "
                           "or subbootstrap (R's as.svrepdesign types)")
