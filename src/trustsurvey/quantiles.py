@@ -27,6 +27,10 @@ share of the smallest value, the ``math`` family reads the second value (R's
 - ``quantile`` (replicate designs): the rule applied to every replicate's weights,
   and a symmetric interval from the replicates' variance.
 
+On replicate designs R's ``svyquantile`` (4.1) does not pass ``interval.type`` on
+to the Woodruff interval, so R gives the ``mean`` interval for ``beta``,
+``xlogit`` and ``asin`` alike; trustsurvey computes the interval asked for.
+
 The standard error is the interval's width over ``2 t(df)``, as R reports it;
 degrees of freedom are those of the respondents with a value in each group's
 domain (R's ``degf`` after ``na.rm``).

@@ -15,9 +15,22 @@ dir.create(apidir, recursive = TRUE, showWarnings = FALSE)
 
 data(api)
 py <- function(df) { names(df) <- gsub(".", "_", names(df), fixed = TRUE); df }
+# full precision (17 significant digits; write.csv keeps 15), so that Python reads R's very numbers:
+# quantiles compare cumulative weights with p * total, where the last bits decide ties
+full_precision <- function(df) {
+  text <- which(sapply(df, function(col) is.character(col) || is.factor(col)))
+  for (j in seq_along(df)) {
+    col <- df[[j]]
+    if (is.double(col) && any(!is.na(col) & col != round(col))) {
+      df[[j]] <- ifelse(is.na(col), NA, sprintf("%.17g", col))
+    }
+  }
+  list(df = df, quote = unname(text))
+}
 for (nm in c("apisrs", "apistrat", "apiclus1", "apiclus2", "apipop")) {
+  fp <- full_precision(py(get(nm)))
   con <- gzfile(file.path(apidir, paste0(nm, ".csv.gz")), "w")
-  write.csv(py(get(nm)), con, row.names = FALSE, na = "")
+  write.csv(fp$df, con, row.names = FALSE, na = "", quote = if (length(fp$quote)) fp$quote else FALSE)
   close(con)
 }
 apisrs <- py(apisrs); apistrat <- py(apistrat); apiclus1 <- py(apiclus1); apiclus2 <- py(apiclus2)
@@ -118,7 +131,7 @@ for (sb in subsets) {
   }
   mm <- svymean(as.formula(paste0("~", mvar)), d, na.rm = TRUE)
   ci <- confint(mm, df = degf(d))
-  res$mean <- list(variable = mvar, estimate = num(coef(mm)), se = num(SE(mm)), ci_low = num(ci[1]), ci_high = num(ci[2]))
+  res$svymean <- list(variable = mvar, estimate = num(coef(mm)), se = num(SE(mm)), ci_low = num(ci[1]), ci_high = num(ci[2]))
   add(paste0(sb$design, "_subset_", gsub("[^A-Za-z0-9]+", "_", sb$cond)), sb$design, "subset_intervals",
       list(subset = sb$cond, variable = var, level = lev, mean_variable = mvar,
            note = "svyciprop(..., subset(design, ...), method=m, na.rm=TRUE); confint(svymean(...), df=degf(subset))"),
