@@ -298,3 +298,18 @@ def test_label_columns_with_a_questionnaire():
     sq = s.mean("trust_kp", lang="sq").to_frame()
     assert sq["variable_label"].iloc[0] == q.label("trust_kp", "sq") and sq["level_label"].iloc[0] == ""
     assert "variable_label" not in survey_of("clus1").mean("api00").to_frame().columns
+
+
+@pytest.mark.parametrize("c", params("quantile_ties"))
+def test_quantile_rules_at_ties(c):
+    """Where p * total equals a cumulative weight up to rounding, R's sums (in extended precision)
+    decide which side the rules read; trustsurvey sums the same way."""
+    from trustsurvey.quantiles import weighted_quantile
+
+    a, r = c["args"], c["result"]
+    x = np.asarray(a["x"], float)
+    w = np.full(x.size, a["weight"])
+    probs = np.arange(1, 6) / 6  # R's (1:5)/6 to the last bit (the JSON keeps 15 digits)
+    np.testing.assert_allclose(probs, a["probs"], rtol=1e-14)
+    for rule in ("math", "school", "hf4"):
+        close(weighted_quantile(x, w, probs, rule), r[rule], f"{rule} at ties")

@@ -188,6 +188,24 @@ for (qr in c("math", "hf7")) {
       list(groups = as.character(r$stype), estimate = num(coef(r)), se = num(SE(r)), ci_low = num(ci[, 1]),
            ci_high = num(ci[, 2])))
 }
+r <- svyby(~api00, ~stype, D("clus1"), svyquantile, quantiles = c(0.1, 0.9), ci = TRUE, vartype = c("se", "ci"))
+add("clus1_q_api00_by_stype_ends", "clus1", "quantile_by",
+    list(variable = "api00", by = "stype", probs = c(0.1, 0.9), qrule = "math", interval_type = "mean",
+         note = "share intervals below 0 or above 1 in the small groups: R gives NaN ends; order: groups, then probs"),
+    list(groups = rep(as.character(r$stype), each = 2),
+         estimate = num(t(as.matrix(r[, c("api00.0.1", "api00.0.9")]))),
+         se = num(t(as.matrix(r[, c("se.api00.0.1", "se.api00.0.9")]))),
+         ci_low = num(t(as.matrix(r[, c("ci_l.api00.0.1", "ci_l.api00.0.9")]))),
+         ci_high = num(t(as.matrix(r[, c("ci_u.api00.0.1", "ci_u.api00.0.9")])))))
+# ties between cumulative weights and p * total: R accumulates in extended precision
+for (wv in c(0.1, 0.7)) {
+  dd <- svydesign(id = ~1, weights = ~w, data = data.frame(x = 1:6, w = wv))
+  pr <- (1:5) / 6
+  add(paste0("ties_w", wv), "inline", "quantile_ties", list(x = 1:6, weight = wv, probs = pr),
+      list(math = sapply(pr, function(p) num(svyquantile(~x, dd, p, qrule = "math", ci = FALSE)[[1]])),
+           school = sapply(pr, function(p) num(svyquantile(~x, dd, p, qrule = "school", ci = FALSE)[[1]])),
+           hf4 = sapply(pr, function(p) num(svyquantile(~x, dd, p, qrule = "hf4", ci = FALSE)[[1]]))))
+}
 q <- svyquantile(~api00, D("clus1"), c(0.001, 0.999), qrule = "math", ci = FALSE)
 add("clus1_q_api00_extreme_p", "clus1", "quantile", list(variable = "api00", probs = c(0.001, 0.999), qrule = "math",
     note = "p below the first weight share: R's qs() puts pos at 1 and the math rule returns the second value"),
