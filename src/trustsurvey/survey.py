@@ -15,11 +15,37 @@ import pandas as pd
 
 from . import estimation
 from .design import Design, DesignSpec, _as_tuple, prepare_design
-from .errors import DesignError, EstimationError, WeightingError
+from .errors import DesignError, EstimationError, LanguageError, WeightingError
 from .estimate import Estimate
 from .sample import Sample
 
 __all__ = ["Survey"]
+
+
+def _code_text(value: Any) -> str:
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+def _variable_label(q: Any, name: str, lang: str) -> str:
+    return q.label(name, lang) if q.has_variable(name) else str(name)
+
+
+def _value_label(q: Any, name: str, value: Any, lang: str) -> str:
+    """The label of a code of a variable from the questionnaire; the code as text if it has none."""
+    text = _code_text(value)
+    if not q.has_variable(name):
+        return text
+    try:
+        code: Any = float(text)
+        code = int(code) if float(code).is_integer() else code
+    except ValueError:
+        code = text
+    try:
+        return q.value_label(name, code, lang)
+    except Exception:  # a code the questionnaire does not label
+        return text
 
 
 class Survey:
@@ -247,18 +273,22 @@ class Survey:
         return replace(est, table=self._label_columns(est.table, keys, lang))
 
     def _label_columns(self, table: pd.DataFrame, keys: Sequence[str], lang: str) -> pd.DataFrame:
-        from .labels import meaning  # the meaning layer: every word a reader sees
-
-        m = meaning(self._questionnaire, lang)
+        """Label columns from the questionnaire (the layer below; ``ts.breakdown`` and the reports take
+        theirs from the meaning layer, which adds ``sr-Cyrl``)."""
+        q = self._questionnaire
+        langs = tuple(getattr(q, "languages", ()) or ())
+        if langs and lang not in langs:
+            raise LanguageError(f"lang={lang!r} is not a language of the questionnaire; choose one of "
+                                f"{', '.join(langs)}")
         out = table.copy()
         for key in keys:
             if key == "variable":
-                labels = [m.item(v) for v in out[key]]
+                labels = [_variable_label(q, v, lang) for v in out[key]]
             elif key == "level":
-                labels = [m.value(v, lev) if lev not in ("", None) else "" for v, lev in
+                labels = [_value_label(q, v, lev, lang) if lev not in ("", None) else "" for v, lev in
                           zip(out["variable"], out["level"])]
             else:
-                labels = [m.value(key, v) for v in out[key]]
+                labels = [_value_label(q, key, v, lang) for v in out[key]]
             out.insert(out.columns.get_loc(key) + 1, f"{key}_label", labels)
         return out
 
