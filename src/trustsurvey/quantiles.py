@@ -263,11 +263,18 @@ def zeroin(f, lower: float, upper: float, f_lower: float, f_upper: float, tol: f
 def _score_interval(design, x, ok, dom_codes, p, df, conf_level, qrule, xs, ws):
     """Francisco and Fuller's interval (R's ``ffullerCI``) for one quantile."""
     q = float(t_critical(conf_level, df))
+    w = np.where(ok, design.weights, 0.0)
+    total_w = w.sum()
+    xv = np.nan_to_num(x)
+    present = ok if V.needs_presence(design) else None
 
     def z(theta: float) -> float:
-        u = np.where(ok, (np.nan_to_num(x) > theta).astype(float) - (1 - p), np.nan)[:, None]
-        res = batch_estimates(design, u, dom_codes, 1, deff=False)
-        return float(res.theta[0, 0] / res.se[0, 0])
+        """The score statistic: (share above theta - (1 - p)) over its linearised standard error."""
+        above = (xv > theta) & ok
+        share = w[above].sum() / total_w
+        infl = np.where(ok, w * (above - share) / total_w, 0.0)[:, None]
+        se = np.sqrt(V.variance_diag(V.taylor_factor_from_units(design, infl, present))[0])
+        return float((share - (1 - p)) / se)
 
     q25, q75 = np.percentile(xs, [25, 75])  # R's IQR (type 7)
     lower, upper = xs.min() + (q75 - q25) / 100, xs.max() - (q75 - q25) / 100
