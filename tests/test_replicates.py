@@ -81,13 +81,14 @@ def test_jkn_total_equals_linearisation_nhanes(survey):
 # --------------------------------------------------------------------------- close agreements for means
 
 
-@pytest.mark.parametrize("method, rtol", [("jkn", 0.01), ("brr", 0.08), ("jk1", 0.10), ("bootstrap", 0.15)])
+@pytest.mark.parametrize("method, rtol", [("jkn", 0.01), ("brr", 0.08), ("jk1", 0.10), ("bootstrap", 0.15),
+                                          ("subbootstrap", 0.15)])
 def test_mean_se_close_to_linearisation(two_psu, method, rtol):
-    kw = {"replicates": 400} if method == "bootstrap" else {}
-    rep = two_psu.to_replicate(method, **kw)
+    kw = {"replicates": 400} if "bootstrap" in method else {}
     lin = two_psu
-    if method == "jk1":  # JK1 ignores the strata: compare with the same PSUs unstratified
+    if method == "jk1":  # JK1 is for unstratified designs: compare with the same PSUs unstratified
         lin = ts.Survey(two_psu.data, weights="w", psu="psu")
+    rep = lin.to_replicate(method, **kw)
     lin_se = se_of(lin, "mean", ["y", "yes"], by="g")
     rep_se = se_of(rep, "mean", ["y", "yes"], by="g")
     np.testing.assert_allclose(rep_se, lin_se, rtol=rtol)
@@ -162,15 +163,16 @@ def test_hadamard(size):
     np.testing.assert_array_equal(h @ h.T, m * np.eye(m))
 
 
-def test_bootstrap_is_seeded(survey):
+@pytest.mark.parametrize("method", ["bootstrap", "subbootstrap"])
+def test_bootstrap_is_seeded(survey, method):
     lin = survey("clus1")
-    a = lin.to_replicate("bootstrap", replicates=50, seed=1).design.repweights
-    b = lin.to_replicate("bootstrap", replicates=50, seed=1).design.repweights
-    c = lin.to_replicate("bootstrap", replicates=50, seed=2).design.repweights
+    a = lin.to_replicate(method, replicates=50, seed=1).design.repweights
+    b = lin.to_replicate(method, replicates=50, seed=1).design.repweights
+    c = lin.to_replicate(method, replicates=50, seed=2).design.repweights
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
     assert a.shape == (len(lin.data), 50)
-    # Rao-Wu: in each replicate the multipliers of the 15 PSUs sum to 15 (n - 1 draws times n / (n - 1))
+    # Canty-Davison: 15 draws; Rao-Wu: 14 draws times 15 / 14; either way the 15 PSUs' multipliers sum to 15
     mult = a / lin.weights.to_numpy()[:, None]
     per_psu = pd.DataFrame(mult).groupby(lin.data["dnum"].to_numpy()).first().to_numpy()
     np.testing.assert_allclose(per_psu.sum(axis=0), 15.0)
@@ -210,7 +212,7 @@ def test_brr_needs_two_psus_per_stratum(survey):
         survey("strat").to_replicate("brr")
 
 
-@pytest.mark.parametrize("method", ["jkn", "bootstrap"])
+@pytest.mark.parametrize("method", ["jkn", "subbootstrap"])
 def test_needs_two_psus_in_every_stratum(method):
     df = pd.DataFrame({"st": [1, 1, 2], "psu": [1, 2, 3], "w": 1.0, "y": [1.0, 2.0, 3.0]})
     s = ts.Survey(df, weights="w", strata="st", psu="psu", lonely_psu="remove")

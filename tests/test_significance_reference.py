@@ -78,7 +78,7 @@ def test_glm(r_case, survey):
     if "df_resid" in res:
         assert m.df == res["df_resid"]
     frame = m.to_frame()
-    assert list(frame.columns) == ["term", "estimate", "se", "statistic", "df", "p_value"]
+    assert list(frame.columns) == ["term", "estimate", "se", "ci_low", "ci_high", "statistic", "df", "p_value"]
     np.testing.assert_allclose(frame["statistic"], frame["estimate"] / frame["se"])
 
 

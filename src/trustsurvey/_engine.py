@@ -341,8 +341,20 @@ def _taylor_totals(ctx, prep, stage_sums, theta, D, total, k, rest):
             diff.append(rest.influence(SA, SB, axis=1).reshape(C, -1))
     if ctx.projector is not None:
         infl, diff = _calibrated(ctx, prep, theta, D, total, k, rest, infl, diff)
-    factor = V.taylor_factor_from_totals(design, infl)
+    present = _presence(ctx, prep, stage_sums, k) if V.needs_presence(design) else None
+    factor = V.taylor_factor_from_totals(design, infl, present)
     return factor, (V.taylor_factor_from_totals(design, diff) if rest is not None else None)
+
+
+def _presence(ctx, prep, stage_sums, k):
+    """Which clusters have respondents with an answer in each (group, column): R computes a domain's
+    variance on the domain's rows, which matters under lonely_psu="average" and adjust_domain_lonely."""
+    out = []
+    for S, M in zip(stage_sums, ctx.stage_mats):
+        C = S.shape[0]
+        counts = S[..., k:2 * k] if not prep.ratio else prep.times_valid(M).reshape(C, ctx.G, k)
+        out.append((counts > 0).reshape(C, -1))
+    return out
 
 
 def _calibrated(ctx, prep, theta, D, total, k, rest, infl, diff):

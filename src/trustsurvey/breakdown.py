@@ -26,7 +26,7 @@ import pandas as pd
 from ._engine import batch_estimates_many
 from .errors import EstimationError
 from .estimation import group_codes
-from .inference import proportion_interval, t_interval, t_test
+from .inference import likelihood_inputs, proportion_interval, t_interval, t_test
 from .labels import Meaning, code_text, meaning
 from .multiplicity import adjust_pvalues, adjust_versus_rest, method_name
 from .sample import as_sample
@@ -154,11 +154,24 @@ def _labels(m: Meaning, meta) -> tuple[list[str], list[str]]:
     return [m.item(c.item) for c in meta], [m.level(c.item, c.metric, c.level) for c in meta]
 
 
-def _intervals(theta, se, df, n, meta, ci_method, level):
+def _intervals(theta, se, df, n, meta, ci_method, level, *, rows=None, likelihood=None):
     is_prop = np.array([m.metric in PROPORTION_METRICS for m in meta])
     lo_t, hi_t = t_interval(theta, se, df, level)
-    lo_p, hi_p = proportion_interval(np.clip(theta, 0, 1), se, df, n, ci_method, level)
+    lo_p, hi_p = proportion_interval(np.clip(theta, 0, 1), se, df, n, ci_method, level, rows=rows,
+                                     likelihood=likelihood)
     return np.where(is_prop, lo_p, lo_t), np.where(is_prop, hi_p, hi_t)
+
+
+def _group_parts(design, values, meta, codes, G, ci_method):
+    """Each group's domain df (R's degf of the subset design), rows, and likelihood sums if asked for."""
+    df = design.group_degf(codes, G)[:, None]
+    rows = np.bincount(codes[codes >= 0], minlength=G)[:G, None].astype(float)
+    likelihood = None
+    if ci_method == "likelihood":
+        is_prop = np.array([m.metric in PROPORTION_METRICS for m in meta])
+        y = np.where(is_prop[None, :], values, 0.0)  # the sums are used for the shares only
+        likelihood = likelihood_inputs(y, design.weights, codes, G)
+    return df, rows, likelihood
 
 
 def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | str | None = None,
@@ -196,6 +209,10 @@ def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | st
         (each group against the other), so its ``p_adj`` equals ``p_value``.
     ci_method : str
         Interval method for shares (see :meth:`Survey.proportion`); means use t intervals.
+        Every group's interval uses the degrees of freedom of the group's own domain
+        (R's ``degf`` of the subset design, as ``svyby(..., svyciprop)``), so a
+        region's interval here is the one ``subset()`` gives; the test of a group
+        against the rest uses the whole design's.
 
     Returns
     -------
@@ -248,13 +265,14 @@ def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | st
     groupings += [group_codes(data, [demo], domain) for demo in by]
     results = batch_estimates_many(design, values, [(c, len(g)) for c, g in groupings], rest=True)
     nat = results[0]
-    frames = [_assemble(columns, meta, NATIONAL, [ALL_GROUPS], [m.population], nat, np.nan, df, ci_method,
+    parts = [_group_parts(design, values, meta, codes, len(g), ci_method) for codes, g in groupings]
+    frames = [_assemble(columns, meta, NATIONAL, [ALL_GROUPS], [m.population], nat, np.nan, parts[0], ci_method,
                         conf_level)]
-    for demo, (codes, groups), res in zip(by, groupings[1:], results[1:]):
-        _, _, _, _, p = versus_rest_test(res, df)
+    for demo, (codes, groups), res, part in zip(by, groupings[1:], results[1:], parts[1:]):
+        _, _, _, _, p = versus_rest_test(res, df)  # a group against the rest: the whole design's df
         group_vals = [code_text(v) for v in groups[demo].tolist()]
         labels = [m.group(demo, v) for v in group_vals]
-        frames.append(_assemble(columns, meta, demo, group_vals, labels, res, p, df, ci_method, conf_level))
+        frames.append(_assemble(columns, meta, demo, group_vals, labels, res, p, part, ci_method, conf_level))
     table = pd.concat(frames, ignore_index=True)
     table = _flag(table, min_base, low_base, max_cv)
     two = table.groupby("by")["group"].transform("nunique").to_numpy() == 2
@@ -263,8 +281,10 @@ def breakdown(survey, items: Sequence[str] | None = None, by: Sequence[str] | st
     return table[BREAKDOWN_COLUMNS]
 
 
-def _assemble(columns, meta, by, groups, group_labels, res, p, df, ci_method, conf_level) -> pd.DataFrame:
-    lo, hi = _intervals(res.theta, res.se, df, res.n_unweighted, meta, ci_method, conf_level)
+def _assemble(columns, meta, by, groups, group_labels, res, p, part, ci_method, conf_level) -> pd.DataFrame:
+    df, rows, likelihood = part  # each group's interval on its own domain's degrees of freedom
+    lo, hi = _intervals(res.theta, res.se, df, res.n_unweighted, meta, ci_method, conf_level, rows=rows,
+                        likelihood=likelihood)
     rows = pd.DataFrame({"by": by, "group": groups, "group_label": group_labels})
     return grid_frame(rows, columns, {
         "estimate": res.theta, "se": res.se, "ci_low": lo, "ci_high": hi,

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 LONELY_PSU_OPTIONS = ("fail", "remove", "adjust", "average", "certainty")
-REPLICATE_METHODS = ("brr", "fay", "jk1", "jkn", "bootstrap")
+REPLICATE_METHODS = ("brr", "fay", "jk1", "jkn", "bootstrap", "subbootstrap")
 
 
 def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -68,10 +68,23 @@ class DesignSpec:
     lonely_psu : {"fail", "remove", "adjust", "average", "certainty"}
         What to do with a stratum that has a single PSU, with the meanings of R's
         ``options(survey.lonely.psu=)``.
+    adjust_domain_lonely : bool
+        R's ``options(survey.adjust.domain.lonely=TRUE)``: a stratum with several
+        PSUs of which only one has respondents in a domain is treated like a lonely
+        PSU there. With ``lonely_psu="adjust"`` that PSU's total is centred on zero
+        instead of on the stratum mean; with ``"average"`` the stratum is left out and
+        the others' variance scaled up. Only with those two options.
     replicate_weights : tuple of str
         Replicate weight columns (combined weights: they include the sampling weight).
-    replicate_method, fay_rho, scale, rscales, mse
-        As R's ``svrepdesign``: ``type``, ``rho``, ``scale``, ``rscales``, ``mse``.
+    replicate_method : {"brr", "fay", "jk1", "jkn", "bootstrap", "subbootstrap"}
+        R's ``svrepdesign`` type (R's spellings ``"BRR"``, ``"Fay"``, ``"JK1"``, ``"JKn"``
+        are accepted). Default ``scale``: ``1/R`` (brr), ``1/(R (1-rho)^2)`` (fay),
+        ``(R-1)/R`` (jk1), 1 (jkn, with ``rscales`` required), ``1/(R-1)`` (bootstrap
+        and subbootstrap: R's ``svrepdesign(type="bootstrap")`` for given weights of
+        either kind; pass ``scale=`` for Canty-Davison weights, whose scale is
+        ``n'/((n'-1)(R-1))``).
+    fay_rho, scale, rscales, mse
+        As R's ``svrepdesign``: ``rho``, ``scale``, ``rscales``, ``mse``.
     """
 
     weights: str | None = None
@@ -86,6 +99,12 @@ class DesignSpec:
     scale: float | None = None
     rscales: tuple[float, ...] | None = None
     mse: bool = False
+    adjust_domain_lonely: bool = False
+
+    def __post_init__(self) -> None:
+        method = self.replicate_method
+        if isinstance(method, str) and method.lower() in REPLICATE_METHODS:  # R's "JK1", "JKn", "BRR", "Fay"
+            object.__setattr__(self, "replicate_method", method.lower())
 
     @property
     def is_replicate(self) -> bool:
@@ -217,6 +236,40 @@ class Design:
                            calibration=calibration, extra={})
         return replace(self, weights=weights, calibration=calibration, extra={})
 
+    def group_degf(self, codes: np.ndarray, n_groups: int) -> np.ndarray:
+        """Degrees of freedom of every group's domain at once, as R's ``degf`` of each subset design.
+
+        Parameters
+        ----------
+        codes : ndarray of int
+            The group of each row, ``0 .. n_groups - 1``; ``-1``: in no group.
+        n_groups : int
+
+        Returns
+        -------
+        ndarray of float, shape (n_groups,)
+            First-stage clusters minus strata among each group's rows (with a
+            nonzero weight); replicate designs keep the full design's value.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"h": [1, 1, 1, 2, 2], "psu": [1, 2, 3, 4, 5]})
+        >>> d = prepare_design(df, DesignSpec(strata="h", psu=("psu",)))
+        >>> d.group_degf(np.array([0, 0, 1, 0, 1]), 2).tolist()
+        [1.0, 0.0]
+        """
+        codes = np.asarray(codes, dtype=np.int64)
+        if self.is_replicate or not self.stages:
+            return np.full(n_groups, float(self.degf))
+        st = self.stages[0]
+        inset = (codes >= 0) & (self.weights != 0)
+        g = codes[inset]
+        clusters = np.unique(g * st.n_total_clusters + st.clusters[inset])
+        strata = np.unique(g * st.n_strata + st.strata[inset])
+        return (np.bincount(clusters // st.n_total_clusters, minlength=n_groups)
+                - np.bincount(strata // st.n_strata, minlength=n_groups)).astype(float)[:n_groups]
+
     def domain_degf(self, mask: np.ndarray | None) -> int:
         """Degrees of freedom of a domain, as R's ``degf`` of a subset design.
 
@@ -310,6 +363,7 @@ def _replicate_settings(spec: DesignSpec, R: int) -> tuple[float, np.ndarray]:
         "jk1": (R - 1.0) / R,
         "jkn": 1.0,
         "bootstrap": 1.0 / (R - 1.0) if R > 1 else 1.0,
+        "subbootstrap": 1.0 / (R - 1.0) if R > 1 else 1.0,
     }[method]
     scale = default_scale if spec.scale is None else float(spec.scale)
     if spec.rscales is None:
@@ -323,6 +377,19 @@ def _replicate_settings(spec: DesignSpec, R: int) -> tuple[float, np.ndarray]:
         if rscales.size != R:
             raise DesignError(f"rscales has {rscales.size} values for {R} replicate weight columns")
     return scale, rscales
+
+
+def replicate_rank(rep: np.ndarray) -> int:
+    """Rank of the replicate weight matrix, as R's ``degf``: ``qr(weights, tol=1e-5)$rank``.
+
+    Computed from the smaller Gram matrix (rows x rows or replicates x replicates).
+
+    >>> replicate_rank(np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0]]))
+    1
+    """
+    gram = rep @ rep.T if rep.shape[0] < rep.shape[1] else rep.T @ rep
+    sv = np.linalg.svd(gram, compute_uv=False, hermitian=True)
+    return int(np.sum(np.sqrt(np.maximum(sv, 0)) > 1e-5 * np.sqrt(sv.max())))
 
 
 def _match_replicates(data: pd.DataFrame, pattern: str | Sequence[str]) -> tuple[str, ...]:
@@ -355,6 +422,12 @@ def prepare_design(data: pd.DataFrame, spec: DesignSpec) -> Design:
     if spec.lonely_psu not in LONELY_PSU_OPTIONS:
         raise DesignError(f"lonely_psu={spec.lonely_psu!r} is not known; choose one of "
                           f"{', '.join(LONELY_PSU_OPTIONS)}")
+    if spec.adjust_domain_lonely and (spec.is_replicate or spec.lonely_psu not in ("adjust", "average")):
+        raise DesignError(
+            "adjust_domain_lonely=True (R's survey.adjust.domain.lonely) only changes linearisation variances "
+            f"under lonely_psu='adjust' or 'average'; this design has lonely_psu={spec.lonely_psu!r}"
+            + (" and replicate weights" if spec.is_replicate else "")
+            + ": pass lonely_psu='adjust' (or 'average'), or leave adjust_domain_lonely off")
     n = len(data)
     if n == 0:
         raise DesignError("the data have no rows")
@@ -368,11 +441,8 @@ def prepare_design(data: pd.DataFrame, spec: DesignSpec) -> Design:
         if not np.all(np.isfinite(rep)):
             raise DesignError("replicate weights have missing or non-numeric values")
         scale, rscales = _replicate_settings(spec, rep.shape[1])
-        gram = rep.T @ rep
-        sv = np.linalg.svd(gram, compute_uv=False)
-        rank = int(np.sum(np.sqrt(np.maximum(sv, 0)) > 1e-5 * np.sqrt(sv.max())))
         return Design(spec=spec, n=n, weights=w, repweights=rep, scale=scale, rscales=rscales,
-                      mse=spec.mse, degf=rank - 1)
+                      mse=spec.mse, degf=replicate_rank(rep) - 1)
 
     # ---- strata and stage-1 clusters
     if spec.strata:

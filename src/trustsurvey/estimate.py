@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,10 @@ class Estimate:
         How ``ci_low``/``ci_high`` were computed (``t`` or a proportion method).
     conf_level : float
         Confidence level of the stored interval.
+    interval_inputs : dict
+        What :meth:`confint` needs beyond the table for some proportion methods, one
+        value per row: ``rows`` (the domain's rows, for ``beta``) and ``likelihood``
+        (:class:`~trustsurvey.inference.LikelihoodInputs`).
     """
 
     kind: str
@@ -41,6 +45,7 @@ class Estimate:
     factor: np.ndarray | None
     ci_method: str = "t"
     conf_level: float = 0.95
+    interval_inputs: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table: ``<by...>, variable, level, estimate, se, ci_low, ci_high, df, deff,
@@ -101,7 +106,9 @@ class Estimate:
             lo, hi = t_interval(t["estimate"], t["se"], t["df"], conf_level)
         else:
             lo, hi = proportion_interval(t["estimate"], t["se"], t["df"], t["n_unweighted"],
-                                         self.ci_method, conf_level)
+                                         self.ci_method, conf_level,
+                                         likelihood=self.interval_inputs.get("likelihood"),
+                                         rows=self.interval_inputs.get("rows"))
         out = t[list(self.by) + ["variable", "level"]].copy()
         out["ci_low"] = lo
         out["ci_high"] = hi

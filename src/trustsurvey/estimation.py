@@ -25,7 +25,7 @@ from ._engine import BatchResult, batch_estimates, prepare_columns
 from .design import Design
 from .errors import EstimationError
 from .estimate import Estimate
-from .inference import CI_METHODS, proportion_interval, t_critical, t_interval
+from .inference import CI_METHODS, flat_inputs, likelihood_inputs, proportion_interval, t_interval
 from .tidy import grid_frame
 from .vocabulary import ESTIMATE_COLUMNS
 
@@ -69,14 +69,17 @@ def _levels(col: pd.Series) -> list:
 
 
 def variable_matrix(data: pd.DataFrame, variables: Sequence[str], *, levels: bool | None = None,
-                    ) -> tuple[np.ndarray, list[tuple[str, str]]]:
+                    categorical: Sequence[str] = ()) -> tuple[np.ndarray, list[tuple[str, str]]]:
     """Numeric matrix of the variables, one column per numeric variable or per level.
 
     Parameters
     ----------
     levels : bool or None
         True: every variable is split into its levels (indicator columns);
-        None: only non-numeric (text, categorical) variables are.
+        None: only non-numeric (text, categorical) variables are, and those named
+        in ``categorical`` (numeric codes of categories, e.g. from a questionnaire).
+    categorical : sequence of str
+        Variables to split into their levels when ``levels`` is None.
 
     Returns
     -------
@@ -87,7 +90,7 @@ def variable_matrix(data: pd.DataFrame, variables: Sequence[str], *, levels: boo
     """
     _check_columns(data, list(variables), "variable(s)")
     variables = list(variables)
-    split = [bool(levels) or (levels is None and _is_categorical(data[v])) for v in variables]
+    split = [bool(levels) or (levels is None and (_is_categorical(data[v]) or v in categorical)) for v in variables]
     numeric = list(dict.fromkeys(v for v, sp_ in zip(variables, split) if not sp_))
     num_block = {}
     if numeric:
@@ -183,10 +186,6 @@ def group_codes(data: pd.DataFrame, by: Sequence[str], domain: np.ndarray | None
 # --------------------------------------------------------------------------- public estimators
 
 
-def _df_for(design: Design, domain: np.ndarray | None) -> float:
-    return float(design.domain_degf(domain))
-
-
 def _frame(by, groups, meta, res: BatchResult, df: float, lo, hi) -> pd.DataFrame:
     columns = pd.DataFrame({"variable": [m[0] for m in meta], "level": [m[1] for m in meta]})
     return grid_frame(groups if by else None, columns, {
@@ -198,12 +197,13 @@ def _frame(by, groups, meta, res: BatchResult, df: float, lo, hi) -> pd.DataFram
 _CACHE_ELEMENTS = 8_000_000  # prepared columns up to this size are kept with the Survey for the next call
 
 
-def _columns(data, variables, levels, denominator, cache):
+def _columns(data, variables, levels, denominator, cache, categorical=()):
     """Values, their (variable, level) labels and the engine's prepared blocks, cached when small."""
-    key = ("columns", tuple(variables), levels, None if denominator is None else tuple(denominator))
+    key = ("columns", tuple(variables), levels, None if denominator is None else tuple(denominator),
+           tuple(categorical))
     if cache is not None and key in cache:
         return cache[key]
-    values, meta = variable_matrix(data, variables, levels=levels)
+    values, meta = variable_matrix(data, variables, levels=levels, categorical=categorical)
     den = None if denominator is None else variable_matrix(data, denominator, levels=False)[0]
     entry = (values, meta, den, prepare_columns(values, den))
     if cache is not None and values.size <= _CACHE_ELEMENTS:
@@ -213,41 +213,64 @@ def _columns(data, variables, levels, denominator, cache):
 
 
 def _linear(kind: str, design: Design, data: pd.DataFrame, variables, by, domain, *,
-            levels, total=False, ci_method="t", conf_level=0.95, denominator=None, cache=None) -> Estimate:
+            levels, total=False, ci_method="t", conf_level=0.95, denominator=None, cache=None,
+            categorical=()) -> Estimate:
     by = _as_list(by)
     variables = _as_list(variables)
     if not variables:
         raise EstimationError("name at least one variable")
-    values, meta, den, prepared = _columns(data, variables, levels, denominator, cache)
+    values, meta, den, prepared = _columns(data, variables, levels, denominator, cache, categorical)
     codes, groups = group_codes(data, by, domain)
     G = len(groups)
     res = batch_estimates(design, values, codes, G, denominator=den, total=total, prepared=prepared)
-    df = _df_for(design, domain)
+    # every group's interval on its own domain's degrees of freedom, as R's confint on the subset design
+    df = np.broadcast_to(design.group_degf(codes, G)[:, None], res.theta.shape)
+    inputs: dict = {}
     if ci_method == "t":
         lo, hi = t_interval(res.theta, res.se, df, conf_level)
     else:
-        lo, hi = proportion_interval(res.theta, res.se, df, res.n_unweighted, ci_method, conf_level)
+        rows = np.broadcast_to(np.bincount(codes[codes >= 0], minlength=G)[:G, None].astype(float),
+                               res.theta.shape)
+        lik = likelihood_inputs(values, design.weights, codes, G) if ci_method == "likelihood" else None
+        lo, hi = proportion_interval(res.theta, res.se, df, res.n_unweighted, ci_method, conf_level,
+                                     likelihood=lik, rows=rows)
+        inputs = {"rows": rows.reshape(-1), "likelihood": None if lik is None else flat_inputs(lik)}
     table = _frame(by, groups, meta, res, df, lo, hi)
     return Estimate(kind=kind, by=tuple(by), table=table, factor=res.factor, ci_method=ci_method,
-                    conf_level=conf_level)
+                    conf_level=conf_level, interval_inputs=inputs)
 
 
 def mean(design: Design, data: pd.DataFrame, variables, by=None, domain=None, *,
          conf_level: float = 0.95, cache: dict | None = None) -> Estimate:
-    """Design-based means (R's ``svymean``/``svyby``); text and categorical variables give level shares."""
+    """Design-based means (R's ``svymean``/``svyby``); text and categorical variables give level shares.
+
+    Each group's interval uses the t quantile on the group's own degrees of freedom
+    (R's ``degf`` of the group's subset design, as ``confint`` on ``subset()``),
+    which the ``df`` column reports.
+    """
     return _linear("mean", design, data, variables, by, domain, levels=None, conf_level=conf_level, cache=cache)
 
 
 def total(design: Design, data: pd.DataFrame, variables, by=None, domain=None, *,
-          conf_level: float = 0.95, cache: dict | None = None) -> Estimate:
-    """Design-based totals (R's ``svytotal``); categorical variables give level totals."""
+          conf_level: float = 0.95, cache: dict | None = None, categorical: Sequence[str] = ()) -> Estimate:
+    """Design-based totals (R's ``svytotal``); categorical variables give level totals (weighted counts).
+
+    ``categorical`` names numeric variables whose values are category codes (from a
+    questionnaire): their weighted count per category, as ``svytotal(~factor(x))``.
+    """
     return _linear("total", design, data, variables, by, domain, levels=None, total=True, conf_level=conf_level,
-                   cache=cache)
+                   cache=cache, categorical=categorical)
 
 
 def proportion(design: Design, data: pd.DataFrame, variables, by=None, domain=None, *,
                ci_method: str = "logit", conf_level: float = 0.95, cache: dict | None = None) -> Estimate:
-    """Share of every level of each variable, with intervals by ``ci_method`` (R's ``svyciprop``)."""
+    """Share of every level of each variable, with intervals by ``ci_method`` (R's ``svyciprop``).
+
+    Each group's interval is R's ``svyby(~I(x == level), ~by, design, svyciprop,
+    method=ci_method)``: on the group's own degrees of freedom, ``beta`` with the
+    group's rows (answered or not) in its ``t(n - 1)`` correction, ``likelihood``
+    from the group's respondent-level sums.
+    """
     if ci_method not in CI_METHODS:
         raise EstimationError(f"ci_method={ci_method!r} is not known; choose one of {', '.join(CI_METHODS)}")
     return _linear("proportion", design, data, variables, by, domain, levels=True,
@@ -272,73 +295,23 @@ def ratio(design: Design, data: pd.DataFrame, numerator, denominator, by=None, d
 # --------------------------------------------------------------------------- quantiles
 
 
-def _qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
-    """Lower inverse of the weighted empirical distribution function (R's ``qrule="math"``)."""
-    keep = w != 0
-    x, w = x[keep], w[keep]
-    order = np.argsort(x, kind="stable")
-    x, cw = x[order], np.cumsum(w[order])
-    total_w = cw[-1]
-    below = np.flatnonzero(cw <= p * total_w)
-    if below.size == 0:
-        return float(x[0])
-    pos = below[-1]
-    if p - cw[pos] / total_w == 0:
-        return float(x[pos])
-    return float(x[min(pos + 1, x.size - 1)])
-
-
 def quantile(design: Design, data: pd.DataFrame, variables, probs=(0.25, 0.5, 0.75), by=None,
-             domain=None, *, conf_level: float = 0.95) -> Estimate:
-    """Quantiles with Woodruff intervals (R's ``svyquantile``, ``qrule="math"``, ``interval.type="mean"``).
+             domain=None, *, qrule: str = "math", interval_type: str = "mean",
+             conf_level: float = 0.95) -> Estimate:
+    """Quantiles with their intervals, as R's ``svyquantile`` (every ``qrule`` and ``interval.type``).
 
-    The interval for the ``p`` quantile inverts the interval of the estimated
-    share below the quantile; the standard error is the interval's width divided
-    by ``2 t(df)``, as R reports it. Degrees of freedom are those of each group's
-    domain (R computes quantiles on the subset design).
+    See :mod:`trustsurvey.quantiles`: ``qrule`` is one of ``math`` (default),
+    ``school``, ``shahvaish``, ``hf1`` .. ``hf9``; ``interval_type`` one of ``mean``
+    (Woodruff, default), ``beta``, ``xlogit``, ``asin``, ``score`` (linearisation
+    designs) or ``quantile`` (replicate designs). The standard error is the
+    interval's width divided by ``2 t(df)``, as R reports it. Degrees of freedom are
+    those of each group's domain (R computes quantiles on the subset design).
     """
+    from .quantiles import quantile as _quantile
+
     by = _as_list(by)
     variables = _as_list(variables)
-    probs = [float(p) for p in np.atleast_1d(probs)]
-    if any(not 0 <= p <= 1 for p in probs):
-        raise EstimationError(f"quantile probabilities must lie in [0, 1], got {probs}")
     values, meta = variable_matrix(data, variables, levels=False)
     codes, groups = group_codes(data, by, domain)
-    G = len(groups)
-    w = design.weights
-    rows = []
-    for g in range(G):
-        in_g = codes == g
-        for k, (name, _) in enumerate(meta):
-            x = values[:, k]
-            ok = in_g & ~np.isnan(x)
-            dom = ok
-            df = float(design.domain_degf(dom))
-            q_crit = float(t_critical(conf_level, df))
-            if not ok.any():
-                for p in probs:
-                    rows.append((g, name, p, np.nan, np.nan, np.nan, np.nan, df, 0, 0.0))
-                continue
-            xs, ws = x[ok], w[ok]
-            qhats = [_qrule_math(xs, ws, p) for p in probs]
-            ind = np.column_stack([np.where(ok, (np.nan_to_num(x) <= q).astype(float), np.nan)
-                                   for q in qhats])
-            res = batch_estimates(design, ind, np.where(dom, 0, -1), 1, deff=False)
-            plo, phi = t_interval(res.theta[0], res.se[0], df, conf_level)
-            for j, p in enumerate(probs):
-                lo = _qrule_math(xs, ws, float(plo[j]))
-                hi = _qrule_math(xs, ws, float(phi[j]))
-                rows.append((g, name, p, qhats[j], (hi - lo) / (2 * q_crit), lo, hi, df,
-                             int(ok.sum()), float(ws.sum())))
-    cols = ["g", "variable", "p", "estimate", "se", "ci_low", "ci_high", "df", "n_unweighted", "n_weighted"]
-    raw = pd.DataFrame(rows, columns=cols)
-    out = groups.loc[raw["g"]].reset_index(drop=True) if by else pd.DataFrame(index=range(len(raw)))
-    out["variable"] = raw["variable"].to_numpy()
-    out["level"] = [f"{p:g}" for p in raw["p"]]
-    for c in ["estimate", "se", "ci_low", "ci_high", "df"]:
-        out[c] = raw[c].to_numpy(dtype=float)
-    out["deff"] = np.nan
-    out["n_unweighted"] = raw["n_unweighted"].to_numpy(dtype=np.int64)
-    out["n_weighted"] = raw["n_weighted"].to_numpy(dtype=float)
-    return Estimate(kind="quantile", by=tuple(by), table=out[list(by) + ESTIMATE_COLUMNS], factor=None,
-                    ci_method="woodruff", conf_level=conf_level)
+    return _quantile(design, data, values, [m[0] for m in meta], probs, codes, groups, by, qrule=qrule,
+                     interval_type=interval_type, conf_level=conf_level)

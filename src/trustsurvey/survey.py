@@ -15,11 +15,37 @@ import pandas as pd
 
 from . import estimation
 from .design import Design, DesignSpec, _as_tuple, prepare_design
-from .errors import DesignError, EstimationError, WeightingError
+from .errors import DesignError, EstimationError, LanguageError, WeightingError
 from .estimate import Estimate
 from .sample import Sample
 
 __all__ = ["Survey"]
+
+
+def _code_text(value: Any) -> str:
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+def _variable_label(q: Any, name: str, lang: str) -> str:
+    return q.label(name, lang) if q.has_variable(name) else str(name)
+
+
+def _value_label(q: Any, name: str, value: Any, lang: str) -> str:
+    """The label of a code of a variable from the questionnaire; the code as text if it has none."""
+    text = _code_text(value)
+    if not q.has_variable(name):
+        return text
+    try:
+        code: Any = float(text)
+        code = int(code) if float(code).is_integer() else code
+    except ValueError:
+        code = text
+    try:
+        return q.value_label(name, code, lang)
+    except Exception:  # a code the questionnaire does not label
+        return text
 
 
 class Survey:
@@ -45,10 +71,15 @@ class Survey:
         PSU ids repeat across strata and are only unique within them.
     lonely_psu : {"fail", "remove", "adjust", "average", "certainty"}
         Strata with a single PSU, with the meanings of R's ``survey.lonely.psu``.
+    adjust_domain_lonely : bool
+        R's ``options(survey.adjust.domain.lonely=TRUE)``: in a domain, a stratum of
+        which only one PSU has respondents is treated like a lonely PSU (with
+        ``lonely_psu="adjust"``: centred on zero; ``"average"``: left out).
     replicate_weights : str or list of str, optional
         A glob (``"brr_*"``) or list of replicate weight columns (which already
         include the sampling weights).
-    replicate_method : {"brr", "fay", "jk1", "jkn", "bootstrap"}, optional
+    replicate_method : {"brr", "fay", "jk1", "jkn", "bootstrap", "subbootstrap"}, optional
+        R's ``svrepdesign`` types (R's spellings ``"JK1"``, ``"JKn"``, ``"BRR"``, ``"Fay"`` too).
     fay_rho, scale, rscales, mse
         As in R's ``svrepdesign``.
     questionnaire : Questionnaire, optional
@@ -68,7 +99,7 @@ class Survey:
 
     def __init__(self, data: pd.DataFrame, *, weights: str | None = None, strata: str | None = None,
                  psu: str | Sequence[str] | None = None, fpc: str | Sequence[str] | None = None,
-                 nest: bool = False, lonely_psu: str = "fail",
+                 nest: bool = False, lonely_psu: str = "fail", adjust_domain_lonely: bool = False,
                  replicate_weights: str | Sequence[str] | None = None,
                  replicate_method: str | None = None, fay_rho: float = 0.0,
                  scale: float | None = None, rscales: float | Sequence[float] | None = None,
@@ -83,14 +114,15 @@ class Survey:
             rep_cols = _match_replicates(data, replicate_weights)
             if replicate_method is None:
                 raise DesignError("replicate_weights= needs replicate_method= "
-                                  "('brr', 'fay', 'jk1', 'jkn' or 'bootstrap')")
+                                  "('brr', 'fay', 'jk1', 'jkn', 'bootstrap' or 'subbootstrap')")
         if rscales is not None and np.ndim(rscales) == 0:
             rscales = (float(rscales),)
         spec = DesignSpec(
             weights=weights, strata=strata, psu=_as_tuple(psu), fpc=_as_tuple(fpc), nest=nest,
             lonely_psu=lonely_psu, replicate_weights=rep_cols, replicate_method=replicate_method,
             fay_rho=fay_rho, scale=scale,
-            rscales=None if rscales is None else tuple(float(r) for r in rscales), mse=mse)
+            rscales=None if rscales is None else tuple(float(r) for r in rscales), mse=mse,
+            adjust_domain_lonely=adjust_domain_lonely)
         design = prepare_design(data, spec)
         self._init(data, design, questionnaire, missing_kinds, None, {})
 
@@ -230,59 +262,184 @@ class Survey:
         return self._derive(domain=mask)
 
     # ----------------------------------------------------------------- estimates
+    def _labelled(self, est: Estimate, lang: str) -> Estimate:
+        """With a questionnaire: label columns after the key columns (``<by>_label``,
+        ``variable_label``, ``level_label``)."""
+        if self._questionnaire is None:
+            return est
+        from dataclasses import replace
+
+        keys = list(est.by) + ["variable"] + ([] if est.kind == "quantile" else ["level"])
+        return replace(est, table=self._label_columns(est.table, keys, lang))
+
+    def _label_columns(self, table: pd.DataFrame, keys: Sequence[str], lang: str) -> pd.DataFrame:
+        """Label columns from the questionnaire (the layer below; ``ts.breakdown`` and the reports take
+        theirs from the meaning layer, which adds ``sr-Cyrl``)."""
+        q = self._questionnaire
+        langs = tuple(getattr(q, "languages", ()) or ())
+        if langs and lang not in langs:
+            raise LanguageError(f"lang={lang!r} is not a language of the questionnaire; choose one of "
+                                f"{', '.join(langs)}")
+        out = table.copy()
+        for key in keys:
+            if key == "variable":
+                labels = [_variable_label(q, v, lang) for v in out[key]]
+            elif key == "level":
+                labels = [_value_label(q, v, lev, lang) if lev not in ("", None) else "" for v, lev in
+                          zip(out["variable"], out["level"])]
+            else:
+                labels = [_value_label(q, key, v, lang) for v in out[key]]
+            out.insert(out.columns.get_loc(key) + 1, f"{key}_label", labels)
+        return out
+
+    def _categorical(self, variables) -> tuple[str, ...]:
+        """Variables the questionnaire codes as categories (a scale of codes; not multiple-response options)."""
+        q = self._questionnaire
+        if q is None:
+            return ()
+        names = [variables] if isinstance(variables, str) else list(variables)
+        out = []
+        for v in names:
+            if not q.has_variable(v) or v in getattr(q, "index_ids", ()):
+                continue
+            scale = q.scale_for(v)
+            if scale is None or not scale.valid_codes or type(q.variable(v)).__name__ == "Option":
+                continue
+            out.append(v)
+        return tuple(out)
+
     def mean(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-             conf_level: float = 0.95) -> Estimate:
+             conf_level: float = 0.95, lang: str = "en") -> Estimate:
         """Means (shares of each level for categorical variables), like R's ``svymean``/``svyby``.
 
         Several variables and by-variables are estimated in one pass; by-variables are
         crossed. Missing answers are left out variable by variable. Intervals use the
-        t distribution on the design's degrees of freedom.
+        t distribution on the degrees of freedom of each group's domain (R's ``degf``
+        of the subset design, as ``confint`` on ``subset()`` and ``svyby``), reported
+        in ``df``: a group's interval is the same by ``by=`` and by :meth:`subset`.
 
         Returns
         -------
         Estimate
             ``.to_frame()`` columns: ``<by...>, variable, level, estimate, se, ci_low,
-            ci_high, df, deff, n_unweighted, n_weighted``.
+            ci_high, df, deff, n_unweighted, n_weighted``; with a questionnaire, a label
+            column after each key (``<by>_label``, ``variable_label``, ``level_label``)
+            in ``lang``.
         """
-        return estimation.mean(self._design, self._data, variables, by, self._domain, conf_level=conf_level,
-                               cache=self._cache)
+        est = estimation.mean(self._design, self._data, variables, by, self._domain, conf_level=conf_level,
+                              cache=self._cache)
+        return self._labelled(est, lang)
 
     def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-              conf_level: float = 0.95) -> Estimate:
-        """Population totals, like R's ``svytotal``."""
-        return estimation.total(self._design, self._data, variables, by, self._domain, conf_level=conf_level,
-                                cache=self._cache)
+              conf_level: float = 0.95, lang: str = "en") -> Estimate:
+        """Population totals, like R's ``svytotal``.
+
+        A categorical variable (text, pandas Categorical, or coded as categories in the
+        questionnaire) gives the weighted count of every category with its standard
+        error, as ``svytotal(~factor(x))``; numbers give their total.
+        """
+        est = estimation.total(self._design, self._data, variables, by, self._domain, conf_level=conf_level,
+                               cache=self._cache, categorical=self._categorical(variables))
+        return self._labelled(est, lang)
 
     def proportion(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-                   ci_method: str = "logit", conf_level: float = 0.95) -> Estimate:
-        """The share of every level, with intervals like R's ``svyciprop``.
+                   ci_method: str = "logit", conf_level: float = 0.95, lang: str = "en") -> Estimate:
+        """The share of every level (category), with intervals like R's ``svyciprop``.
 
-        ``ci_method``: ``logit`` (default), ``beta`` (Korn-Graubard), ``xlogit``,
-        ``mean`` (Wald), ``asin``, ``wilson`` (see :func:`trustsurvey.inference.proportion_interval`).
+        ``ci_method``: ``logit`` (default), ``likelihood`` (R's profile likelihood),
+        ``beta`` (Korn-Graubard), ``xlogit``, ``mean`` (Wald), ``asin``, ``wilson`` (see
+        :func:`trustsurvey.inference.proportion_interval`). With ``by=``, each group's
+        interval is R's ``svyby(..., svyciprop)``: on the group's own degrees of freedom.
         """
-        return estimation.proportion(self._design, self._data, variables, by, self._domain,
-                                     ci_method=ci_method, conf_level=conf_level, cache=self._cache)
+        est = estimation.proportion(self._design, self._data, variables, by, self._domain,
+                                    ci_method=ci_method, conf_level=conf_level, cache=self._cache)
+        return self._labelled(est, lang)
 
     def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
-              by: str | Sequence[str] | None = None, *, conf_level: float = 0.95) -> Estimate:
+              by: str | Sequence[str] | None = None, *, conf_level: float = 0.95, lang: str = "en") -> Estimate:
         """Ratios of totals, like R's ``svyratio``."""
-        return estimation.ratio(self._design, self._data, numerator, denominator, by, self._domain,
-                                conf_level=conf_level)
+        est = estimation.ratio(self._design, self._data, numerator, denominator, by, self._domain,
+                               conf_level=conf_level)
+        if self._questionnaire is None:
+            return est
+        from dataclasses import replace
+
+        return replace(est, table=self._label_columns(est.table, list(est.by), lang))
 
     def quantile(self, variables: str | Sequence[str], probs: float | Sequence[float] = (0.25, 0.5, 0.75),
-                 by: str | Sequence[str] | None = None, *, conf_level: float = 0.95) -> Estimate:
-        """Quantiles with Woodruff intervals, like R's ``svyquantile`` (``qrule="math"``)."""
-        return estimation.quantile(self._design, self._data, variables, probs, by, self._domain,
-                                   conf_level=conf_level)
+                 by: str | Sequence[str] | None = None, *, qrule: str = "math", interval_type: str = "mean",
+                 conf_level: float = 0.95, lang: str = "en") -> Estimate:
+        """Quantiles with their intervals, like R's ``svyquantile``.
+
+        ``qrule``: ``math`` (default), ``school``, ``shahvaish``, ``hf1`` .. ``hf9``;
+        ``interval_type``: ``mean`` (Woodruff, default), ``beta``, ``xlogit``, ``asin``,
+        ``score`` (linearisation designs), ``quantile`` (replicate designs). See
+        :mod:`trustsurvey.quantiles`.
+        """
+        est = estimation.quantile(self._design, self._data, variables, probs, by, self._domain, qrule=qrule,
+                                  interval_type=interval_type, conf_level=conf_level)
+        return self._labelled(est, lang)
+
+    def crosstab(self, row: str, col: str, *, percent: str = "col", ci_method: str = "logit",
+                 statistic: str = "F", conf_level: float = 0.95, lang: str = "en"):
+        """A weighted two-way table with row, column or cell percentages and its Rao-Scott test.
+
+        Parameters
+        ----------
+        row, col : str
+            Two categorical (or coded) variables; respondents missing either are left out.
+        percent : {"col", "row", "cell"}
+            Shares of each column level (the banner convention), of each row level, or
+            of the whole table; each with its standard error and interval on its
+            domain's degrees of freedom (R's ``svyby(~row, ~col, svymean)`` ...).
+        ci_method : str
+            Interval of the shares (``"mean"``: R's Wald ``confint``).
+        statistic : str
+            The test of independence (R's ``svychisq``): ``F`` (Rao-Scott, default),
+            ``Chisq``, ``adjWald``, ``Wald``.
+
+        Returns
+        -------
+        Crosstab
+            ``.to_frame()`` (tidy: counts with SEs and the percentages), ``.to_banner()``
+            (wide), ``.test`` (a ChisqResult).
+
+        Examples
+        --------
+        >>> import trustsurvey as ts
+        >>> s = ts.Survey(ts.datasets.load_api("apiclus1"), weights="pw", psu="dnum", fpc="fpc")
+        >>> ct = s.crosstab("sch_wide", "stype")
+        >>> ct.to_banner().round(1)
+        stype        E     H     M
+        sch_wide
+        No         8.3  21.4  32.0
+        Yes       91.7  78.6  68.0
+        n        144.0  14.0  25.0
+        """
+        from dataclasses import replace
+
+        from .crosstab import crosstab
+        from .significance import chisq
+
+        ct = crosstab(self._design, self._data, row, col, self._domain, percent=percent, ci_method=ci_method,
+                      conf_level=conf_level)
+        both = self._data[row].notna().to_numpy() & self._data[col].notna().to_numpy()
+        test = chisq(self.subset(both), row, col, statistic=statistic)
+        table = ct.table if self._questionnaire is None else self._label_columns(ct.table, [row, col], lang)
+        return replace(ct, table=table, test=test)
 
     # ----------------------------------------------------------------- replicate designs
-    def to_replicate(self, method: str = "jk1", *, replicates: int | None = None,
+    def to_replicate(self, method: str = "auto", *, replicates: int | None = None,
                      seed: int | None = 2025) -> "Survey":
         """A replicate-weight version of this linearisation design (R's ``as.svrepdesign``).
 
         Parameters
         ----------
-        method : {"jk1", "jkn", "bootstrap", "brr"}
+        method : {"auto", "jk1", "jkn", "bootstrap", "subbootstrap", "brr"}
+            R's types: ``auto`` is ``jk1`` for an unstratified design and ``jkn`` for a
+            stratified one; ``jk1`` is refused on a stratified design (it would ignore
+            the strata); ``bootstrap`` is Canty and Davison's, ``subbootstrap`` Rao and
+            Wu's (see :mod:`trustsurvey.replicates`).
         replicates : int, optional
             Number of bootstrap replicates (default 200).
         seed : int, optional

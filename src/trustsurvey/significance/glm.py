@@ -20,6 +20,7 @@ plus one (R's ``df.residual``); every t statistic and p-value uses them.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,7 @@ from ._common import level_text, matches, parts
 from ._formula import model_frame
 from .results import ModelResult
 
-__all__ = ["glm", "FAMILIES", "irls"]
+__all__ = ["glm", "FAMILIES", "irls", "term_labels"]
 
 FAMILIES = ("gaussian", "binomial", "ordinal")
 _EPS = np.finfo(float).eps
@@ -234,11 +235,65 @@ def _separation(X, y, names, fit, formula, response) -> None:
         "meaningful: merge or drop those levels or terms", TrustSurveyWarning, stacklevel=4)
 
 
+# --------------------------------------------------------------------------- terms in words
+
+_PIECE = re.compile(r"^(?:C\((?P<cvar>[A-Za-z_][A-Za-z0-9_]*)(?:,.*)?\)|(?P<var>[A-Za-z_][A-Za-z0-9_]*))"
+                    r"(?:\[(?:T\.)?(?P<level>.*)\])?$")
+
+
+def _code(level: str) -> Any:
+    try:
+        value = float(level)
+    except ValueError:
+        return level
+    return int(value) if value.is_integer() else value
+
+
+def _piece_label(piece: str, q: Any, lang: str) -> str:
+    m = _PIECE.match(piece)
+    var = None if m is None else (m.group("cvar") or m.group("var"))
+    if var is None or not q.has_variable(var):
+        return piece
+    name = q.label(var, lang)
+    level = m.group("level")
+    if level is None:
+        return name
+    try:
+        value = q.value_label(var, _code(level), lang)
+    except Exception:  # a level the questionnaire does not know: keep the code
+        value = level
+    return f"{name}: {value}"
+
+
+def term_labels(survey: Any, terms, *, response: str | None = None, lang: str = "en") -> tuple | None:
+    """Model terms in words from the survey's questionnaire (``C(gender)[T.2]`` -> ``Gender: Female``).
+
+    Interactions join their parts with `` x ``; an ordinal model's thresholds
+    (``"1|2"``) read as the response's value labels. None without a questionnaire.
+
+    >>> term_labels(object(), ["Intercept"]) is None
+    True
+    """
+    q = getattr(survey, "questionnaire", None)
+    if q is None or not hasattr(q, "has_variable"):
+        return None
+    out = []
+    for term in terms:
+        if term == "Intercept":
+            out.append(term)
+        elif response is not None and "|" in term and q.has_variable(response):
+            out.append("|".join(_piece_label(f"{response}[{part}]", q, lang).split(": ", 1)[-1]
+                                for part in term.split("|")))
+        else:
+            out.append(" x ".join(_piece_label(part, q, lang) for part in term.split(":")))
+    return tuple(out)
+
+
 # --------------------------------------------------------------------------- the model
 
 
 def glm(survey: Any, formula: str, family: str = "gaussian", *, outcome_level: Any = None,
-        maxit: int = 25, epsilon: float = 1e-8) -> ModelResult:
+        maxit: int = 25, epsilon: float = 1e-8, lang: str = "en") -> ModelResult:
     """Survey-weighted regression with design-based standard errors, like R's ``svyglm``.
 
     Parameters
@@ -261,11 +316,15 @@ def glm(survey: Any, formula: str, family: str = "gaussian", *, outcome_level: A
         Categorical response models its second level, as R does.
     maxit, epsilon
         IRLS iterations and convergence tolerance (R's ``glm.control``).
+    lang : str
+        Language of the term labels (with a questionnaire).
 
     Returns
     -------
     ModelResult
-        ``.to_frame()``: ``term, estimate, se, statistic, df, p_value``; ``.vcov``,
+        ``.to_frame()``: ``term, estimate, se, ci_low, ci_high, statistic, df, p_value``
+        (intervals on the residual df, as R's ``confint.svyglm``), and with a
+        questionnaire a ``term_label`` after ``term`` (``Gender: Female``); ``.vcov``,
         ``.confint(level)``. Intercept and dummy names are patsy's (``Intercept``,
         ``C(stype)[T.H]``).
 
@@ -291,7 +350,7 @@ def glm(survey: Any, formula: str, family: str = "gaussian", *, outcome_level: A
     if family == "ordinal":
         from .olr import olr
 
-        return olr(survey, formula)
+        return olr(survey, formula, lang=lang)
     data, design, in_dom = parts(survey)
     frame = model_frame(formula, data, in_dom)
     y, level = _response(frame, family, outcome_level)
@@ -332,4 +391,5 @@ def glm(survey: Any, formula: str, family: str = "gaussian", *, outcome_level: A
     vcov = F.T @ F
     return ModelResult(formula=formula, family=family, terms=tuple(names), coef=fit.coef, vcov_matrix=vcov,
                        df=df, n=int(rows.size), converged=fit.converged, iterations=fit.iterations,
-                       n_slopes=p, extra={"outcome_level": level, "deviance": fit.deviance})
+                       n_slopes=p, extra={"outcome_level": level, "deviance": fit.deviance},
+                       term_labels=term_labels(survey, names, lang=lang))

@@ -27,7 +27,7 @@ from ..errors import SignificanceError, TrustSurveyWarning
 from ._common import parts
 from ._formula import model_frame
 from ._optim import bfgs, optim_hessian
-from .glm import irls
+from .glm import irls, term_labels
 from .results import ModelResult
 
 __all__ = ["olr"]
@@ -123,7 +123,7 @@ def _zeta(par: np.ndarray, pc: int) -> np.ndarray:
     return np.cumsum(np.concatenate([theta[:1], np.exp(theta[1:])]))
 
 
-def olr(survey: Any, formula: str) -> ModelResult:
+def olr(survey: Any, formula: str, *, lang: str = "en") -> ModelResult:
     """Proportional-odds regression with design-based standard errors, like R's ``svyolr``.
 
     Parameters
@@ -214,4 +214,5 @@ def olr(survey: Any, formula: str) -> ModelResult:
     return ModelResult(formula=formula, family="ordinal", terms=tuple(names + thr_names), coef=coef,
                        vcov_matrix=vcov, df=df, n=int(rows.size), converged=res.converged,
                        iterations=res.gr_count, n_slopes=pc,
-                       extra={"levels": tuple(used), "loglik": -res.value})
+                       extra={"levels": tuple(used), "loglik": -res.value},
+                       term_labels=term_labels(survey, names + thr_names, response=frame.response, lang=lang))

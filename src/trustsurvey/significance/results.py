@@ -3,7 +3,8 @@
 Column vocabulary (shared with the rest of trustsurvey): tests report
 ``statistic, ndf, ddf, df, p_value, p_adj`` (``ndf``/``ddf`` for F-type
 statistics, ``df`` for t and chi-square ones, NaN where a column does not
-apply); models report ``term, estimate, se, statistic, df, p_value``.
+apply); models report ``term, estimate, se, ci_low, ci_high, statistic, df, p_value``
+(with a ``term_label`` after ``term`` when the survey has a questionnaire).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ __all__ = ["TEST_COLUMNS", "MODEL_COLUMNS", "ChisqResult", "TTestResult", "Model
 
 #: Columns every test table ends with, in this order.
 TEST_COLUMNS = ["statistic", "ndf", "ddf", "df", "p_value", "p_adj"]
-#: Columns of a model's coefficient table, in this order.
-MODEL_COLUMNS = ["term", "estimate", "se", "statistic", "df", "p_value"]
+#: Columns of a model's coefficient table, in this order (``term_label`` follows ``term`` when known).
+MODEL_COLUMNS = ["term", "estimate", "se", "ci_low", "ci_high", "statistic", "df", "p_value"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,6 +156,15 @@ class ModelResult:
     iterations : int
     n_slopes : int
         Number of slope coefficients (ordinal models; equals ``len(terms)`` otherwise).
+    term_labels : tuple of str, optional
+        The terms in words, from the survey's questionnaire (``gender: Female``);
+        None without a questionnaire.
+
+    Notes
+    -----
+    Intervals follow R's ``confint``: for ``svyglm`` the t quantile on the residual
+    degrees of freedom (``confint.svyglm``), for ``svyolr`` the normal quantile
+    (R has no ``confint`` method for it and falls back on ``confint.default``).
     """
 
     formula: str
@@ -168,6 +178,7 @@ class ModelResult:
     iterations: int = 0
     n_slopes: int = -1
     extra: dict = field(default_factory=dict)
+    term_labels: tuple | None = None
 
     @property
     def estimate(self) -> pd.Series:
@@ -192,19 +203,31 @@ class ModelResult:
     def vcov(self) -> pd.DataFrame:
         return pd.DataFrame(self.vcov_matrix, index=list(self.terms), columns=list(self.terms))
 
+    @property
+    def ci_df(self) -> float:
+        """Degrees of freedom of the intervals, as R's ``confint``: ``df`` for svyglm, infinite for svyolr."""
+        return float("inf") if self.family == "ordinal" else float(self.df)
+
     def confint(self, level: float = 0.95) -> pd.DataFrame:
-        """``term, ci_low, ci_high`` with the t quantile on the model's ``df``."""
-        lo, hi = t_interval(self.coef, self.se.to_numpy(), self.df, level)
+        """``term, ci_low, ci_high``: the t quantile on the model's ``df`` (R's ``confint.svyglm``;
+        the normal quantile for ordinal models, as R's ``confint`` of a ``svyolr``)."""
+        lo, hi = t_interval(self.coef, self.se.to_numpy(), self.ci_df, level)
         return pd.DataFrame({"term": list(self.terms), "ci_low": lo, "ci_high": hi})
 
-    def to_frame(self) -> pd.DataFrame:
-        """``term, estimate, se, statistic, df, p_value``, one row per coefficient."""
+    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per coefficient: ``term, [term_label,] estimate, se, ci_low, ci_high, statistic,
+        df, p_value`` (``term_label`` with a questionnaire; intervals at ``level`` as :meth:`confint`)."""
         from ..inference import t_test
 
         se = np.sqrt(np.diag(self.vcov_matrix))
         t, p = t_test(self.coef, se, self.df)
-        return pd.DataFrame({"term": list(self.terms), "estimate": self.coef, "se": se,
-                             "statistic": t, "df": float(self.df), "p_value": p})
+        lo, hi = t_interval(self.coef, se, self.ci_df, level)
+        cols = {"term": list(self.terms)}
+        if self.term_labels is not None:
+            cols["term_label"] = list(self.term_labels)
+        cols.update({"estimate": self.coef, "se": se, "ci_low": lo, "ci_high": hi, "statistic": t,
+                     "df": float(self.df), "p_value": p})
+        return pd.DataFrame(cols)
 
     def __repr__(self) -> str:
         head = f"ModelResult({self.family}: {self.formula}; n={self.n}, df={self.df:g})"
