@@ -84,8 +84,10 @@ def _figures(result: RunResult, lang: str, out: Path) -> list:
 
     if "estimates" in result.plan.figures:
         by = demos[:1] or None
-        shows = t.format("{item}: {measure} by {by}, with 95% confidence intervals", item=m.item(item),
-                         measure=m.metric(metric), by=", ".join(m.demographic(b) for b in by or ()))
+        shows = t.format("Share in the {measure} by {by}, with 95% confidence intervals", measure=m.metric(metric),
+                         by=", ".join(m.demographic(b) for b in by or ())) if metric == "top2" else \
+            t.format("{measure} by {by}, with 95% confidence intervals", measure=m.metric(metric),
+                     by=", ".join(m.demographic(b) for b in by or ()))
         add(f"{item}_by_group", m.item(item), shows, _national_n(table, [item], metric),
             lambda ax: plot_estimates(table, ax=ax, lang=ui, item=item, metric=metric, by=by, meaning=m), (8, 6))
     if "likert" in result.plan.figures and q.has_variable(item) and q.scale_for(item) is not None:
@@ -99,8 +101,9 @@ def _figures(result: RunResult, lang: str, out: Path) -> list:
             lambda ax: plot_likert(table, ax=ax, lang=ui, items=same, meaning=m), (9, 4))
     if "trend" in result.plan.figures and len(result.trend):
         tr = result.trend_table(lang)
-        shows = t.format("{item}: {measure} in each survey year, with 95% confidence intervals", item=m.item(item),
-                         measure=m.metric(metric))
+        shows = t.format("Share in the {measure} in each survey year, with 95% confidence intervals",
+                         measure=m.metric(metric)) if metric == "top2" else \
+            t.format("{measure} in each survey year, with 95% confidence intervals", measure=m.metric(metric))
         add(f"{item}_trend", m.item(item), shows, _national_n(table, [item], metric),
             lambda ax: plot_trend(tr, ax=ax, lang=ui, item=item, metric=metric, by="national", meaning=m), (7, 4))
     if "heatmap" in result.plan.figures and demos:
@@ -124,7 +127,8 @@ def _weighting_frame(survey) -> pd.DataFrame | None:
 def _html(result: RunResult, lang: str, out: Path, figures: list, pdf: bool = False) -> list[str]:
     """Write ``report_<lang>.html`` (and ``report_<lang>.pdf``); return the names written."""
     from .labels import meaning
-    from .report.action_plan import action_plan_table, indicator_table, monitoring_table, readers_table
+    from .report.action_plan import (action_plan_table, has_monitoring, indicator_table, monitoring_table,
+                                     readers_table)
     from .report.html import ReportContext, html_text, render_html
 
     recs = result.recommendations.get(result.current)
@@ -140,7 +144,7 @@ def _html(result: RunResult, lang: str, out: Path, figures: list, pdf: bool = Fa
         by_labels={b: m.demographic(b) for b in dict.fromkeys(table["by"]) if b != "national"},
         recommendations=None if recs is None else readers_table(recs, lang),
         action_plan=None if recs is None else action_plan_table(recs, lang),
-        monitoring=None if recs is None else monitoring_table(recs, lang),
+        monitoring=monitoring_table(recs, lang) if recs is not None and has_monitoring(recs) else None,
         indicator=None if recs is None else indicator_table(recs, lang), alpha=result.plan.alpha)
     names = [f"report_{lang}.html"]
     if pdf:

@@ -29,6 +29,7 @@ from .excel import Sheet, write_excel
 from .tables import write_csv
 
 __all__ = ["write_action_plan", "readers_table", "action_plan_table", "monitoring_table", "indicator_table",
+           "has_monitoring",
            "READERS_COLUMNS", "MONITORING_COLUMNS"]
 
 #: the recommendations as a reader sees them (recommend's ``readers_table``)
@@ -52,7 +53,8 @@ def _in_lang(recs: Any, method: str, lang: str, *args) -> Any:
     out = fn("sr", *args)
     if isinstance(out, pd.DataFrame):
         out = out.copy()
-        out.columns = [to_cyrillic(c) if isinstance(c, str) else c for c in out.columns]
+        if not all(isinstance(c, str) and c.isidentifier() and c.isascii() for c in out.columns):
+            out.columns = [to_cyrillic(c) if isinstance(c, str) else c for c in out.columns]  # worded headers
         for c in out.columns:
             if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
                 if c not in ("id", "item", "by", "group", "metric", "status", "rule", "level", "direction",
@@ -96,12 +98,18 @@ def readers_table(recs: Any, lang: str) -> pd.DataFrame:
 def monitoring_table(recs: Any, lang: str) -> pd.DataFrame | None:
     """Last year's recommendations and their status (:data:`MONITORING_COLUMNS`), None without a previous plan.
 
-    ``recs.monitoring_table(lang)`` when recommend offers it; otherwise its ``tracking`` table.
+    ``recs.monitoring_table(lang)`` when recommend offers it; otherwise its ``tracking`` table
+    (written to ``tracking.csv``, not shown in the report: its texts are in the previous plan's language).
     """
     if getattr(recs, "monitoring_table", None) is not None:
         return _in_lang(recs, "monitoring_table", lang)
     tracking = getattr(recs, "tracking", None)
     return None if tracking is None else tracking.copy()
+
+
+def has_monitoring(recs: Any) -> bool:
+    """Whether recommend words the monitoring of last year's plan (``monitoring_table``) for the report."""
+    return getattr(recs, "monitoring_table", None) is not None
 
 
 def indicator_table(recs: Any, lang: str) -> pd.DataFrame | None:

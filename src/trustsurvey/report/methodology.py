@@ -32,11 +32,11 @@ WEIGHTING_METHODS = {
 }
 #: how a stratum with a single primary sampling unit is treated (R's ``survey.lonely.psu``)
 LONELY_PSU_RULES = {
-    "fail": N_("a stratum with a single primary sampling unit is an error (none occurred)"),
-    "remove": N_("a stratum with a single primary sampling unit adds no variance"),
-    "adjust": N_("a stratum with a single primary sampling unit is centred at the grand mean"),
-    "average": N_("a stratum with a single primary sampling unit gets the average variance of the others"),
-    "certainty": N_("a stratum with a single primary sampling unit is taken as sampled with certainty"),
+    "fail": N_("treated as an error (there were none)"),
+    "remove": N_("they add no variance"),
+    "adjust": N_("centred at the grand mean"),
+    "average": N_("given the average variance of the other strata"),
+    "certainty": N_("taken as sampled with certainty"),
 }
 #: the p-value adjustments in words
 ADJUST_METHODS = {
@@ -133,8 +133,10 @@ def _weighting_pairs(step: WeightingStep, lang: str) -> list[tuple[str, str]]:
     if step.converged is not None:
         pairs.append((t("Converged"), t("yes") if step.converged else t("no")))
     if step.max_margin_error is not None:
+        points = 100 * step.max_margin_error
+        value = ("< " + _num(0.0001, 4, lang)) if points < 0.0001 else _num(points, 4, lang)
         pairs.append((t("Largest difference from a population margin"),
-                      t.format("{value} (as a share of the total)", value=_num(step.max_margin_error, 6, lang))))
+                      f"{value} {t.pgettext('unit', 'percentage points')}"))
     if step.n_excluded is not None:
         pairs.append((t("Respondents left out of the weighting"), _num(step.n_excluded, 0, lang)))
     if step.n_imputed:
@@ -171,11 +173,11 @@ def methodology_section(m: Methodology, lang: str) -> dict:
         sample.append((t("Primary sampling units"), _num(m.psus, 0, lang)))
     sample.append((t("Design degrees of freedom"), _num(m.df, 0, lang)))
     design = []
-    if m.strata_variable and m.psu_variable:
-        design.append(t.format("Stratified cluster sample: strata by {strata}, primary sampling units by {psu}.",
-                               strata=m.strata_variable, psu=m.psu_variable))
-    elif m.psu_variable:
-        design.append(t.format("Cluster sample: primary sampling units by {psu}.", psu=m.psu_variable))
+    if m.strata and m.psus:
+        design.append(t.format("Stratified cluster sample: {psus} primary sampling units in {strata} strata.",
+                               strata=_num(m.strata, 0, lang), psus=_num(m.psus, 0, lang)))
+    elif m.psus:
+        design.append(t.format("Cluster sample: {psus} primary sampling units.", psus=_num(m.psus, 0, lang)))
     else:
         design.append(t("Sample design as declared in the questionnaire."))
     design.append(t.format(
