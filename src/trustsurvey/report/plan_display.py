@@ -22,7 +22,7 @@ from .safety import check_no_microdata
 __all__ = ["readers_display", "plan_display", "monitoring_display", "indicator_display", "value_with_interval"]
 
 #: widths (percent of the page) of the action plan's seven columns, in the strategy's order
-PLAN_WIDTHS = (24, 18, 13, 13, 10, 7, 15)
+PLAN_WIDTHS = (22, 17, 12, 12, 10, 7, 20)
 
 
 def _text(v: Any) -> str:
