@@ -17,7 +17,7 @@ import pandas as pd
 from . import __version__
 from .pipeline import RunResult, key_items, methodology, published_numbers
 
-__all__ = ["publish", "OUTPUT_FILES"]
+__all__ = ["publish", "OUTPUT_FILES", "report_context"]
 
 #: What a report directory holds (``{lang}`` for each language, ``{year}`` for each wave).
 OUTPUT_FILES = {
@@ -124,28 +124,35 @@ def _weighting_frame(survey) -> pd.DataFrame | None:
     return None if diag is None else diag.to_frame()
 
 
-def _html(result: RunResult, lang: str, out: Path, figures: list, pdf: bool = False) -> list[str]:
-    """Write ``report_<lang>.html`` (and ``report_<lang>.pdf``); return the names written."""
+def report_context(result: RunResult, lang: str, figures=()):
+    """What the report of ``lang`` shows (:class:`trustsurvey.report.ReportContext`), figures given."""
     from .labels import meaning
     from .report.action_plan import (action_plan_table, has_monitoring, indicator_table, monitoring_table,
                                      readers_table)
-    from .report.html import ReportContext, html_text, render_html
+    from .report.html import ReportContext
 
     recs = result.recommendations.get(result.current)
     tr = result.trend_table(lang) if len(result.trend) else None
     m = meaning(result.questionnaire, lang)
     title = m.text(result.plan.title) or m.title or None
     table = result.table(lang)
-    ctx = ReportContext(
+    return ReportContext(
         lang=ui_lang(lang), content_lang=lang, title=title, year=result.current, previous_year=result.previous,
         source=m.text(result.plan.source), version=__version__,
         key_indicators=tr if tr is not None else table, key_items=key_items(result.plan, result.questionnaire, table),
-        figures=figures, methodology=methodology(result, lang), breakdown=table, meaning=m,
+        figures=tuple(figures), methodology=methodology(result, lang), breakdown=table, meaning=m,
         by_labels={b: m.demographic(b) for b in dict.fromkeys(table["by"]) if b != "national"},
         recommendations=None if recs is None else readers_table(recs, lang),
         action_plan=None if recs is None else action_plan_table(recs, lang),
         monitoring=monitoring_table(recs, lang) if recs is not None and has_monitoring(recs) else None,
         indicator=None if recs is None else indicator_table(recs, lang), alpha=result.plan.alpha)
+
+
+def _html(result: RunResult, lang: str, out: Path, figures: list, pdf: bool = False) -> list[str]:
+    """Write ``report_<lang>.html`` (and ``report_<lang>.pdf``); return the names written."""
+    from .report.html import html_text, render_html
+
+    ctx = report_context(result, lang, figures)
     names = [f"report_{lang}.html"]
     if pdf:
         from .report.pdf import render_pdf
