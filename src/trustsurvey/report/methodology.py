@@ -161,9 +161,9 @@ def methodology_section(m: Methodology, lang: str) -> dict:
     --------
     >>> m = Methodology(respondents=1496, df=104, strata=16, psus=120, adjust="holm",
     ...                 weighting=[WeightingStep("rake", ["Region", "Gender"], iterations=8, converged=True)])
-    >>> sec = methodology_section(m, "sq")
+    >>> sec = methodology_section(m, "sr")
     >>> sec["sample"][0], sec["weighting"][0][3]
-    (('Të anketuar', '1 496'), ('Konvergjoi', 'po'))
+    (('Ispitanici', '1.496'), ('Konvergirao', 'da'))
     """
     t = catalogue(lang)
     sample = [(t("Respondents"), _num(m.respondents, 0, lang))]
