@@ -169,7 +169,7 @@ def _html(result: RunResult, lang: str, out: Path, figures: list, pdf: bool = Fa
 def _sheets(result: RunResult, lang: str) -> dict:
     """The workbook: one sheet per demographic (national first), the trend, the recommendations for readers."""
     from .labels import meaning
-    from .report.action_plan import readers_table
+    from .report.action_plan import readers_sheet, readers_table
     from .report.excel import Sheet
 
     m = meaning(result.questionnaire, lang)
@@ -183,10 +183,7 @@ def _sheets(result: RunResult, lang: str) -> dict:
                                           widths={"item_label": 45})
     recs = result.recommendations.get(result.current)
     if recs is not None:
-        readers = readers_table(recs, lang)
-        sheets[t("Recommendations")] = Sheet(readers, wrap=("finding", "item", "responsible", "supporting"),
-                                             widths={"finding": 60, "item": 28, "responsible": 28,
-                                                     "supporting": 28})
+        sheets[t("Recommendations")] = readers_sheet(readers_table(recs, lang))
     if len(result.trend):
         tr = result.trend_table(lang)
         sheets[t("Trend")] = Sheet(tr.loc[tr["by"] == "national", [c for c in ["wave"] + shown + _TREND_EXTRA

@@ -29,7 +29,7 @@ from .excel import Sheet, write_excel
 from .tables import write_csv
 
 __all__ = ["write_action_plan", "readers_table", "action_plan_table", "monitoring_table", "indicator_table",
-           "has_monitoring",
+           "has_monitoring", "readers_sheet",
            "READERS_COLUMNS", "MONITORING_COLUMNS"]
 
 #: the recommendations as a reader sees them (recommend's ``readers_table``)
@@ -121,6 +121,15 @@ def indicator_table(recs: Any, lang: str) -> pd.DataFrame | None:
     return None
 
 
+def readers_sheet(readers: pd.DataFrame) -> Sheet:
+    """The recommendations for readers as a workbook sheet (item and group are labels there)."""
+    frame = readers.drop(columns=[c for c in ("by",) if c in readers.columns]).rename(
+        columns={"item": "item_label", "group": "group_label"})
+    return Sheet(frame, wrap=("finding", "item_label", "group_label", "responsible", "supporting", "deadline"),
+                 widths={"finding": 60, "item_label": 28, "group_label": 16, "responsible": 28, "supporting": 28,
+                         "deadline": 18})
+
+
 def write_action_plan(recs: Any, directory: str | Path, *, lang: str = "en",
                       overwrite: bool = False) -> dict[str, Path]:
     """Write the action plan and the evidence of a wave's recommendations into ``directory``.
@@ -168,10 +177,7 @@ def write_action_plan(recs: Any, directory: str | Path, *, lang: str = "en",
     sheets: dict[str, Any] = {
         t("Action plan"): Sheet(plan, wrap=tuple(plan.columns), titles=False,
                                 widths=dict(zip(plan.columns, (45, 38, 28, 28, 18, 12, 45)))),
-        t("Recommendations"): Sheet(readers, wrap=("finding", "item", "group", "responsible", "supporting",
-                                                   "deadline"),
-                                    widths={"finding": 60, "item": 28, "group": 16, "responsible": 28,
-                                            "supporting": 28, "deadline": 18}),
+        t("Recommendations"): readers_sheet(readers),
     }
     if indicator is not None:
         sheets[t("Indicator")] = Sheet(indicator, wrap=tuple(c for c in indicator.columns
