@@ -290,3 +290,28 @@ def test_figures_in_cyrillic_have_every_glyph(result, tmp_path):
         figures = _figures(result, "sr-Cyrl", tmp_path)
     assert not [w for w in caught if "missing from font" in str(w.message)]
     assert len(figures) == 4 and "Извор" in figures[0].caption
+
+
+def test_cli_pdf_flag_reaches_publish(monkeypatch, tmp_path):
+    import trustsurvey.pipeline as pipeline
+    import trustsurvey.publish as publish_module
+
+    seen = {}
+
+    class Fake:
+        current = 2025
+        surveys = {2025: type("S", (), {"data": []})()}
+        tables = {2025: []}
+        recommendations = {}
+
+    monkeypatch.setattr(pipeline, "compute", lambda plan, progress=None: Fake())
+
+    def fake_publish(result, out, **kwargs):
+        seen.update(kwargs)
+        return {}
+
+    monkeypatch.setattr(publish_module, "publish", fake_publish)
+    assert main(["run", str(PLAN), "--out", str(tmp_path / "o"), "--quiet", "--pdf"]) == 0
+    assert seen["pdf"] is True
+    assert main(["run", str(PLAN), "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    assert seen["pdf"] is None  # the plan decides (its pdf option; no PDF by default)
