@@ -132,6 +132,7 @@ def margins_of_error(result: RunResult, lang: str = "en") -> tuple[pd.DataFrame,
     """
     from .inference import t_critical
     from .labels import meaning
+    from .report.display import margins_of_error as own_margins
 
     s = result.surveys[result.current]
     table = result.table(lang)
@@ -159,17 +160,7 @@ def margins_of_error(result: RunResult, lang: str = "en") -> tuple[pd.DataFrame,
     n = margins["n_unweighted"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         margins["moe"] = np.where(n > 0, t * np.sqrt((deff or np.nan) * 0.25 / n), np.nan)
-    own = []
-    for item in keys:
-        sub = nat[nat["item"] == item]
-        met = next((x for x in ("top2", "mean") if x in set(sub["metric"])), None)
-        if met is None:
-            continue
-        r = sub[sub["metric"] == met].iloc[0]
-        own.append((item, r["item_label"], met, r["estimate"], r["ci_low"], r["ci_high"], r["n_unweighted"],
-                    (float(r["ci_high"]) - float(r["ci_low"])) / 2))
-    key_margins = pd.DataFrame(own, columns=["item", "item_label", "metric", "estimate", "ci_low", "ci_high",
-                                             "n_unweighted", "moe"])
+    key_margins = own_margins(table, items=keys)
     return margins, key_margins, deff, deff_items
 
 
