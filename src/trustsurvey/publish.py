@@ -148,22 +148,13 @@ def report_context(result: RunResult, lang: str, figures=()):
         indicator=None if recs is None else indicator_table(recs, lang), alpha=result.plan.alpha)
 
 
-def _html(result: RunResult, lang: str, out: Path, figures: list, pdf: bool = False) -> list[str]:
-    """Write ``report_<lang>.html`` (and ``report_<lang>.pdf``); return the names written."""
-    from .report.html import html_text, render_html
+def _html(result: RunResult, lang: str, out: Path, figures: list) -> str:
+    """Write ``report_<lang>.html``; return its text."""
+    from .report.html import html_text
 
-    ctx = report_context(result, lang, figures)
-    names = [f"report_{lang}.html"]
-    if pdf:
-        from .report.pdf import render_pdf
-
-        text = html_text(ctx)
-        (out / names[0]).write_text(text, encoding="utf-8", newline="\n")
-        render_pdf(text, out / f"report_{lang}.pdf")
-        names.append(f"report_{lang}.pdf")
-    else:
-        render_html(ctx, out / names[0])
-    return names
+    text = html_text(report_context(result, lang, figures))
+    (out / f"report_{lang}.html").write_text(text, encoding="utf-8", newline="\n")
+    return text
 
 
 def _sheets(result: RunResult, lang: str) -> dict:
@@ -241,11 +232,17 @@ def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
         written["tables"] = "tables.xlsx"
         if pdf is None:
             pdf = bool(getattr(plan, "pdf", False))
+        pages = []
         for lang in langs:
             say(f"figures and report ({lang})")
-            figures = _figures(result, lang, tmp)
-            for name in _html(result, lang, tmp, figures, pdf=pdf):
-                written[f"report_{lang}" + ("_pdf" if name.endswith(".pdf") else "")] = name
+            pages.append((_html(result, lang, tmp, _figures(result, lang, tmp)), tmp / f"report_{lang}.pdf"))
+            written[f"report_{lang}"] = f"report_{lang}.html"
+        if pdf:
+            from .report.pdf import render_pdfs
+
+            say("PDF")
+            render_pdfs(pages)
+            written.update({f"report_{lang}_pdf": f"report_{lang}.pdf" for lang in langs})
         say("manifest")
         files = dict(plan.input_files())
         if plan.path is not None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..errors import ReportError
 
-__all__ = ["render_pdf", "pdf_available"]
+__all__ = ["render_pdf", "render_pdfs", "pdf_available"]
 
 
 def pdf_available() -> bool:
@@ -81,3 +81,38 @@ def render_pdf(html: str, path: str | Path) -> Path:
     except OSError as exc:
         raise ReportError(f"cannot write the PDF {str(path)!r}: {exc.strerror}") from exc
     return path
+
+
+def _render_job(job: tuple[str, str]) -> str:
+    html, path = job
+    return str(render_pdf(html, path))
+
+
+def render_pdfs(jobs: list[tuple[str, str | Path]], *, workers: int | None = None) -> list[Path]:
+    """Lay out several reports (one per language) as PDFs, in parallel processes.
+
+    WeasyPrint's layout takes most of a minute for a full report and uses one processor; the
+    languages of a run are independent, so they are laid out side by side.
+
+    Parameters
+    ----------
+    jobs : list of (html, path)
+    workers : int, optional
+        Processes to use (default: one per report, at most the number of processors).
+
+    Returns
+    -------
+    list of pathlib.Path
+    """
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(html, str(path)) for html, path in jobs]
+    n = workers or min(len(jobs), os.cpu_count() or 1)
+    if n <= 1 or len(jobs) <= 1:
+        return [render_pdf(html, path) for html, path in jobs]
+    if not pdf_available():
+        render_pdf(*jobs[0])  # raises the ReportError that says how to install WeasyPrint
+    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return [Path(p) for p in pool.map(_render_job, jobs)]
