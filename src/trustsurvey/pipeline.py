@@ -200,7 +200,8 @@ def methodology(result: RunResult, lang: str = "en"):
     margins, key_margins, deff, deff_items = margins_of_error(result, lang)
     population = ""
     if steps:
-        population = m.population
+        base = m.text(result.plan.base)
+        population = f"{m.population}, {base}" if base else m.population
     stage = d.stages[0] if d.stages else None
     plan = result.plan
     return Methodology(

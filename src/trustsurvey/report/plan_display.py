@@ -145,4 +145,5 @@ def indicator_display(frame: pd.DataFrame, lang: str) -> dict:
             else:
                 cells.append({"text": _text(v), "cls": "text", "ci": "", "title": ""})
         rows.append(cells)
-    return {"headers": [title(str(c), lang) for c in frame.columns], "rows": rows, "widths": (), "cls": "fit"}
+    widths = {2: (75, 25), 3: (22, 63, 15)}.get(frame.shape[1], ())
+    return {"headers": [title(str(c), lang) for c in frame.columns], "rows": rows, "widths": widths, "cls": "fit"}
