@@ -6,6 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -61,8 +62,17 @@ def test_published_numbers_are_the_tables(result):
 def test_outputs_and_manifest(report_dir):
     for name in ["report_en.html", "tables.xlsx", "breakdown_2025.csv", "trend.csv", "weighting_2025.csv",
                  "manifest.json", "action_plan/2025/action_plan.csv", "action_plan/2025/recommendations.csv",
-                 "action_plan/2025/tracking.csv", "figures/en/heatmap_region.svg"]:
+                 "action_plan/2025/action_plan.xlsx", "figures/en/heatmap_region.svg"]:
         assert (report_dir / name).is_file(), name
+    monitoring = {"monitoring.csv", "tracking.csv"} & {p.name for p in (report_dir / "action_plan/2025").iterdir()}
+    assert len(monitoring) == 1
+    # each figure is drawn once, as the SVG the report embeds (no PNG nobody reads)
+    page = (report_dir / "report_en.html").read_text(encoding="utf-8")
+    svgs = sorted((report_dir / "figures" / "en").iterdir())
+    assert svgs and all(p.suffix == ".svg" for p in svgs)
+    import base64
+    for p in svgs:
+        assert base64.b64encode(p.read_bytes()).decode("ascii") in page
     manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
     data = manifest["files"]["data_2025"]
     expected = hashlib.sha256((ROOT / "examples" / "data" / "kp_trust_2025.csv").read_bytes()).hexdigest()
@@ -144,15 +154,164 @@ def test_cli_weight_writes_a_new_file_and_never_over_the_input(tmp_path, capsys)
 def test_workbook_has_a_sheet_per_demographic_with_significance_marked(report_dir, result):
     import openpyxl
 
+    from trustsurvey.labels import meaning
+    from trustsurvey.report.columns import title
+
+    m = meaning(result.questionnaire, "en")
     wb = openpyxl.load_workbook(report_dir / "tables.xlsx")
-    assert wb.sheetnames[:6] == ["national", "region", "settlement", "gender", "age_group", "community"]
-    ws = wb["region"]
+    names = ["region", "settlement", "gender", "age_group", "community"]
+    assert wb.sheetnames[:6] == ["National"] + [m.demographic(b) for b in names]
+    assert wb.sheetnames[-2:] == ["Recommendations", "Trend"]
+    ws = wb[m.demographic("region")]
     header = [c.value for c in ws[1]]
-    est, padj, flag = header.index("estimate"), header.index("p_adj"), header.index("flag")
+    est, padj, flag = (header.index(title(c, "en")) for c in ("estimate", "p_adj", "flag"))
     bold = {True: 0, False: 0}
     for row in ws.iter_rows(min_row=2):
         p = row[padj].value
-        if isinstance(row[est].value, float) and isinstance(p, float) and row[flag].value in (None, ""):
+        if isinstance(row[est].value, float) and isinstance(p, float) and row[flag].value is None:
             bold[p < 0.05] += row[est].font.b is True
             assert row[est].font.b is (p < 0.05) or (row[est].font.b is None and p >= 0.05)
     assert bold[True] > 0  # Mitrovica North differs from the rest
+
+
+def test_the_action_plan_workbook_reads_back_with_its_formats(report_dir, result):
+    import openpyxl
+
+    from trustsurvey.report.excel import P_FORMAT
+
+    wb = openpyxl.load_workbook(report_dir / "action_plan" / "2025" / "action_plan.xlsx")
+    assert wb.sheetnames[:2] == ["Action plan", "Recommendations"]
+    plan = wb["Action plan"]
+    recs = result.recommendations[2025]
+    assert [c.value for c in plan[1]] == list(recs.action_plan("en").columns)
+    assert plan.max_row == len(recs.to_frame()) + 1
+    # every cell wraps, every row is as tall as its text, the page is A4 landscape one page wide
+    assert all(c.alignment.wrap_text for row in plan.iter_rows(min_row=2) for c in row if c.value)
+    assert all(plan.row_dimensions[r].height and plan.row_dimensions[r].height > 15
+               for r in range(2, plan.max_row + 1))
+    assert plan.page_setup.orientation == "landscape" and plan.print_title_rows == "$1:$1"
+    readers = wb["Recommendations"]
+    header = [c.value for c in readers[1]]
+    assert "Rule" not in header and "Id" not in header  # machine columns stay in recommendations.csv
+    est = header.index("Estimate")
+    p = header.index("Adjusted p")
+    for row in readers.iter_rows(min_row=2):
+        if isinstance(row[est].value, float):
+            assert row[est].number_format in ("0.0%", "0.00")
+        if isinstance(row[p].value, float):
+            assert row[p].number_format == P_FORMAT
+
+
+@pytest.fixture(scope="module")
+def pages(result):
+    """The report's page in sq, sr and sr-Cyrl (without figures: they are checked apart)."""
+    from trustsurvey.publish import report_context
+    from trustsurvey.report import html_text
+
+    return {lang: html_text(report_context(result, lang)) for lang in ("sq", "sr", "sr-Cyrl")}
+
+
+def visible_text(page: str) -> str:
+    """What a reader of the page sees (text, alt and title attributes), markup and style removed."""
+    import html as H
+
+    page = re.sub(r"(?s)<style.*?</style>|<head.*?</head>", " ", page)
+    page = re.sub(r'(?s)<[^>]*\b(?:alt|title)="([^"]*)"[^>]*>', lambda m: " " + m.group(1) + " ", page)
+    return H.unescape(re.sub(r"(?s)<[^>]+>", " ", page))
+
+
+@pytest.mark.parametrize("lang", ["sq", "sr", "sr-Cyrl"])
+def test_no_english_interface_words_in_the_translated_reports(pages, lang):
+    from trustsurvey.labels import catalogue
+    from trustsurvey.labels.extract import extract_messages
+
+    text = visible_text(pages[lang])
+    t = catalogue(lang)
+    leaks = []
+    for ctx, msg in extract_messages():
+        if (t.gettext(msg) if ctx is None else t.pgettext(ctx, msg)) == msg:
+            continue  # the same word in both languages (a name, "Trend")
+        for part in re.split(r"\{[^}]*\}", msg):  # the literal text around the placeholders
+            part = part.strip(" .,;:()")
+            if len(part) >= 4 and re.search(r"(?<!\w)" + re.escape(part) + r"(?!\w)", text):
+                leaks.append(part)
+    assert leaks == []
+    assert "Methodology" not in text and "Weighting" not in text and "kish_deff" not in text
+
+
+def test_the_html_marks_a_negatively_worded_item_above_the_rest_as_worse(pages, result):
+    t = result.tables[2025]
+    rows = t[(t["item"] == "int_bribes") & (t["metric"] == "top2") & (t["by"] == "region")]
+    nat = float(t.loc[(t["item"] == "int_bribes") & (t["metric"] == "top2") & (t["by"] == "national"),
+                      "estimate"].iloc[0])
+    above = rows[(rows["p_adj"] < 0.05) & (rows["estimate"] > nat)]
+    assert len(above) > 0
+    page = pages["sq"]
+    from trustsurvey.labels import meaning
+
+    label = meaning(result.questionnaire, "sq").item("int_bribes")
+    row = re.search(r"<tr><td class=\"label\">" + re.escape(label) + r"</td>(.*?)</tr>", page, re.S).group(1)
+    cells = re.findall(r"<td([^>]*)>(.*?)</td>", row, re.S)
+    groups = list(dict.fromkeys(rows["group"]))
+    for g in above["group"]:
+        attrs, content = cells[1 + groups.index(g)]  # after the national column
+        assert "worse" in attrs and "better" not in attrs and "▼" in content
+
+
+def test_margins_of_error_use_the_design_effect_and_df(result):
+    from scipy.stats import t as student
+
+    from trustsurvey.pipeline import margins_of_error
+
+    margins, key, deff, items = margins_of_error(result, "en")
+    table = result.tables[2025]
+    nat = table[(table["by"] == "national") & (table["metric"] == "top2") & table["item"].isin(
+        ["trust_kp", "trust_station", "satisfaction_neighbourhood", "safe_night"])]
+    assert deff == pytest.approx(float(np.median(nat["deff"])))
+    df = result.surveys[2025].degf
+    n = len(result.surveys[2025].data)
+    assert margins.loc[0, "moe"] == pytest.approx(student.ppf(0.975, df) * np.sqrt(deff * 0.25 / n))
+    women = margins[(margins["by"] == "gender") & (margins["group"] == "2")].iloc[0]
+    assert women["n_unweighted"] == int((result.surveys[2025].data["gender"] == 2).sum())
+    trust = key[key["item"] == "trust_kp"].iloc[0]
+    assert trust["moe"] == pytest.approx((trust["ci_high"] - trust["ci_low"]) / 2)
+
+
+def test_figures_in_cyrillic_have_every_glyph(result, tmp_path):
+    import warnings
+
+    from trustsurvey.fonts import missing_glyphs
+    from trustsurvey.publish import _figures
+
+    assert missing_glyphs(" ".join(result.table("sr-Cyrl")[["item_label", "group_label"]].astype(str)
+                                   .to_numpy().ravel())) == ""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figures = _figures(result, "sr-Cyrl", tmp_path)
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+    assert len(figures) == 4 and "Извор" in figures[0].caption
+
+
+def test_cli_pdf_flag_reaches_publish(monkeypatch, tmp_path):
+    import trustsurvey.pipeline as pipeline
+    import trustsurvey.publish as publish_module
+
+    seen = {}
+
+    class Fake:
+        current = 2025
+        surveys = {2025: type("S", (), {"data": []})()}
+        tables = {2025: []}
+        recommendations = {}
+
+    monkeypatch.setattr(pipeline, "compute", lambda plan, progress=None: Fake())
+
+    def fake_publish(result, out, **kwargs):
+        seen.update(kwargs)
+        return {}
+
+    monkeypatch.setattr(publish_module, "publish", fake_publish)
+    assert main(["run", str(PLAN), "--out", str(tmp_path / "o"), "--quiet", "--pdf"]) == 0
+    assert seen["pdf"] is True
+    assert main(["run", str(PLAN), "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    assert seen["pdf"] is None  # the plan decides (its pdf option; no PDF by default)

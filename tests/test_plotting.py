@@ -263,3 +263,59 @@ def test_errors_name_the_choices(sq_tables):
         plot_trend(breakdown, item="trust_police")
     with pytest.raises(ReportError, match="pandas DataFrame"):
         plot_estimates([1, 2, 3])
+
+
+@pytest.fixture(scope="module")
+def integrity():
+    """The bundled survey's negatively worded items (agreeing is unfavourable) and trust, by region."""
+    from trustsurvey.labels import meaning
+
+    s = ts.datasets.load_example(2025, raw=False)
+    table = ts.breakdown(s, items=["trust_kp", "int_bribes", "int_political", "pf_respect"], by=["region"],
+                         lang="en")
+    return table, meaning(s.questionnaire, "en")
+
+
+def _marks(ax):
+    """{group label: (colour, marker path)} of the estimate chart's markers."""
+    ticks = {round(t.get_position()[1], 6): t.get_text() for t in ax.get_yticklabels()}
+    out = {}
+    for c in ax.collections:
+        if isinstance(c, PathCollection):
+            for (x, y) in c.get_offsets():
+                out[ticks[round(float(y), 6)]] = (mpl.colors.to_hex(c.get_edgecolor()[0]), c.get_paths()[0])
+    return out
+
+
+def test_a_negatively_worded_item_above_the_rest_is_worse(integrity):
+    table, m = integrity
+    assert m.polarity("int_bribes", "top2") == -1 and m.polarity("trust_kp", "top2") == 1
+    rows = table[(table["item"] == "int_bribes") & (table["metric"] == "top2") & (table["by"] == "region")]
+    nat = table[(table["item"] == "int_bribes") & (table["metric"] == "top2") & (table["by"] == "national")]
+    above = rows[(rows["p_adj"] < 0.05) & (rows["estimate"] > nat["estimate"].iloc[0])]
+    assert len(above) > 0  # more agree that officers take bribes there: worse
+    marks = _marks(plot_estimates(table, item="int_bribes", by="region", lang="en", meaning=m))
+    up = plot_estimates(table, item="trust_kp", by="region", lang="en", meaning=m)
+    better_path = next(p for col, p in _marks(up).values() if col == OKABE_ITO["bluish_green"].lower())
+    for label in above["group_label"]:
+        colour, path = marks[label]
+        assert colour == OKABE_ITO["vermillion"].lower()  # the unfavourable colour ...
+        assert path != better_path                          # ... and the "worse" mark, though it lies above
+    # the heatmap of favourable answers shows the bottom-two share of the item, marked worse there
+    ax = plot_heatmap(table, metric="favourable", by="region", lang="en", meaning=m)
+    rows_text = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows_text[0] == m.item("trust_kp") and rows_text[1].startswith(m.item("int_bribes") + " (")
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts
+             if t.get_position()[0] >= 0 and t.get_text()[:1].isdigit()}
+    groups = list(dict.fromkeys(rows["group_label"]))
+    for label in above["group_label"]:
+        assert cells[(1, groups.index(label) + 1)].rstrip("*†").endswith("▼")
+    # Likert bars: agreeing with a negative statement is drawn on the unfavourable (left) side
+    lk = plot_likert(table, items=["int_bribes", "int_political"], lang="en", meaning=m)
+    agree = [c for c in lk.containers if c.get_label() == m.value("int_bribes", 5)]
+    assert len(agree) == 1 and all(b.get_x() + b.get_width() <= 1e-9 for b in agree[0])
+    plain = plot_likert(table, items=["int_bribes", "int_political"], lang="en")  # without polarity: right
+    assert all(b.get_x() >= -1e-9 for c in plain.containers if c.get_label() == m.value("int_bribes", 5)
+               for b in c)
+    with pytest.raises(ReportError, match="do not agree on which answers are favourable"):
+        plot_likert(table, items=["int_bribes", "pf_respect"], lang="en", meaning=m)

@@ -15,6 +15,8 @@ from openpyxl import load_workbook
 from trustsurvey.errors import ReportError
 from trustsurvey.plotting._examples import example_breakdown
 from trustsurvey.report import csv_text, escape_formula, write_csv, write_excel
+from trustsurvey.report.columns import title
+from trustsurvey.report.excel import EXCEL_MAX_CHARS, P_FORMAT, Sheet
 from trustsurvey.report.safety import FORMULA_STARTS
 
 NASTY = ["=1+1", "+381 38 000", "-2 points", "@SUM(A1)", "=HYPERLINK(\"http://x\",\"click\")", "\tq", "ok"]
@@ -39,11 +41,13 @@ def test_excel_is_formatted_and_formula_safe(breakdown, tmp_path):
     assert wb.sheetnames == ["breakdown", "themes_2025", "x" * 31]
     ws = wb["breakdown"]
     assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == f"A1:{ws.cell(1, breakdown.shape[1]).column_letter}{len(breakdown) + 1}"
     header = [c.value for c in ws[1]]
-    assert header == list(breakdown.columns)
+    assert header == [title(c, "sq") for c in breakdown.columns]  # in the report's language
+    assert "Vlerësimi" in header and "estimate" not in header
     assert all(c.font.bold for c in ws[1])
     assert ws.column_dimensions["B"].width > 20  # item labels are long
-    col = {name: i for i, name in enumerate(header)}
+    col = {name: i for i, name in enumerate(breakdown.columns)}
     seen = set()
     for row, (_, rec) in zip(ws.iter_rows(min_row=2), breakdown.iterrows()):
         cell = row[col["estimate"]]
@@ -54,21 +58,45 @@ def test_excel_is_formatted_and_formula_safe(breakdown, tmp_path):
             continue
         assert cell.value == pytest.approx(rec["estimate"])
         expected = "0.00" if rec["metric"] == "mean" else "0.0%"
-        assert cell.number_format == expected
-        assert row[col["p_adj"]].number_format == "0.0000" or rec["by"] == "national"
+        assert cell.number_format == expected and row[col["ci_high"]].number_format == expected
+        if rec["by"] != "national":
+            assert row[col["p_adj"]].number_format == P_FORMAT
+        assert row[col["n_unweighted"]].number_format == "#,##0"
+        assert row[col["metric"]].value != rec["metric"]  # the metric's name, not its id
         if rec["flag"] == "low_base":
             assert cell.fill.fgColor.rgb.endswith("FFF2CC")
             seen.add("low_base")
     assert seen == {"suppressed", "low_base"}
     themes = wb["themes_2025"]
-    values = [r[0].value for r in themes.iter_rows(min_row=2)]
-    assert values == ["'" + v for v in NASTY[:-1]] + ["ok"]
+    cells = [r[0] for r in themes.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == NASTY  # text as text: no apostrophe in a workbook
+    assert all(c.data_type == "s" for c in cells)
     # nothing anywhere is a formula; numbers stay numbers
     for sheet in wb.worksheets:
         for r in sheet.iter_rows():
             for c in r:
                 assert c.data_type != "f", (sheet.title, c.coordinate, c.value)
     assert themes["C2"].value == -0.5 and themes["C2"].data_type == "n"
+    # printable: A4 landscape, one page wide, the header row on every page
+    for sheet in wb.worksheets:
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0
+        assert sheet.page_setup.fitToWidth in (None, 1)  # 1 is the default, left out of the file
+        assert sheet.print_title_rows == "$1:$1"
+
+
+def test_excel_wraps_long_text_with_row_heights_and_caps_cells(tmp_path):
+    long = "Rrisni patrullimin në lagje dhe takimet me komunitetin. " * 12
+    frame = pd.DataFrame({"Aktiviteti": [long, "shkurt"], "Kostoja": ["Në buxhet", "—"],
+                          "huge": ["x" * 40000, "y"]})
+    path = write_excel({"plan": Sheet(frame, wrap=("Aktiviteti",), widths={"Aktiviteti": 40}, titles=False)},
+                       tmp_path / "plan.xlsx")
+    ws = load_workbook(path)["plan"]
+    assert ws["A2"].alignment.wrap_text and ws.column_dimensions["A"].width == pytest.approx(40, abs=1)
+    # a wrapped row is as tall as its lines: about 670 characters in a 40-wide column take 16+ lines
+    assert ws.row_dimensions[2].height >= 15 * 16
+    assert ws.row_dimensions[3].height in (None, 15)
+    assert len(ws["C2"].value) == EXCEL_MAX_CHARS and ws["C2"].value.endswith("…")
 
 
 def test_excel_refuses_microdata_and_bad_input(tmp_path):
@@ -145,8 +173,8 @@ def test_workbook_is_deterministic_and_well_formed(breakdown, tmp_path):
             if name.endswith((".xml", ".rels")):
                 ET.fromstring(zf.read(name))  # every part is well-formed XML
     notes = pd.read_excel(a, sheet_name="notes")
-    assert notes["text"].tolist() == ["a & b < c", "ctrlchar", " padded "]  # XML cannot carry \x01
+    assert notes[title("text", "en")].tolist() == ["a & b < c", "ctrlchar", " padded "]  # XML cannot carry \x01
     back = pd.read_excel(a, sheet_name="breakdown", keep_default_na=False, na_values=[""])
-    shown = back[back["flag"] != "suppressed"]
-    np.testing.assert_allclose(pd.to_numeric(shown["estimate"]).to_numpy(float),
+    shown = back[back[title("flag", "en")] != "not shown: too few respondents"]
+    np.testing.assert_allclose(pd.to_numeric(shown[title("estimate", "en")]).to_numpy(float),
                                breakdown.loc[breakdown["flag"] != "suppressed", "estimate"].to_numpy(float))

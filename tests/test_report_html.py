@@ -244,3 +244,21 @@ def test_standard_figures_cover_the_tables(report_frames):
     assert any("respekt" in t and "njëlloj" in t for t in likert_titles)
     with pytest.raises(ReportError, match="item.*nope"):
         standard_figures(breakdown, items=["nope"])
+
+
+def test_recommendations_for_readers():
+    readers = pd.DataFrame({
+        "rank": [1, 2], "finding": ["Besimi në Rrethin E është 43,0%, nën nivelin e popullsisë.", "Indeksi ra."],
+        "item": ["Besimi në policinë", "Indeksi i besimit"], "metric": ["top2", "index_mean"],
+        "by": ["district", "national"], "group": ["Rrethi E", "Kosova"], "estimate": [0.43, 61.04],
+        "ci_low": [0.33, 59.2], "ci_high": [0.54, 62.9], "n_unweighted": [130, 1400], "p_adj": [0.0004, 0.2],
+        "responsible": ["DRP Rrethi E", "DPP"], "supporting": ["Komunat", ""], "deadline": ["2026-06", "2026-12"]})
+    page = html_text({"lang": "sq", "recommendations": readers,
+                      "action_plan": pd.DataFrame({"Aktiviteti": ["x"], "Komente": ["y"]})})
+    section = page[page.index('id="recommendations"'):page.index('id="action_plan"')]
+    heads = re.findall(r"<th scope=\"col\">(.*?)</th>", section)
+    assert heads == ["#", "Gjetja", "Vlerësimi (IB 95%)", "n", "p e korrigjuar", "Institucioni përgjegjës", "Afati"]
+    for text in ("43,0%", "33,0–54,0%", "61,0", "59,2–62,9", "&lt;0,001", "Mbështetës: Komunat", "Rrethi E"):
+        assert text in section, text
+    assert "district" not in section and "index_mean" not in section  # machine words stay in the CSV
+    assert '<table class="fit">' in section  # fitted to the page: no horizontal scroll

@@ -20,7 +20,8 @@ from .io import read_survey
 from .plan import AnalysisPlan
 from .questionnaire import Questionnaire
 
-__all__ = ["RunResult", "Reproduction", "compute", "published_numbers", "reproduce"]
+__all__ = ["RunResult", "Reproduction", "compute", "published_numbers", "reproduce", "methodology",
+           "margins_of_error", "key_items"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,6 +112,114 @@ def key_items(plan: AnalysisPlan, questionnaire: Questionnaire, table: pd.DataFr
         return [i for i in plan.key_items if i in present]
     first = [q.id for q in questionnaire.questions if q.type == "single" and q.id in present][:4]
     return first + [i for i in questionnaire.index_ids if i in present][:2]
+
+
+def margins_of_error(result: RunResult, lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame, float | None,
+                                                                  list[str]]:
+    """Margins of error of the current wave: of a 50% share per group, and of each key item.
+
+    The margin of a 50% share in a group of n respondents is t × √(deff × 0.25 / n), with t the
+    97.5% quantile of the t distribution on the design's degrees of freedom and deff the median
+    design effect of the national top-two shares of the key items (all items' when no key item has
+    one). A key item's own margin is half the width of its 95% interval.
+
+    Returns
+    -------
+    (margins, key_margins, deff, deff_items)
+        ``margins``: ``by, group, group_label, n_unweighted, deff, df, moe`` (national first, then
+        each group of each demographic of the table); ``key_margins``: ``item, item_label, metric,
+        estimate, ci_low, ci_high, n_unweighted, moe``; the deff used and the labels of its items.
+    """
+    from .inference import t_critical
+    from .labels import meaning
+    from .report.display import margins_of_error as own_margins
+
+    s = result.surveys[result.current]
+    table = result.table(lang)
+    m = meaning(result.questionnaire, lang)
+    keys = key_items(result.plan, result.questionnaire, table)
+    nat = table[(table["by"] == "national") & (table["level"].astype(str) == "")]
+    top2 = nat[nat["metric"] == "top2"]
+    used = top2[top2["item"].isin(keys)]
+    if not len(used):
+        used = top2
+    deffs = pd.to_numeric(used["deff"], errors="coerce").dropna()
+    deff = float(deffs.median()) if len(deffs) else None
+    deff_items = [m.item(i) for i in used.loc[pd.to_numeric(used["deff"], errors="coerce").notna(), "item"]]
+    df = int(s.degf)
+    t = float(t_critical(0.95, df))
+    rows = [("national", "all", m.population, len(s.data))]
+    data = s.data
+    for by in [b for b in dict.fromkeys(table["by"]) if b != "national" and b in data.columns]:
+        groups = list(dict.fromkeys(table.loc[table["by"] == by, "group"].astype(str)))
+        counts = data[by].map(_code).value_counts()
+        rows += [(by, g, m.group(by, g), int(counts.get(g, 0))) for g in groups]
+    margins = pd.DataFrame(rows, columns=["by", "group", "group_label", "n_unweighted"])
+    margins["deff"] = deff if deff is not None else np.nan
+    margins["df"] = df
+    n = margins["n_unweighted"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        margins["moe"] = np.where(n > 0, t * np.sqrt((deff or np.nan) * 0.25 / n), np.nan)
+    key_margins = own_margins(table, items=keys)
+    return margins, key_margins, deff, deff_items
+
+
+def _code(v) -> str:
+    from .labels import code_text
+
+    return code_text(v)
+
+
+def methodology(result: RunResult, lang: str = "en"):
+    """What the current wave's report says was done (:class:`trustsurvey.report.methodology.Methodology`)."""
+    from .labels import meaning
+    from .report.methodology import Methodology, WeightingStep
+
+    s = result.surveys[result.current]
+    q = result.questionnaire
+    m = meaning(q, lang)
+    d = s.design
+    spec = d.spec
+    steps = []
+    for step in s.attrs.get("weighting_steps") or ([s.attrs["weighting"]] if s.attrs.get("weighting") else []):
+        details = dict(getattr(step, "details", {}) or {})
+        margins = getattr(step, "margins", None)
+        variables = (list(dict.fromkeys(margins["margin"].astype(str))) if isinstance(margins, pd.DataFrame)
+                     and "margin" in margins.columns else [])
+        bounds = details.get("bounds") if step.method == "trim" else None
+        steps.append(WeightingStep(
+            method=step.method, variables=[m.item(v) for v in variables],
+            iterations=getattr(step, "iterations", None), converged=getattr(step, "converged", None),
+            max_margin_error=_finite_or_none(getattr(step, "max_margin_error", None)),
+            n_excluded=getattr(step, "n_excluded", None), n_imputed=getattr(step, "n_imputed", None),
+            weight_min=_finite_or_none(getattr(step, "weight_min", None)),
+            weight_max=_finite_or_none(getattr(step, "weight_max", None)),
+            kish_deff=_finite_or_none(getattr(step, "kish_deff", None)),
+            effective_n=_finite_or_none(getattr(step, "effective_n", None)),
+            bounds=tuple(bounds) if bounds is not None and len(bounds) == 2 else None))
+    margins, key_margins, deff, deff_items = margins_of_error(result, lang)
+    population = ""
+    if steps:
+        base = m.text(result.plan.base)
+        population = f"{m.population}, {base}" if base else m.population
+    stage = d.stages[0] if d.stages else None
+    plan = result.plan
+    return Methodology(
+        respondents=len(s.data), df=int(s.degf), strata=stage.n_strata if stage is not None and spec.strata else None,
+        psus=stage.n_total_clusters if stage is not None and spec.psu else None,
+        strata_variable=m.item(spec.strata) if spec.strata else "",
+        psu_variable=m.item(spec.psu[0]) if spec.psu else "", lonely_psu=spec.lonely_psu, weighting=tuple(steps),
+        population=population, min_base=plan.min_base, low_base=plan.low_base, max_cv=plan.max_cv,
+        adjust=plan.adjust, alpha=plan.alpha, deff=deff, deff_items=tuple(deff_items), margins=margins,
+        key_margins=key_margins)
+
+
+def _finite_or_none(x):
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
 
 
 def _recommendations(plan, surveys, tables, tr, say) -> dict[int, object]:

@@ -15,31 +15,22 @@ from typing import Callable
 import pandas as pd
 
 from . import __version__
-from .pipeline import RunResult, key_items, published_numbers
+from .pipeline import RunResult, key_items, methodology, published_numbers
 
-__all__ = ["publish", "OUTPUT_FILES"]
+__all__ = ["publish", "OUTPUT_FILES", "report_context"]
 
 #: What a report directory holds (``{lang}`` for each language, ``{year}`` for each wave).
 OUTPUT_FILES = {
     "report_{lang}.html": "the self-contained report",
-    "tables.xlsx": "the tables in the first language: one sheet per demographic, trend, action plan",
+    "report_{lang}.pdf": "the report as an A4 PDF (with --pdf or the plan's pdf: true)",
+    "tables.xlsx": "the tables in the first language: one sheet per demographic, trend, recommendations",
     "breakdown_{year}.csv": "every item by every demographic (labels in the first language)",
     "trend.csv": "estimates per wave and their change",
     "weighting_{year}.csv": "weighting diagnostics: every margin before, after and target",
-    "action_plan/{year}/": "the 2.2.2 action plan and the evidence of each recommendation",
-    "figures/{lang}/*.png|svg": "the report's figures",
+    "action_plan/{year}/": "the 2.2.2 action plan, the evidence of each recommendation and the monitoring",
+    "figures/{lang}/*.svg": "the report's figures (the very images the report embeds)",
     "manifest.json": "package version, input checksums and every published number",
 }
-
-
-def _caption(result: RunResult, lang: str, n: int | None, base: str | None = None) -> str:
-    from .labels import meaning
-    from .plotting import caption_text
-
-    m = meaning(result.questionnaire, lang)
-    base_text = base or m.text(result.plan.base) or m.t("all respondents")
-    return caption_text(source=m.text(result.plan.source) or "trustsurvey", base=base_text, year=result.current,
-                        n=n, lang=ui_lang(lang))
 
 
 def ui_lang(lang: str) -> str:
@@ -49,51 +40,82 @@ def ui_lang(lang: str) -> str:
     return lang if has_catalogue(lang) else "en"
 
 
+def _national_n(table: pd.DataFrame, items, metric: str | None = None) -> list[int]:
+    """The valid bases (unweighted n) of the national rows of ``items``."""
+    rows = table[(table["by"] == "national") & table["item"].isin(list(items))]
+    if metric is not None:
+        rows = rows[rows["metric"] == metric]
+    n = pd.to_numeric(rows["n_unweighted"], errors="coerce").dropna()
+    return sorted({int(v) for v in n})
+
+
 def _figures(result: RunResult, lang: str, out: Path) -> list:
-    """Draw the plan's figures in ``lang``, save them as PNG and SVG, return them for the report."""
+    """Draw the plan's figures in ``lang`` once each, write them as SVG, return them for the report."""
     from matplotlib.figure import Figure
 
     from .labels import meaning
-    from .plotting import plot_estimates, plot_heatmap, plot_likert, plot_trend, save_figure
+    from .plotting import caption_text, figure_bytes, plot_estimates, plot_heatmap, plot_likert, plot_trend
+    from .plotting.heatmap import favourable_rows
     from .report.html import ReportFigure
 
     table = result.table(lang)
     q = result.questionnaire
     m = meaning(q, lang)
+    t = m.t
     ui = ui_lang(lang)
     demos = [b for b in (result.plan.by or ()) if b in set(table["by"])] or \
         [b for b in dict.fromkeys(table["by"]) if b != "national"]
-    n = len(result.surveys[result.current].data)
-    caption = _caption(result, lang, n)
+    source = m.text(result.plan.source) or "trustsurvey"
+    base = m.text(result.plan.base) or t("all respondents")
     figures = []
     key = key_items(result.plan, q, table) or [table["item"].iloc[0]]
     item = key[0]
+    metric = "top2" if ((table["item"] == item) & (table["metric"] == "top2")).any() else "mean"
+    folder = out / "figures" / lang
+    folder.mkdir(parents=True, exist_ok=True)
 
-    def add(fid: str, title: str, draw: Callable, size=(8, 5)):
+    def add(fid: str, title: str, shows: str, n, draw: Callable, size=(8, 5)):
         fig = Figure(figsize=size)
-        ax = fig.add_subplot()
-        draw(ax)
-        paths = save_figure(fig, out / "figures" / lang / fid, ("png", "svg"))
-        figures.append(ReportFigure(id=fid, title=title, figure=paths[1], caption=caption, format="svg"))
+        draw(fig.add_subplot())
+        data = figure_bytes(fig, "svg")
+        (folder / f"{fid}.svg").write_bytes(data)
+        caption = caption_text(source=source, base=base, year=result.current, n=n or None, lang=ui, shows=shows)
+        figures.append(ReportFigure(id=fid, title=title, figure=data, caption=caption, format="svg"))
 
     if "estimates" in result.plan.figures:
         by = demos[:1] or None
-        add(f"{item}_by_group", m.item(item),
-            lambda ax: plot_estimates(table, ax=ax, lang=ui, item=item, metric="top2", by=by, meaning=m), (8, 6))
-    if "likert" in result.plan.figures:
-        scale = q.scale_for(item) if q.has_variable(item) else None
-        same = [i for i in q.items if q.has_variable(i) and q.scale_for(i) is scale and i in set(table["item"])]
-        add("likert_" + item, m.item(item),
-            lambda ax: plot_likert(table, ax=ax, lang=ui, items=same[:6] or [item]), (9, 4))
+        shows = t.format("Share in the {measure} by {by}, with 95% confidence intervals", measure=m.metric(metric),
+                         by=", ".join(m.demographic(b) for b in by or ())) if metric == "top2" else \
+            t.format("{measure} by {by}, with 95% confidence intervals", measure=m.metric(metric),
+                     by=", ".join(m.demographic(b) for b in by or ()))
+        add(f"{item}_by_group", m.item(item), shows, _national_n(table, [item], metric),
+            lambda ax: plot_estimates(table, ax=ax, lang=ui, item=item, metric=metric, by=by, meaning=m), (8, 6))
+    if "likert" in result.plan.figures and q.has_variable(item) and q.scale_for(item) is not None:
+        scale = q.scale_for(item)
+        same = [i for i in q.items if q.has_variable(i) and q.scale_for(i) is scale and i in set(table["item"])
+                and m.favourable(i) == m.favourable(item)][:6] or [item]
+        shows = t("Answers to the questions on this scale, share of respondents; unfavourable answers to the left, "
+                  "\"don't know\" apart")
+        add("likert_" + item, t.format("Answers on the scale of “{item}”", item=m.item(item)), shows,
+            _national_n(table, same, "share"),
+            lambda ax: plot_likert(table, ax=ax, lang=ui, items=same, meaning=m), (9, 4))
     if "trend" in result.plan.figures and len(result.trend):
         tr = result.trend_table(lang)
-        add(f"{item}_trend", m.item(item),
-            lambda ax: plot_trend(tr, ax=ax, lang=ui, item=item, metric="top2", by="national", meaning=m), (7, 4))
+        shows = t.format("Share in the {measure} in each survey year, with 95% confidence intervals",
+                         measure=m.metric(metric)) if metric == "top2" else \
+            t.format("{measure} in each survey year, with 95% confidence intervals", measure=m.metric(metric))
+        add(f"{item}_trend", m.item(item), shows, _national_n(table, [item], metric),
+            lambda ax: plot_trend(tr, ax=ax, lang=ui, item=item, metric=metric, by="national", meaning=m), (7, 4))
     if "heatmap" in result.plan.figures and demos:
         by = demos[0]
-        rows = [i for i in table.loc[table["metric"] == "top2", "item"].unique()][:14]
-        add(f"heatmap_{by}", m.t.format("Top-two answers by {name}, %", name=m.demographic(by)),
-            lambda ax: plot_heatmap(table, ax=ax, lang=ui, metric="top2", by=by, items=rows), (10, 7))
+        fav = favourable_rows(table, m)
+        rows = list(dict.fromkeys(fav["item"]))[:14]
+        shows = t.format("Each question's share of favourable answers (the top two, or the bottom two for a "
+                         "negatively worded question) by {by}", by=m.demographic(by))
+        add(f"heatmap_{by}", t.format("Favourable answers by {name}, %", name=m.demographic(by)), shows,
+            _national_n(fav, rows),
+            lambda ax: plot_heatmap(table, ax=ax, lang=ui, metric="favourable", by=by, items=rows, meaning=m),
+            (10, 7))
     return figures
 
 
@@ -102,98 +124,85 @@ def _weighting_frame(survey) -> pd.DataFrame | None:
     return None if diag is None else diag.to_frame()
 
 
-def _weighting_summary(survey) -> dict | None:
-    diag = survey.attrs.get("weighting")
-    if diag is None:
-        return None
-    frame = diag.summary_frame() if hasattr(diag, "summary_frame") else None
-    if frame is None or not len(frame):
-        return None
-    return {str(k): v for k, v in frame.iloc[0].items()}
-
-
-def _sample_facts(survey, lang: str) -> dict:
-    from .labels import catalogue
-
-    t = catalogue(ui_lang(lang))
-    d = survey.design
-    facts = {t("respondents"): len(survey.data)}
-    if d.stages:
-        facts[t("strata")] = d.stages[0].n_strata
-        facts[t("primary sampling units")] = d.stages[0].n_total_clusters
-        facts[t("degrees of freedom")] = d.degf
-    return facts
-
-
-def _design_text(result: RunResult, lang: str) -> str:
-    from .labels import catalogue
-
-    t = catalogue(ui_lang(lang))
-    q = result.questionnaire
-    s = result.surveys[result.current]
-    spec = s.design.spec
-    parts = [t.format("Stratified multi-stage sample: strata '{strata}', primary sampling units '{psu}'.",
-                      strata=spec.strata, psu=spec.psu[0])
-             if spec.strata and spec.psu else t("Sample design as declared in the questionnaire.")]
-    parts.append(t.format("Standard errors by Taylor linearisation (with-replacement approximation at the first "
-                          "stage), accounting for the weighting, as R's survey package computes them; intervals "
-                          "use the t distribution on {df} design degrees of freedom.", df=s.degf))
-    if q.weighting is not None and result.plan.weighting:
-        parts.append(t("Weights raked to the population margins of the questionnaire's weighting section "
-                       "(sources cited in the weighting table)."))
-    return "\n\n".join(parts)
-
-
-def _html(result: RunResult, lang: str, out: Path, figures: list) -> None:
+def report_context(result: RunResult, lang: str, figures=()):
+    """What the report of ``lang`` shows (:class:`trustsurvey.report.ReportContext`), figures given."""
     from .labels import meaning
-    from .report.html import ReportContext, render_html
+    from .report.action_plan import (action_plan_table, has_monitoring, indicator_table, monitoring_table,
+                                     readers_table)
+    from .report.html import ReportContext
 
-    s = result.surveys[result.current]
     recs = result.recommendations.get(result.current)
     tr = result.trend_table(lang) if len(result.trend) else None
     m = meaning(result.questionnaire, lang)
     title = m.text(result.plan.title) or m.title or None
     table = result.table(lang)
-    ctx = ReportContext(
+    return ReportContext(
         lang=ui_lang(lang), content_lang=lang, title=title, year=result.current, previous_year=result.previous,
         source=m.text(result.plan.source), version=__version__,
-        key_indicators=tr if tr is not None else result.table(lang), key_items=key_items(result.plan, result.questionnaire, result.table(lang)),
-        figures=figures, sample=_sample_facts(s, lang), design=_design_text(result, lang),
-        weighting=_weighting_summary(s), breakdown=table,
+        key_indicators=tr if tr is not None else table, key_items=key_items(result.plan, result.questionnaire, table),
+        figures=tuple(figures), methodology=methodology(result, lang), breakdown=table, meaning=m,
         by_labels={b: m.demographic(b) for b in dict.fromkeys(table["by"]) if b != "national"},
-        recommendations=None if recs is None else recs.to_frame(lang),
-        action_plan=None if recs is None else recs.action_plan(lang), alpha=result.plan.alpha)
-    render_html(ctx, out / f"report_{lang}.html")
+        recommendations=None if recs is None else readers_table(recs, lang),
+        action_plan=None if recs is None else action_plan_table(recs, lang),
+        monitoring=monitoring_table(recs, lang) if recs is not None and has_monitoring(recs) else None,
+        indicator=None if recs is None else indicator_table(recs, lang), alpha=result.plan.alpha)
 
 
-def _sheets(result: RunResult, lang: str) -> dict[str, pd.DataFrame]:
-    """The workbook: one sheet per demographic (national rows first), the trend, the action plan."""
+def _html(result: RunResult, lang: str, out: Path, figures: list) -> str:
+    """Write ``report_<lang>.html``; return its text."""
+    from .report.html import html_text
+
+    text = html_text(report_context(result, lang, figures))
+    (out / f"report_{lang}.html").write_text(text, encoding="utf-8", newline="\n")
+    return text
+
+
+def _sheets(result: RunResult, lang: str) -> dict:
+    """The workbook: one sheet per demographic (national first), the trend, the recommendations for readers."""
+    from .labels import meaning
+    from .report.action_plan import readers_sheet, readers_table
+    from .report.excel import Sheet
+
+    m = meaning(result.questionnaire, lang)
+    t = m.t
     table = result.table(lang)
-    sheets = {"national": table[table["by"] == "national"]}
+    shown = [c for c in _READER_COLUMNS if c in table.columns]
+    sheets: dict = {t("National"): Sheet(table.loc[table["by"] == "national", shown], wrap=("item_label",),
+                                         widths={"item_label": 45})}
     for by in [b for b in table["by"].unique() if b != "national"]:
-        sheets[by] = table[table["by"] == by]
+        sheets[m.demographic(by)] = Sheet(table.loc[table["by"] == by, shown], wrap=("item_label",),
+                                          widths={"item_label": 45})
     recs = result.recommendations.get(result.current)
     if recs is not None:
-        sheets["action_plan"] = recs.action_plan(lang)
-        sheets["recommendations"] = recs.to_frame(lang)
+        sheets[t("Recommendations")] = readers_sheet(readers_table(recs, lang))
     if len(result.trend):
         tr = result.trend_table(lang)
-        sheets["trend"] = tr[tr["by"] == "national"]
+        sheets[t("Trend")] = Sheet(tr.loc[tr["by"] == "national", [c for c in ["wave"] + shown + _TREND_EXTRA
+                                                                      if c in tr.columns]],
+                                   wrap=("item_label",), widths={"item_label": 45})
     return sheets
+
+
+#: the columns of the workbook's sheets: labels and numbers (the codes are in the CSV files)
+_READER_COLUMNS = ["item_label", "metric", "level_label", "group_label", "estimate", "ci_low", "ci_high", "se",
+                   "deff", "n_unweighted", "n_weighted", "p_value", "p_adj", "flag"]
+_TREND_EXTRA = ["change", "change_p", "change_p_adj"]
 
 
 def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
             progress: Callable[[str], None] | None = None,
-            extra: Callable[[Path], None] | None = None) -> dict[str, Path]:
+            extra: Callable[[Path], None] | None = None, pdf: bool | None = None) -> dict[str, Path]:
     """Write every output of a run into ``out_dir`` (see :data:`OUTPUT_FILES`).
 
     ``extra``, if given, is called with the temporary directory to add files of its own.
+    ``pdf`` also writes each report as an A4 PDF (default: the plan's ``pdf`` option, else no).
 
     Returns
     -------
     dict
         ``{name: path}`` of the main files written (paths in their final place).
     """
+    from .report.action_plan import write_action_plan
     from .report.excel import write_excel
     from .report.manifest import build_manifest, write_json
     from .report.output import prepare_output_dir
@@ -216,16 +225,24 @@ def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
             written["trend"] = "trend.csv"
         say("action plans")
         for year, recs in result.recommendations.items():
-            recs.export(tmp / "action_plan" / str(year), lang=langs[0])
+            write_action_plan(recs, tmp / "action_plan" / str(year), lang=langs[0])
         written["action_plan"] = f"action_plan/{result.current}"
         say("workbook")
-        write_excel(_sheets(result, langs[0]), tmp / "tables.xlsx", lang=langs[0], alpha=plan.alpha)
+        write_excel(_sheets(result, langs[0]), tmp / "tables.xlsx", lang=ui_lang(langs[0]), alpha=plan.alpha)
         written["tables"] = "tables.xlsx"
+        if pdf is None:
+            pdf = bool(getattr(plan, "pdf", False))
+        pages = []
         for lang in langs:
             say(f"figures and report ({lang})")
-            figures = _figures(result, lang, tmp)
-            _html(result, lang, tmp, figures)
+            pages.append((_html(result, lang, tmp, _figures(result, lang, tmp)), tmp / f"report_{lang}.pdf"))
             written[f"report_{lang}"] = f"report_{lang}.html"
+        if pdf:
+            from .report.pdf import render_pdfs
+
+            say("PDF")
+            render_pdfs(pages)
+            written.update({f"report_{lang}_pdf": f"report_{lang}.pdf" for lang in langs})
         say("manifest")
         files = dict(plan.input_files())
         if plan.path is not None:

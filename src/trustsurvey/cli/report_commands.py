@@ -36,7 +36,7 @@ def _steps(plan) -> int:
 
 
 def _run_plan(plan, out: str, *, force: bool, quiet: bool, lang: str | None, out_fn: Callable[[str], None],
-              extra=None) -> int:
+              extra=None, pdf: bool = False) -> int:
     from dataclasses import replace
 
     from ..pipeline import compute
@@ -47,7 +47,7 @@ def _run_plan(plan, out: str, *, force: bool, quiet: bool, lang: str | None, out
     progress = _Progress(_steps(plan), quiet)
     try:
         result = compute(plan, progress=progress)
-        written = publish(result, out, force=force, progress=progress, extra=extra)
+        written = publish(result, out, force=force, progress=progress, extra=extra, pdf=pdf or None)
     finally:
         progress.close()
     recs = result.recommendations.get(result.current)
@@ -69,6 +69,7 @@ def _add_run(sub, out_fn) -> None:
     p.add_argument("--lang", help="only this language (one the questionnaire declares; default: the plan's)")
     p.add_argument("--force", action="store_true", help="replace an existing output directory")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--pdf", action="store_true", help="also write each report as an A4 PDF (needs trustsurvey[pdf])")
 
     def cmd(args: argparse.Namespace) -> int:
         from ..plan import AnalysisPlan
@@ -78,7 +79,8 @@ def _add_run(sub, out_fn) -> None:
         if not Path(args.plan).is_file():
             raise UsageError(f"plan file {args.plan!r} does not exist")
         plan = AnalysisPlan.from_yaml(args.plan)
-        return _run_plan(plan, args.out, force=args.force, quiet=args.quiet, lang=args.lang, out_fn=out_fn)
+        return _run_plan(plan, args.out, force=args.force, quiet=args.quiet, lang=args.lang, out_fn=out_fn,
+                         pdf=args.pdf)
 
     p.set_defaults(func=cmd)
 
@@ -100,6 +102,7 @@ def _add_example(sub, out_fn, summarise) -> None:
     p.add_argument("--lang", help="only this language (one the questionnaire declares; default: the plan's)")
     p.add_argument("--force", action="store_true", help="replace an existing output directory")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--pdf", action="store_true", help="also write each report as an A4 PDF (needs trustsurvey[pdf])")
 
     def cmd(args: argparse.Namespace) -> int:
         from ..plan import AnalysisPlan
@@ -113,7 +116,7 @@ def _add_example(sub, out_fn, summarise) -> None:
             lines.extend(summarise(folder))
 
         code = _run_plan(plan, args.out, force=args.force, quiet=args.quiet, lang=args.lang, out_fn=out_fn,
-                         extra=extra)
+                         extra=extra, pdf=args.pdf)
         for line in lines:
             out_fn(line)
         return code

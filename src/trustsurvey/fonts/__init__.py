@@ -38,11 +38,12 @@ MATPLOTLIB_RC = {
 }
 
 #: Code points embedded in the HTML report (Latin, Latin-1, Latin Extended-A/B,
-#: Cyrillic, general punctuation, arrows and the triangles used as markers).
+#: Cyrillic, general punctuation, arrows, the square root of the margin-of-error formula, and the
+#: triangles and diamond used as marks: better, worse, different).
 _UNICODE_RANGES = (
     (0x20, 0x7E), (0xA0, 0x24F), (0x400, 0x45F), (0x2010, 0x206F), (0x20AC, 0x20AC),
     (0x2116, 0x2116), (0x2190, 0x2193), (0x2212, 0x2212), (0x2248, 0x2248),
-    (0x2264, 0x2265), (0x25B2, 0x25B2), (0x25BC, 0x25BC),
+    (0x2264, 0x2265), (0x221A, 0x221A), (0x25B2, 0x25B2), (0x25BC, 0x25BC), (0x25C6, 0x25C6),
 )
 
 

@@ -37,8 +37,12 @@ CYCLE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E
 DASHES = ("-", (0, (6, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)))
 GREY = "#999999"
 LIGHT_GREY = "#DDDDDD"
-#: Significantly above / below the rest of the population / no difference.
-ABOVE, BELOW, NEUTRAL_COLOUR = OKABE_ITO["bluish_green"], OKABE_ITO["vermillion"], OKABE_ITO["blue"]
+#: Significantly better / worse than the rest of the population / no difference; an estimate without a
+#: favourable direction (the share of one answer) that differs significantly is "different".
+BETTER, WORSE, NEUTRAL_COLOUR = OKABE_ITO["bluish_green"], OKABE_ITO["vermillion"], OKABE_ITO["blue"]
+DIFFERENT = OKABE_ITO["reddish_purple"]
+#: The marks of the figures and tables: better, worse, different without a direction.
+MARK_BETTER, MARK_WORSE, MARK_DIFFERENT = "▲", "▼", "◆"
 
 #: Which metric a figure shows when the caller does not say.
 METRIC_PREFERENCE = ("top2", "mean", "option_share", "share", "dont_know", "bottom2")
@@ -56,20 +60,66 @@ def by_label(by: str, meaning: Meaning | None) -> str:
     return meaning.demographic(by) if meaning is not None else str(by)
 
 
-def caption_text(*, source: str, base: str, year: int | str, n: int | None = None, lang: str = "en") -> str:
-    """The standard caption: source, base and year, in the chosen language.
+def caption_text(*, source: str, base: str, year: int | str, n: int | Sequence[int] | None = None,
+                 lang: str = "en", shows: str = "") -> str:
+    """The standard caption: what the figure shows, source, base (with the valid n) and year.
+
+    Parameters
+    ----------
+    source, base : str
+        Who ran the survey; whom the figure describes.
+    year : int or str
+    n : int or (int, int), optional
+        The valid base: respondents who answered the item (a range over several items or groups).
+    lang : str
+    shows : str
+        What the figure shows, as a sentence (put first).
 
     Examples
     --------
     >>> caption_text(source="National police survey", base="adults 18+", year=2025, n=1204)
-    'Source: National police survey. Base: adults 18+ (n = 1,204). Year: 2025.'
-    >>> caption_text(source="Anketa", base="odrasli", year=2025, n=1204, lang="sr")
-    'Izvor: Anketa. Osnova: odrasli (n = 1.204). Godina: 2025.'
+    'Source: National police survey. Base: adults 18+ who answered (n = 1,204). Year: 2025.'
+    >>> caption_text(source="Anketa", base="odrasli", year=2025, n=(980, 1204), lang="sr")
+    'Izvor: Anketa. Osnova: odrasli koji su odgovorili (n = 980–1.204). Godina: 2025.'
     """
     t = check_lang(lang)
     if n is not None:
-        base = t.format("{base} (n = {n})", base=base, n=format_number(n, 0, lang))
-    return t.format("Source: {source}. Base: {base}. Year: {year}.", source=source, base=base, year=year)
+        if isinstance(n, (tuple, list)):
+            lo, hi = min(n), max(n)
+            count = format_number(lo, 0, lang) if lo == hi else \
+                f"{format_number(lo, 0, lang)}–{format_number(hi, 0, lang)}"
+        else:
+            count = format_number(n, 0, lang)
+        base = t.format("{base} who answered (n = {n})", base=base, n=count)
+    text = t.format("Source: {source}. Base: {base}. Year: {year}.", source=source, base=base, year=year)
+    return f"{shows.rstrip('.')}. {text}" if shows else text
+
+
+def judgement(estimate, reference, p_adj, polarity, alpha: float) -> np.ndarray:
+    """For each estimate: +1 significantly better than the rest, -1 worse, 2 different (no direction), 0 not.
+
+    ``polarity`` (+1 higher is better, -1 lower is better, 0 neither) comes from
+    :meth:`trustsurvey.labels.Meaning.polarity`; a significant difference in the unfavourable
+    direction is "worse" whether the estimate is above or below the rest.
+
+    Examples
+    --------
+    >>> judgement([0.8, 0.8, 0.2, 0.5], 0.5, [0.01, 0.01, 0.01, 0.5], [1, -1, 0, 1], 0.05).tolist()
+    [1, -1, 2, 0]
+    """
+    est = np.asarray(estimate, dtype=float)
+    ref = np.broadcast_to(np.asarray(reference, dtype=float), est.shape)
+    p = np.asarray(p_adj, dtype=float)
+    pol = np.broadcast_to(np.asarray(polarity), est.shape)
+    sig = np.isfinite(p) & (p < alpha) & np.isfinite(est) & np.isfinite(ref) & (est != ref)
+    side = np.sign(est - ref) * pol
+    out = np.where(sig, np.where(pol == 0, 2, np.where(side > 0, 1, -1)), 0)
+    return out.astype(int)
+
+
+def polarity_of(meaning: Meaning | None, item: str, metric: str) -> int:
+    """The favourable direction of an item's metric (+1 without a meaning layer: higher is better)."""
+    return 1 if meaning is None else meaning.polarity(item, metric)
 
 
 def metric_label(metric: str, lang: str) -> str:

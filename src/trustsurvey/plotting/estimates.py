@@ -10,9 +10,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..labels import Meaning
-from ._style import (ABOVE, BELOW, GREY, LIGHT_GREY, NEUTRAL_COLOUR, add_caption, axis_label, by_label,
-                     check_lang, default_title, new_axes, numeric, require_columns, scale_factor, select, style,
-                     text, value_text)
+from ._style import (BETTER, DIFFERENT, GREY, LIGHT_GREY, NEUTRAL_COLOUR, WORSE, add_caption, axis_label,
+                     by_label, check_lang, default_title, judgement, new_axes, numeric, polarity_of, require_columns,
+                     scale_factor, select, style, text, value_text)
 
 __all__ = ["plot_estimates"]
 
@@ -27,10 +27,14 @@ def plot_estimates(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str 
                    meaning: Meaning | None = None):
     """Dot-and-interval chart of one item's estimate in every group, with the national line.
 
-    Groups significantly above the rest of the population (adjusted p below
-    ``alpha``) are green triangles pointing up, those below are vermillion
-    triangles pointing down, the others blue dots (shape and colour both carry
-    the meaning). Low-base and unreliable estimates are hollow; suppressed
+    Groups significantly better than the rest of the population (adjusted p below
+    ``alpha``) are green triangles pointing up, those significantly worse are
+    vermillion triangles pointing down, the others blue dots (shape and colour both
+    carry the meaning). Better and worse follow the item's polarity from the
+    meaning layer: for a negatively worded item (agreeing that officers take
+    bribes), a group significantly *above* the rest is worse. An estimate without
+    a favourable direction (the share of one answer) that differs significantly is
+    a purple diamond. Low-base and unreliable estimates are hollow; suppressed
     groups show no estimate, only the words "not shown: too few respondents".
 
     Parameters
@@ -54,8 +58,8 @@ def plot_estimates(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str 
         Print each estimate beside its interval.
     figsize : (float, float), optional
     meaning : Meaning, optional
-        The survey's meaning layer: names of the demographics and the item's score range
-        (without it, their ids and "mean score").
+        The survey's meaning layer: names of the demographics, the item's score range and its
+        polarity (without it: their ids, "mean score", and higher taken to be better).
 
     Returns
     -------
@@ -119,11 +123,10 @@ def plot_estimates(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str 
             ax.axvline(nat_est, color="black", ls="--", lw=1.0, zorder=1)
             nat_label = f"{national['group_label'].iloc[0]}: {value_text(nat_est / f, metric, lang)}"
             handles.append(Line2D([], [], color="black", ls="--", lw=1.0, label=nat_label))
-        significant = np.isfinite(padj) & (padj < alpha) & np.isfinite(est) & np.isfinite(nat_est)
-        above = significant & (est > nat_est)
-        below = significant & (est < nat_est)
-        for mask, colour, marker in ((above, ABOVE, "^"), (below, BELOW, "v"),
-                                     (~above & ~below, NEUTRAL_COLOUR, "o")):
+        polarity = polarity_of(meaning, item_id, metric)
+        judged = judgement(est, nat_est, padj, polarity, alpha)
+        for mask, colour, marker in ((judged == 1, BETTER, "^"), (judged == -1, WORSE, "v"),
+                                     (judged == 2, DIFFERENT, "D"), (judged == 0, NEUTRAL_COLOUR, "o")):
             for hollow in (False, True):
                 weak = np.array([fl in ("low_base", "unreliable") for fl in flags], dtype=bool)
                 m = mask & (weak == hollow) & np.isfinite(est)
@@ -160,9 +163,13 @@ def plot_estimates(frame: pd.DataFrame, *, ax=None, lang: str = "en", item: str 
         ax.set_axisbelow(True)
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
-        handles += [Line2D([], [], color=ABOVE, marker="^", ls="-", label=t("significantly above the rest")),
-                    Line2D([], [], color=BELOW, marker="v", ls="-", label=t("significantly below the rest")),
-                    Line2D([], [], color=NEUTRAL_COLOUR, marker="o", ls="-", label=t("no significant difference"))]
+        if polarity != 0:
+            handles += [Line2D([], [], color=BETTER, marker="^", ls="-", label=t("significantly better than the rest")),
+                        Line2D([], [], color=WORSE, marker="v", ls="-", label=t("significantly worse than the rest"))]
+        else:
+            handles.append(Line2D([], [], color=DIFFERENT, marker="D", ls="-",
+                                  label=t("significantly different from the rest")))
+        handles.append(Line2D([], [], color=NEUTRAL_COLOUR, marker="o", ls="-", label=t("no significant difference")))
         if any(fl in ("low_base", "unreliable") for fl in flags):
             handles.append(Line2D([], [], color=GREY, marker="o", mfc="white", ls="-", label=t("low base or large sampling error: interpret with care")))
         if np.isfinite(nat_lo):

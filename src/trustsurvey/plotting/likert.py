@@ -10,6 +10,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from ..errors import ReportError
+from ..labels import Meaning
 from ._style import (GREY, add_caption, below_axes_transform, check_lang, format_number, new_axes, numeric,
                      require_columns, style, text, text_colour_on)
 
@@ -40,10 +41,12 @@ def _rgba(hex_colour: str):
 def plot_likert(frame: pd.DataFrame, *, ax=None, lang: str = "en", items: str | Sequence[str] | None = None,
                 by: str = "national", groups: Sequence[str] | None = None, neutral: str | None = "auto",
                 dont_know: bool = True, caption: str | None = None, title: str | None = None,
-                figsize: tuple[float, float] | None = None):
+                figsize: tuple[float, float] | None = None, meaning: Meaning | None = None):
     """Diverging stacked bars of the answer shares of Likert items.
 
-    Unfavourable answers extend left of zero and favourable ones right, the
+    Unfavourable answers extend left of zero (in vermillion and orange) and favourable ones right
+    (in blues); which end of the scale is favourable is the items' polarity from ``meaning``
+    (for a negatively worded item, agreeing is unfavourable and drawn on the left), the
     neutral answer (the middle code of an odd scale) is split across zero, and
     the "don't know" share (metric ``dont_know``, a share of those asked) is
     drawn apart in a narrow panel on the right, never mixed into the scale.
@@ -68,6 +71,9 @@ def plot_likert(frame: pd.DataFrame, *, ax=None, lang: str = "en", items: str | 
         Draw the "don't know" panel when the table has ``dont_know`` rows.
     caption, title : str, optional
     figsize : (float, float), optional
+    meaning : Meaning, optional
+        The survey's meaning layer: which end of the scale is favourable (without it, the high codes).
+        Items drawn together must agree.
 
     Returns
     -------
@@ -126,6 +132,12 @@ def plot_likert(frame: pd.DataFrame, *, ax=None, lang: str = "en", items: str | 
         if sc != first:
             raise ReportError(f"plot_likert: items {wanted[0]!r} and {item!r} have different scales; "
                               "draw them in separate figures")
+    favourable = {i: (meaning.favourable(i) if meaning is not None else "high") for i in wanted}
+    if len(set(favourable.values())) > 1:
+        raise ReportError(f"plot_likert: items {', '.join(wanted)} do not agree on which answers are favourable "
+                          "(a negatively worded item among them); draw them in separate figures")
+    if favourable[wanted[0]] == "low":  # agreeing is unfavourable: the high codes go to the left
+        first = tuple(reversed(first))
     codes = [c for c, _ in first]
     level_labels = [lab or c for c, lab in first]
     k = len(codes)

@@ -1,4 +1,10 @@
-"""Writing the 2.2.2 action plan and its evidence.
+"""Writing the 2.2.2 action plan and its evidence (deprecated: see below).
+
+.. deprecated::
+    The report writes the action plan: :func:`trustsurvey.report.write_action_plan` (one Excel
+    writer for every workbook, on XlsxWriter; ``monitoring.csv``). recommend sits below report and
+    should write no files; this module remains only for ``Recommendations.export`` and its tests,
+    and goes when they do.
 
 * ``action_plan.xlsx``: sheets with the action plan (the strategy's columns,
   headers in the chosen language), the 2.2.2 indicators, the evidence and,

@@ -15,10 +15,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReportError
-from ..labels import catalogue, meaning
+from ..labels import Meaning, catalogue
+from ..labels import meaning as meaning_of
 from ..labels.columns import column_title
 from ..labels.numbers import format_number, format_p_short
 from ..vocabulary import PROPORTION_METRICS
+from ..plotting._style import MARK_BETTER, MARK_DIFFERENT, MARK_WORSE, judgement
 from .safety import check_no_microdata
 
 __all__ = ["display_table", "breakdown_tables", "key_indicators", "margins_of_error"]
@@ -26,6 +28,9 @@ _PCT_COLUMNS = frozenset({"estimate", "ci_low", "ci_high", "previous"})
 _PTS_COLUMNS = frozenset({"se", "change_se", "change"})
 _P_COLUMNS = frozenset({"p_value", "p_adj", "change_p", "change_p_adj", "trend_p"})
 _FLAG_MARK = {"low_base": "*", "unreliable": "†"}
+_MARK = {1: MARK_BETTER, -1: MARK_WORSE, 2: MARK_DIFFERENT}
+#: CSS class of a significantly better / worse / different cell
+_CLASS = {1: "better", -1: "worse", 2: "different"}
 
 
 def _missing(v: Any) -> bool:
@@ -42,13 +47,13 @@ def _cell(value: Any, column: str, proportion: bool, lang: str, alpha: float) ->
     if _missing(value):
         return {"text": "—", "cls": "na"}
     if isinstance(value, (bool, np.bool_)):
-        return {"text": str(bool(value)), "cls": ""}
+        return {"text": t("yes") if value else t("no"), "cls": ""}
     if column == "flag":
         flags = {"suppressed": t("not shown: too few respondents"), "low_base": t("low base"),
                  "unreliable": t("unreliable")}
         return {"text": flags.get(str(value), str(value)) if value else "", "cls": "flag"}
     if column == "metric":
-        return {"text": meaning(None, lang).metric(str(value)), "cls": ""}
+        return {"text": meaning_of(None, lang).metric(str(value)), "cls": ""}
     if isinstance(value, (int, np.integer)) or (isinstance(value, (float, np.floating)) and column in
                                                 ("n_unweighted", "wave", "n_weighted")):
         dec = 0
@@ -59,7 +64,7 @@ def _cell(value: Any, column: str, proportion: bool, lang: str, alpha: float) ->
         if column in _P_COLUMNS:
             return {"text": format_p(v, lang), "cls": "num sig" if v < alpha else "num"}
         if column == "moe":
-            return {"text": "±" + format_number(100 * v, 1, lang), "cls": "num"}
+            return {"text": "±" + format_number(100 * v if proportion else v, 1, lang), "cls": "num"}
         if proportion and column in _PCT_COLUMNS:
             return {"text": format_number(100 * v, 1, lang) + "%", "cls": "num"}
         if proportion and column in _PTS_COLUMNS:
@@ -136,14 +141,17 @@ def _row_keys(frame: pd.DataFrame, metric: str) -> list[tuple[str, str, str]]:
 
 
 def breakdown_tables(frame: pd.DataFrame, lang: str = "en", *, metric: str = "top2", alpha: float = 0.05,
-                     by: Sequence[str] | None = None, by_labels: dict[str, str] | None = None) -> list[dict]:
+                     by: Sequence[str] | None = None, by_labels: dict[str, str] | None = None,
+                     meaning: Meaning | None = None) -> list[dict]:
     """A breakdown as one wide table per demographic: items as rows, national and groups as columns.
 
     Each item shows ``metric`` (top-2 share by default), or its mean when it has
     no such metric (indices), or one row per option (multiple response). Cells
-    hold the value, ``▲``/``▼`` when the group differs significantly from the rest
-    (adjusted p below ``alpha``), ``*`` low base, ``†`` unreliable, ``—``
-    suppressed, and the confidence interval in small print.
+    hold the value, ``▲``/``▼`` when the group is significantly better/worse than the rest
+    (adjusted p below ``alpha``; better is the item's favourable direction from ``meaning``,
+    so a negatively worded item significantly above the rest is worse: ``▼``, class ``worse``),
+    ``◆`` a significant difference without a favourable direction, ``*`` low base, ``†``
+    unreliable, ``—`` suppressed, and the confidence interval in small print.
 
     Returns
     -------
@@ -152,7 +160,8 @@ def breakdown_tables(frame: pd.DataFrame, lang: str = "en", *, metric: str = "to
         ``{"text", "ci", "cls", "title"}`` cells, the first being the item label.
     """
     t = catalogue(lang)
-    m = meaning(None, lang) if by_labels is None else None
+    m = meaning_of(None, lang) if by_labels is None and meaning is None else meaning
+    polar = meaning if meaning is not None else meaning_of(None, lang)
 
     needed = ["item", "item_label", "metric", "level", "level_label", "by", "group", "group_label", "estimate",
               "ci_low", "ci_high", "n_unweighted", "p_adj", "flag"]
@@ -174,7 +183,7 @@ def breakdown_tables(frame: pd.DataFrame, lang: str = "en", *, metric: str = "to
         if met == "option_share":
             label += " — " + str(sub["level_label"].iloc[0])
         elif met != metric:
-            label += f" ({meaning(None, lang).metric(met)})"
+            label += f" ({meaning_of(None, lang).metric(met)})"
         labels[(item, met, level)] = label
     out = []
     for demo in demos:
@@ -192,7 +201,7 @@ def breakdown_tables(frame: pd.DataFrame, lang: str = "en", *, metric: str = "to
                     row.append({"text": "", "ci": "", "cls": "na", "title": ""})
                     continue
                 r = indexed.loc[key]
-                row.append(_wide_cell(r, met, lang, alpha, nat_v, t))
+                row.append(_wide_cell(r, met, lang, alpha, nat_v, t, polar.polarity(item, met)))
                 if b == "national":
                     nat_v = float(r["estimate"]) if not _missing(r["estimate"]) else np.nan
             rows.append(row)
@@ -202,7 +211,7 @@ def breakdown_tables(frame: pd.DataFrame, lang: str = "en", *, metric: str = "to
     return out
 
 
-def _wide_cell(r: pd.Series, metric: str, lang: str, alpha: float, national: float, t) -> dict:
+def _wide_cell(r: pd.Series, metric: str, lang: str, alpha: float, national: float, t, polarity: int = 1) -> dict:
     flag = "" if _missing(r["flag"]) else str(r["flag"])
     est = r["estimate"]
     n_text = "n = " + format_number(float(r["n_unweighted"]), 0, lang) if not _missing(r["n_unweighted"]) else ""
@@ -214,10 +223,10 @@ def _wide_cell(r: pd.Series, metric: str, lang: str, alpha: float, national: flo
     text = format_number(scale * float(est), dec, lang) + unit
     padj = r["p_adj"]
     cls = "num"
-    if not _missing(padj) and float(padj) < alpha and np.isfinite(national):
-        up = float(est) > national
-        text += "▲" if up else "▼"
-        cls += " above" if up else " below"
+    judged = int(judgement(float(est), national, np.nan if _missing(padj) else float(padj), polarity, alpha))
+    if judged:
+        text += _MARK[judged]
+        cls += " " + _CLASS[judged]
     text += _FLAG_MARK.get(flag, "")
     if flag:
         cls += " " + flag
@@ -303,31 +312,40 @@ def key_indicators(table: pd.DataFrame, items: Sequence[str] | None = None,
     return out
 
 
-def margins_of_error(breakdown: pd.DataFrame) -> pd.DataFrame:
-    """The largest margin of error (half the confidence interval) of a share, per group.
+def margins_of_error(breakdown: pd.DataFrame, items: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each item's own margin of error: half the width of its national 95% confidence interval.
+
+    For each item (the key ``items``, or every item), its national top-two share, or its mean when
+    it has none. The margin of error of a 50% share per group, with the survey's design effect,
+    is :func:`trustsurvey.pipeline.margins_of_error`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``by, group, group_label, n_unweighted, moe`` (moe as a proportion:
-        0.041 is ±4.1 percentage points), national first.
+        Columns ``item, item_label, metric, estimate, ci_low, ci_high, n_unweighted, moe`` (moe in the
+        estimate's unit: 0.041 is ±4.1 percentage points for a share).
 
     Examples
     --------
     >>> from trustsurvey.plotting._examples import example_breakdown
-    >>> m = margins_of_error(example_breakdown())
-    >>> m.iloc[0][["by", "group"]].tolist(), bool(m["moe"].between(0, 0.5).all())
-    (['national', 'all'], True)
+    >>> m = margins_of_error(example_breakdown(), items=["trust_police"])
+    >>> m[["item", "metric"]].values.tolist(), bool(m["moe"].between(0, 0.5).all())
+    ([['trust_police', 'top2']], True)
     """
-    need = ["metric", "by", "group", "group_label", "ci_low", "ci_high", "n_unweighted", "flag"]
+    need = ["item", "item_label", "metric", "level", "by", "estimate", "ci_low", "ci_high", "n_unweighted"]
     missing = [c for c in need if c not in breakdown.columns]
     if missing:
         raise ReportError(f"margins_of_error needs a ts.breakdown table; it lacks {', '.join(missing)}")
-    t = breakdown[breakdown["metric"].isin(list(PROPORTION_METRICS)) & (breakdown["flag"] != "suppressed")]
-    t = t.assign(moe=(pd.to_numeric(t["ci_high"]) - pd.to_numeric(t["ci_low"])) / 2,
-                 group=t["group"].astype(str))
-    out = (t.groupby(["by", "group"], sort=False)
-           .agg(group_label=("group_label", "first"), n_unweighted=("n_unweighted", "max"), moe=("moe", "max"))
-           .reset_index())
-    out["_nat"] = out["by"] != "national"
-    return out.sort_values("_nat", kind="mergesort").drop(columns="_nat").reset_index(drop=True)
+    nat = breakdown[(breakdown["by"] == "national") & (breakdown["level"].astype(str) == "")]
+    wanted = list(dict.fromkeys(nat["item"])) if items is None else list(items)
+    rows = []
+    for item in wanted:
+        sub = nat[nat["item"] == item]
+        met = next((x for x in ("top2", "mean") if x in set(sub["metric"])), None)
+        if met is None:
+            continue
+        r = sub[sub["metric"] == met].iloc[0]
+        rows.append((item, r["item_label"], met, r["estimate"], r["ci_low"], r["ci_high"], r["n_unweighted"],
+                     (float(r["ci_high"]) - float(r["ci_low"])) / 2))
+    return pd.DataFrame(rows, columns=["item", "item_label", "metric", "estimate", "ci_low", "ci_high",
+                                       "n_unweighted", "moe"])

@@ -6,8 +6,10 @@ objects (matplotlib figures, ids, titles, captions) ready for
 :func:`~trustsurvey.plotting.save_figure`:
 
 - ``estimates_<item>``: each key item by the chosen demographics, with the national line;
-- ``likert_<k>``: the answer distribution of every group of items sharing a scale (national);
-- ``heatmap_<by>``: top-two shares of all items by the first demographic of ``by``;
+- ``likert_<k>``: the answer distribution of every group of items sharing a scale and a favourable end
+  (national; unfavourable answers on the left);
+- ``heatmap_<by>``: each item's share of favourable answers by the first demographic of ``by``
+  (the bottom-two share of a negatively worded item; polarity from ``meaning``);
 - ``trend_<item>``: each key item across waves, national and by the first demographic of ``by``
   (when a trend table is given).
 """
@@ -39,13 +41,15 @@ def _key_items(table: pd.DataFrame, items: Sequence[str] | None, limit: int) -> 
     return list(items)
 
 
-def _scale_groups(table: pd.DataFrame, max_items: int) -> list[list[str]]:
+def _scale_groups(table: pd.DataFrame, max_items: int, meaning: Meaning | None = None) -> list[list[str]]:
+    """Items sharing a scale and a favourable end (a negatively worded item goes apart), in chunks."""
     shares = table[(table["metric"] == "share") & (table["by"] == "national")]
     groups: dict[tuple, list[str]] = {}
     for item, sub in shares.groupby("item", sort=False):
         if len(sub) < 3:  # yes/no items are not Likert scales
             continue
-        key = tuple(zip(sub["level"].astype(str), sub["level_label"].astype(str)))
+        key = (tuple(zip(sub["level"].astype(str), sub["level_label"].astype(str))),
+               meaning.favourable(item) if meaning is not None else "high")
         groups.setdefault(key, []).append(item)
     out = []
     for members in groups.values():
@@ -77,6 +81,9 @@ def standard_figures(breakdown: pd.DataFrame, trend: pd.DataFrame | None = None,
         At most this many items per Likert chart.
     fmt : {"svg", "png"}
         How the report embeds them.
+    meaning : Meaning, optional
+        The survey's meaning layer: names of demographics, each item's polarity (marks, colours,
+        Likert sides, favourable shares).
 
     Returns
     -------
@@ -100,17 +107,17 @@ def standard_figures(breakdown: pd.DataFrame, trend: pd.DataFrame | None = None,
             names = ", ".join(by_label(b, meaning) for b in demos)
             figures.append(ReportFigure(f"estimates_{item}", f"{label} — {names}", ax.figure, caption,
                                         format=fmt))
-    for k, group in enumerate(_scale_groups(breakdown, likert_items), start=1):
-        ax = plot_likert(breakdown, items=group, lang=lang)
+    for k, group in enumerate(_scale_groups(breakdown, likert_items, meaning), start=1):
+        ax = plot_likert(breakdown, items=group, lang=lang, meaning=meaning)
         labels = breakdown.loc[breakdown["item"].isin(group), "item_label"].astype(str)
         title = "; ".join(dict.fromkeys(labels))
         figures.append(ReportFigure(f"likert_{k}", title if len(title) < 140 else title[:137] + "...", ax.figure,
                                     caption, format=fmt))
     top2 = breakdown[breakdown["metric"] == "top2"]
     if demos and demos[0] in set(top2["by"]):
-        ax = plot_heatmap(breakdown, metric="top2", by=demos[0], lang=lang)
-        figures.append(ReportFigure(f"heatmap_{demos[0]}", by_label(demos[0], meaning), ax.figure, caption,
-                                    format=fmt))
+        ax = plot_heatmap(breakdown, metric="favourable", by=demos[0], lang=lang, meaning=meaning)
+        title = check_lang(lang).format("Favourable answers by {name}, %", name=by_label(demos[0], meaning))
+        figures.append(ReportFigure(f"heatmap_{demos[0]}", title, ax.figure, caption, format=fmt))
     if trend is not None and len(trend) and trend["wave"].nunique() > 1:
         trend_by = demos[0] if demos and demos[0] in set(trend["by"]) else "national"
         in_trend = set(trend.loc[trend["by"] == "national", "item"])

@@ -24,9 +24,13 @@ import pandas as pd
 
 from ..errors import ReportError
 from ..fonts import css_font_face
+from ..plotting._style import MARK_BETTER, MARK_WORSE
 from .display import breakdown_tables, display_table, format_p, key_indicators, margins_of_error
+from .methodology import methodology_section
+from .plan_display import indicator_display, monitoring_display, plan_display, readers_display
 from ..labels import catalogue, catalogue_languages, has_catalogue
 from ..labels.catalogue import html_lang
+from ..labels.numbers import format_number
 from .safety import check_no_microdata
 
 __all__ = ["ReportContext", "ReportFigure", "render_html", "html_text", "CONTENT_SECURITY_POLICY"]
@@ -102,7 +106,19 @@ class ReportContext:
     tables : mapping of title to DataFrame
         Further tables, shown as they are.
     tests : DataFrame or mapping of title to DataFrame, optional
-    recommendations, action_plan : DataFrame, optional
+    recommendations : DataFrame, optional
+        The recommendations for readers (recommend's ``readers_table``: rank, finding, estimate and
+        interval, base, adjusted p, institutions, deadline); any other table is shown as it is.
+    action_plan : DataFrame, optional
+        The 2.2.2 action plan (the strategy's seven columns), printed in full.
+    monitoring, indicator : DataFrame, optional
+        Last year's recommendations and their status, and the counts by status (the 2.2.11 monitoring).
+    methodology : Methodology, optional
+        What was done (:class:`trustsurvey.report.methodology.Methodology`); replaces ``sample``,
+        ``design``, ``weighting`` and ``margins``.
+    meaning : Meaning, optional
+        The survey's meaning layer in the content language: each item's polarity for the marks
+        (better/worse) of the tables and key indicators, the names of demographics.
     notes : list of str
     alpha : float
         Significance level used for marks in tables.
@@ -130,6 +146,10 @@ class ReportContext:
     tests: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None
     recommendations: pd.DataFrame | None = None
     action_plan: pd.DataFrame | None = None
+    monitoring: pd.DataFrame | None = None
+    indicator: pd.DataFrame | None = None
+    methodology: Any = None
+    meaning: Any = None
     notes: Sequence[str] = ()
     alpha: float = 0.05
 
@@ -179,7 +199,7 @@ def _pairs(values: Mapping[str, Any] | pd.DataFrame | None, lang: str, name: str
     items = []
     for k, v in values.items():
         if isinstance(v, bool):
-            text = str(v)
+            text = catalogue(lang)("yes") if v else catalogue(lang)("no")
         elif isinstance(v, int):
             text = format_number(v, 0, lang)
         elif isinstance(v, float):
@@ -188,6 +208,62 @@ def _pairs(values: Mapping[str, Any] | pd.DataFrame | None, lang: str, name: str
             text = "" if v is None else str(v)
         items.append((str(k), text))
     return {"kind": "pairs", "items": items}
+
+
+def _methodology(ctx: ReportContext, t) -> dict:
+    """The methodology section: from a Methodology when given, else from the separate fields."""
+    if ctx.methodology is not None:
+        sec = methodology_section(ctx.methodology, ctx.lang)
+        m = ctx.methodology
+        margins = None
+        if m.margins is not None and len(m.margins):
+            margins = _margins_table(m.margins, ctx, t)
+        key = None
+        if m.key_margins is not None and len(m.key_margins):
+            key = display_table(m.key_margins, ctx.lang, name="key_margins",
+                                columns=["item_label", "estimate", "ci_low", "ci_high", "n_unweighted", "moe"])
+        return {"sample": {"kind": "pairs", "items": sec["sample"]}, "design": sec["design"],
+                "weighting": [{"kind": "pairs", "items": p} for p in sec["weighting"]],
+                "reporting": sec["reporting"], "margins": margins, "key_margins": key,
+                "margins_note": sec["margins_note"]}
+    margins = ctx.margins
+    key = None
+    if margins is None and ctx.breakdown is not None:
+        own = margins_of_error(ctx.breakdown, items=ctx.key_items)
+        key = display_table(own, ctx.lang, name="key_margins",
+                            columns=["item_label", "estimate", "ci_low", "ci_high", "n_unweighted", "moe"])
+    weighting = _pairs(ctx.weighting, ctx.lang, "weighting")
+    return {"sample": _pairs(ctx.sample, ctx.lang, "sample"), "design": _paragraphs(ctx.design),
+            "weighting": [weighting] if weighting else [], "reporting": [],
+            "margins": None if margins is None else display_table(
+                margins, ctx.lang, name="margins", columns=[c for c in margins.columns if c not in ("by", "group")]),
+            "key_margins": key,
+            "margins_note": t("A key item's margin of error is half the width of its 95% confidence interval.")
+            if key is not None else ""}
+
+
+def _margins_table(margins: pd.DataFrame, ctx: ReportContext, t) -> dict:
+    """Margins of error of a 50% share: one row per group, demographics as sub-headings."""
+    rows = []
+    names = dict(ctx.by_labels or {})
+    last = None
+    for r in margins.to_dict("records"):
+        if r["by"] != last and r["by"] != "national":
+            label = names.get(r["by"]) or (ctx.meaning.demographic(r["by"]) if ctx.meaning is not None
+                                           else str(r["by"]))
+            rows.append([{"text": label, "cls": "subhead", "ci": "", "title": ""},
+                         {"text": "", "cls": "", "ci": "", "title": ""},
+                         {"text": "", "cls": "", "ci": "", "title": ""}])
+        last = r["by"]
+        moe = r["moe"]
+        rows.append([{"text": str(r["group_label"]), "cls": "label" if r["by"] == "national" else "indent",
+                      "ci": "", "title": ""},
+                     {"text": format_number(r["n_unweighted"], 0, ctx.lang), "cls": "num", "ci": "", "title": ""},
+                     {"text": "±" + format_number(100 * float(moe), 1, ctx.lang) if pd.notna(moe) else "—",
+                      "cls": "num", "ci": "", "title": ""}])
+    return {"headers": [t.pgettext("column", "Group"), t("Respondents"),
+                        t.pgettext("column", "Margin of error of a 50% share")], "rows": rows,
+            "widths": (), "cls": ""}
 
 
 def _indicator_cards(ctx: ReportContext, t) -> list[dict]:
@@ -223,14 +299,19 @@ def _indicator_cards(ctx: ReportContext, t) -> list[dict]:
             if p is None or pd.isna(p):
                 p = r.get("change_p")
             significant = p is not None and not pd.isna(p) and float(p) < ctx.alpha
-            arrow = "▲" if change > 0 else ("▼" if change < 0 else "■")
+            polarity = ctx.meaning.polarity(r["item"], r["metric"]) if ctx.meaning is not None else 1
+            better = change * polarity > 0
+            worse = change * polarity < 0
+            arrow = MARK_BETTER if better else MARK_WORSE if worse else ("◆" if change else "■")
             pts = format_number(scale * float(change), 1, ctx.lang)
             since = t.format("since {year}", year=prev_wave if not pd.isna(prev_wave) else ctx.previous_year)
             card["change"] = (f"{arrow} {'+' if change > 0 else ''}{pts} {t('pts') if prop else ''} {since} "
                               f"({t('significant') if significant else t('not significant')}"
                               f"{_p_phrase(p, ctx.lang)})"
                               ).replace("  ", " ")
-            card["cls"] = ("up" if change > 0 else "down") if significant else "flat"
+            card["cls"] = ("better" if better else "worse" if worse else "flat") if significant else "flat"
+            if significant and (better or worse):
+                card["change"] += " — " + (t("better") if better else t("worse"))
         elif "previous_wave" in r and pd.isna(prev_wave):
             card["change"] = t("no earlier wave")
         cards.append(card)
@@ -281,37 +362,30 @@ def html_text(context: ReportContext | Mapping[str, Any]) -> str:
         seen.add(fig.id)
         figures.append({"id": fig.id, "title": fig.title, "caption": fig.caption, "alt": fig.alt or fig.title,
                         "src": _image_uri(fig)})
-    margins = ctx.margins
-    if margins is None and ctx.breakdown is not None:
-        margins = margins_of_error(ctx.breakdown)
     tests = ctx.tests
     if isinstance(tests, pd.DataFrame):
         tests = {t("Statistical tests"): tests}
+    recs = ctx.recommendations
     sections = {
         "key_indicators": _indicator_cards(ctx, t),
         "figures": figures,
-        "methodology": {
-            "sample": _pairs(ctx.sample, ctx.lang, "sample"),
-            "design": _paragraphs(ctx.design),
-            "weighting": _pairs(ctx.weighting, ctx.lang, "weighting"),
-            "margins": None if margins is None else display_table(
-                margins, ctx.lang, name="margins",
-                columns=[c for c in margins.columns if c not in ("by", "group")]),
-        },
+        "methodology": _methodology(ctx, t),
         "breakdown": [] if ctx.breakdown is None else breakdown_tables(
             ctx.breakdown, ctx.lang, metric=ctx.breakdown_metric, alpha=ctx.alpha,
-            by_labels=dict(ctx.by_labels) or None),
+            by_labels=dict(ctx.by_labels) or None, meaning=ctx.meaning),
         "tables": [{"title": str(t), **display_table(f, ctx.lang, alpha=ctx.alpha, name=str(t))}
                    for t, f in (ctx.tables or {}).items()],
         "tests": [{"title": str(t), **display_table(f, ctx.lang, alpha=ctx.alpha, name=str(t))}
                   for t, f in (tests or {}).items()],
-        "recommendations": None if ctx.recommendations is None else display_table(
-            ctx.recommendations, ctx.lang, alpha=ctx.alpha, name="recommendations"),
-        "action_plan": None if ctx.action_plan is None else display_table(
-            ctx.action_plan, ctx.lang, alpha=ctx.alpha, name="action_plan"),
+        "recommendations": None if recs is None else (
+            readers_display(recs, ctx.lang) if {"finding", "rank"} <= set(recs.columns)
+            else display_table(recs, ctx.lang, alpha=ctx.alpha, name="recommendations")),
+        "action_plan": None if ctx.action_plan is None else plan_display(ctx.action_plan),
+        "monitoring": None if ctx.monitoring is None else monitoring_display(ctx.monitoring, ctx.lang),
+        "indicator": None if ctx.indicator is None else indicator_display(ctx.indicator, ctx.lang),
     }
     meth = sections["methodology"]
-    has_methodology = bool(meth["sample"] or meth["design"] or meth["weighting"] or meth["margins"])
+    has_methodology = any(bool(v) for v in meth.values())
     contents = [(key, label) for key, label, present in (
         ("key_indicators", t("Key indicators"), bool(sections["key_indicators"])),
         ("figures", t("Figures"), bool(figures)),
@@ -320,6 +394,8 @@ def html_text(context: ReportContext | Mapping[str, Any]) -> str:
         ("tests", t("Statistical tests"), bool(sections["tests"])),
         ("recommendations", t("Recommendations"), sections["recommendations"] is not None),
         ("action_plan", t("Action plan (activity 2.2.2)"), sections["action_plan"] is not None),
+        ("monitoring", t("Monitoring of last year's recommendations (activity 2.2.11)"),
+         sections["monitoring"] is not None or sections["indicator"] is not None),
         ("notes", t("Notes"), bool(ctx.notes))) if present]
     title = ctx.title or t("Survey report")
     subtitle = ctx.subtitle if ctx.subtitle is not None else (
@@ -333,10 +409,16 @@ def html_text(context: ReportContext | Mapping[str, Any]) -> str:
         title=title, subtitle=subtitle, source=ctx.source, contents=contents, sections=sections,
         has_methodology=has_methodology, notes=list(ctx.notes),
         breakdown_note=t.format(
-            "Share of favourable answers (top two) unless stated; ▲/▼ significantly above/below the rest of the "
-            "population (adjusted p below {alpha}); * low base; † unreliable; — not shown (too few respondents).",
+            "Share in the top two answers of each question unless stated. ▲ significantly better, ▼ significantly "
+            "worse than the rest of the population (adjusted p below {alpha}); better means in the question's "
+            "favourable direction, so for a negatively worded question (officers take bribes, say) a higher share "
+            "is worse. ◆ significantly different, for answers without a favourable direction. * low base; "
+            "† unreliable; — not shown (too few respondents). Small print: 95% confidence interval.",
             alpha=_decimal(ctx.alpha, ctx.lang)),
         generated=t.format("Produced with trustsurvey {version}.", version=ctx.version) if ctx.version else "",
+        recommendations_note=t("Ranked by priority. Each finding gives the estimate with its 95% confidence interval, "
+                               "the number of respondents it rests on and the adjusted p-value of the comparison "
+                               "behind it."),
     )
 
 
