@@ -220,6 +220,10 @@ def visible_text(page: str) -> str:
     return H.unescape(re.sub(r"(?s)<[^>]+>", " ", page))
 
 
+#: English words that the translations keep as names ("survey", R's package, in "R's survey package")
+NAMES = {"survey"}
+
+
 @pytest.mark.parametrize("lang", ["sq", "sr", "sr-Cyrl"])
 def test_no_english_interface_words_in_the_translated_reports(pages, lang):
     from trustsurvey.labels import catalogue
@@ -233,6 +237,8 @@ def test_no_english_interface_words_in_the_translated_reports(pages, lang):
             continue  # the same word in both languages (a name, "Trend")
         for part in re.split(r"\{[^}]*\}", msg):  # the literal text around the placeholders
             part = part.strip(" .,;:()")
+            if part in NAMES:
+                continue
             if len(part) >= 4 and re.search(r"(?<!\w)" + re.escape(part) + r"(?!\w)", text):
                 leaks.append(part)
     assert leaks == []

@@ -16,6 +16,7 @@ import trustsurvey as ts
 from trustsurvey.questionnaire import bundled
 from trustsurvey.simulate import ITEMS, SOURCE_COLUMNS
 from trustsurvey.simulate._answers import CONCERNS
+from trustsurvey.report import write_action_plan
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -93,7 +94,7 @@ def test_example_waves_end_to_end(tmp_path):
     s24 = ts.datasets.load_example(2024, raw=False)
     s25 = ts.datasets.load_example(2025, raw=False)
     plan24 = ts.recommend(s24, wave=2024)
-    paths = plan24.export(tmp_path / "2024")
+    paths = write_action_plan(plan24, tmp_path / "2024")
     plan25 = ts.recommend(s25, previous=s24, previous_plan=paths["recommendations.csv"])
     assert plan25.wave == 2025 and len(plan25) > 0
     assert plan25.tracking is not None and len(plan25.tracking) == len(plan24)

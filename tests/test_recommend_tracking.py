@@ -21,6 +21,7 @@ from trustsurvey.recommend import (
     track,
 )
 from trustsurvey.recommend.tracking import TRACKING_COLUMNS
+from trustsurvey.report import write_action_plan
 
 BD_COLUMNS = ["item", "item_label", "metric", "level", "level_label", "by", "group", "group_label", "estimate",
               "se", "ci_low", "ci_high", "n_unweighted", "n_weighted", "deff", "p_value", "p_adj", "flag"]
@@ -222,7 +223,7 @@ def plan_2025():
 
 def test_round_trip_tracking_from_the_written_plan(tmp_path):
     t, plan = plan_2025()
-    paths = plan.export(tmp_path / "2025", lang="en")
+    paths = write_action_plan(plan, tmp_path / "2025", lang="en")
     with open(paths["recommendations.csv"], encoding="utf-8", newline="") as fh:
         rec = list(csv.DictReader(fh))
     assert list(rec[0])[:len(RECOMMENDATION_COLUMNS)] == list(RECOMMENDATION_COLUMNS)

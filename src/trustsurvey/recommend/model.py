@@ -406,15 +406,6 @@ class Recommendations:
         counts = self.tracking["status"].value_counts()
         return {s: int(counts.get(s, 0)) for s in MONITORING_STATUSES}
 
-    def export(self, directory, lang: str | None = None, *, overwrite: bool = False) -> dict[str, Any]:
-        """Write ``action_plan.xlsx``, ``action_plan.csv``, ``recommendations.csv`` (and ``tracking.csv``).
-
-        See :func:`trustsurvey.recommend.export.export`.
-        """
-        from .export import export
-
-        return export(self, directory, lang=lang or self.lang, overwrite=overwrite)
-
     def __repr__(self) -> str:
         head = f"Recommendations(wave={self.wave}, n={len(self)}"
         if self.tracking is not None:
