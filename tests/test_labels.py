@@ -172,3 +172,22 @@ def test_a_survey_that_is_not_the_bundled_one_has_its_own_population():
     t = ts.breakdown(s, items=["q1"], by=["g"], metrics=["top2"], min_base=1)
     assert t.loc[t["by"] == "national", "group_label"].tolist() == ["Residents of Example County"]
     assert not t["group_label"].str.contains("Kosov").any()
+
+
+# --------------------------------------------------------------------------- numbers
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(x=st.one_of(st.floats(-1e9, 1e9, allow_nan=False), st.integers(-10**9, 10**9)),
+       decimals=st.integers(0, 4), lang=st.sampled_from(["en", "sq", "sr", "sr-Cyrl", "de", "fr"]))
+def test_numbers_are_written_as_cldr_writes_them(x, decimals, lang):
+    """Our fast formatter agrees with Babel's CLDR formatting, separators and rounding included."""
+    from babel.numbers import format_decimal
+
+    from trustsurvey.labels.numbers import babel_locale, format_number
+
+    v = round(float(x), decimals)
+    v = 0.0 if v == 0 else v
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    expected = format_decimal(v, format=pattern, locale=babel_locale(lang)).replace("-", "−")
+    assert format_number(x, decimals, lang) == expected
