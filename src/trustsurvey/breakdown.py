@@ -330,7 +330,8 @@ def relabel(table: pd.DataFrame, questionnaire, lang: str) -> pd.DataFrame:
 
 def trend(waves: Mapping[int, object], items: Sequence[str] | None = None,
           by: Sequence[str] | str | None = None, metrics: Sequence[str] | None = None, *,
-          lang: str = "en", adjust: str = "holm", **options) -> pd.DataFrame:
+          lang: str = "en", adjust: str = "holm", tables: Mapping[int, pd.DataFrame] | None = None,
+          **options) -> pd.DataFrame:
     """Estimates per wave, the change since the previous wave, and a linear trend test.
 
     Waves are independent samples harmonised by questionnaire ids: the change's
@@ -345,6 +346,9 @@ def trend(waves: Mapping[int, object], items: Sequence[str] | None = None,
     waves : mapping of year -> Survey
     items, by, metrics, lang, options
         As for :func:`breakdown` (applied to every wave).
+    tables : mapping of year -> DataFrame, optional
+        The waves' breakdown tables, when they are already computed with the same options
+        (they are not computed again).
 
     Returns
     -------
@@ -357,14 +361,19 @@ def trend(waves: Mapping[int, object], items: Sequence[str] | None = None,
     if len(waves) < 2:
         raise EstimationError("trend() needs at least two waves")
     years = sorted(waves)
-    tables, dfs = [], {}
+    given = dict(tables or {})
+    frames, dfs = [], {}
     for year in years:
         s = waves[year]
-        t = breakdown(s, items=items, by=by, metrics=metrics, lang=lang, adjust=adjust, **options)
-        t["wave"] = int(year)
+        t = given.get(year)
+        if t is None:
+            t = breakdown(s, items=items, by=by, metrics=metrics, lang=lang, adjust=adjust, **options)
+        elif not isinstance(t, pd.DataFrame) or set(BREAKDOWN_COLUMNS) - set(t.columns):
+            raise EstimationError(f"tables[{year}] must be the ts.breakdown table of that wave")
+        t = t.assign(wave=int(year))
         dfs[year] = float(s.degf)
-        tables.append(t)
-    long = pd.concat(tables, ignore_index=True)
+        frames.append(t)
+    long = pd.concat(frames, ignore_index=True)
     key = ["item", "metric", "level", "by", "group"]
     long = long.sort_values(key + ["wave"], kind="stable").reset_index(drop=True)
     prev = long.groupby(key, sort=False)[["estimate", "se", "wave"]].shift(1)

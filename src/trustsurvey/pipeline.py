@@ -80,7 +80,7 @@ def compute(plan: AnalysisPlan, *, progress: Callable[[str], None] | None = None
         say(f"breakdown tables {year}")
         tables[year] = breakdown(s, **options)
     say("trends")
-    tr = trend(surveys, **options) if len(surveys) > 1 else pd.DataFrame()
+    tr = trend(surveys, tables=tables, **options) if len(surveys) > 1 else pd.DataFrame()
     recs = _recommendations(plan, surveys, tables, tr, say)
     return RunResult(plan=plan, questionnaire=q, surveys=surveys, tables=tables, trend=tr,
                      recommendations=recs)

@@ -92,8 +92,11 @@ def _check(table: pd.DataFrame, required: Iterable[str], what: str) -> pd.DataFr
         if c not in out.columns:
             out[c] = out["item" if c == "item_label" else "group"]
     for c in ("item", "metric", "level", "by", "group", "flag", "item_label", "group_label"):
-        # plain Python strings in object columns: "" for missing, codes as text ("6", not 6.0)
-        out[c] = pd.Series([_text(x) for x in out[c].tolist()], index=out.index, dtype=object)
+        # plain Python strings in object columns: "" for missing, codes as text ("6", not 6.0);
+        # each distinct value is converted once
+        codes, uniques = pd.factorize(out[c].astype(object), use_na_sentinel=True)
+        texts = np.array([_text(u) for u in uniques] + [""], dtype=object)
+        out[c] = pd.Series(texts[codes], index=out.index, dtype=object)
     return out
 
 
