@@ -24,6 +24,7 @@ __all__ = ["BatchResult", "batch_estimates", "batch_estimates_many", "prepare_co
            "versus_rest"]
 
 _BLOCK_ELEMENTS = 50_000_000  # entries of each (n x k) work array of a column block (400 MB)
+_SQUARE_ELEMENTS = 8_000_000  # entries of the squares formed at once for design effects (64 MB)
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,12 +102,17 @@ def batch_estimates_many(design: Design, values: np.ndarray, groupings: list[tup
     return [_concat(p, G) for p, (_, G) in zip(parts, groupings)]
 
 
-def prepare_columns(values: np.ndarray, denominator: np.ndarray | None = None, deff: bool = True) -> list:
-    """The columns prepared for the engine, in blocks of bounded memory (reusable across calls)."""
+def prepare_columns(values: np.ndarray, denominator: np.ndarray | None = None, deff: bool = True,
+                    own: bool = False) -> list:
+    """The columns prepared for the engine, in blocks of bounded memory (reusable across calls).
+
+    ``own``: the caller hands ``values`` over (it is not used afterwards), so the
+    preparation may work in it instead of copying it.
+    """
     n, K = values.shape
     width = max(1, min(K, _BLOCK_ELEMENTS // max(n, 1)))
-    return [_Prepared(values[:, s:s + width], None if denominator is None else denominator[:, s:s + width], deff)
-            for s in range(0, K, width)]
+    return [_Prepared(values[:, s:s + width], None if denominator is None else denominator[:, s:s + width], deff,
+                      own=own) for s in range(0, K, width)]
 
 
 def _concat(parts: list[BatchResult], G: int) -> BatchResult:
@@ -189,16 +195,21 @@ class _Prepared:
     denominator is the valid indicator, which is never stored densely: missing
     answers are few, so ``M @ valid = rowsum(M) - M @ missing`` with ``missing``
     a sparse matrix of the missing cells. Ratios keep a dense denominator.
-    ``a2`` (``a`` squared) feeds the design effects.
+    The squares that feed the design effects are formed a few columns at a time
+    when they are needed (:meth:`times_a2`), so a prepared block holds one ``n x k``
+    array and the sparse missing cells.
     """
 
-    def __init__(self, values, denominator, deff: bool):
+    def __init__(self, values, denominator, deff: bool, own: bool = False):
         n, k = values.shape
         self.k = k
         self.ratio = denominator is not None
+        self.deff = bool(deff and denominator is None)
         if denominator is None:
+            # row-major: the sparse products by cluster x group read a row-major block fastest
             a = np.ascontiguousarray(values, dtype=float)
-            a = a.copy() if np.shares_memory(a, values) else a
+            if np.shares_memory(a, values) and not (own and a.flags.writeable):
+                a = a.copy()
             miss = np.isnan(a)
             rows, cols = np.nonzero(miss)
             a[rows, cols] = 0.0
@@ -211,7 +222,33 @@ class _Prepared:
             self.a = np.where(valid, values, 0.0)
             self.b = np.where(valid, denominator, 0.0)
             self.valid = valid.astype(float)
-        self.a2 = np.square(self.a) if (deff and denominator is None) else None
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the prepared block."""
+        total = self.a.nbytes
+        for arr in (self.b, self.valid):
+            if arr is not None:
+                total += arr.nbytes
+        if self.b is None:
+            m = self.missing
+            total += m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
+        return int(total)
+
+    def times_a2(self, S: "_Sum") -> np.ndarray:
+        """``S @ a**2`` for a grouping's sums, squaring a few rows at a time (contiguous blocks;
+        no second ``n x k`` array is kept)."""
+        n, k = self.a.shape
+        step = max(1, _SQUARE_ELEMENTS // max(k, 1))
+        out = np.zeros((S.n_cells, k))
+        for r0 in range(0, n, step):
+            r1 = min(n, r0 + step)
+            target = S.target[r0:r1]
+            idx = np.flatnonzero(target >= 0)
+            if idx.size:
+                m = sp.csr_matrix((S.weights[r0:r1][idx], (target[idx], idx)), shape=(S.n_cells, r1 - r0))
+                out += m @ np.square(self.a[r0:r1])
+        return out
 
     def times_a(self, M) -> np.ndarray:
         """``M @ a``."""
@@ -263,8 +300,8 @@ def _block(ctx: _Context, prep: _Prepared, total, deff, rest) -> BatchResult:
         var = V.variance_diag(factor).reshape(G, k)
         se = np.sqrt(var)
         dvals = np.full((G, k), np.nan)
-        if deff and prep.a2 is not None:
-            swa2 = np.asarray(ctx.group_mat @ prep.a2)
+        if deff and prep.deff:
+            swa2 = prep.times_a2(ctx.group_mat)
             mean = N / D
             ss = swa2 - 2 * mean * N + mean**2 * D  # sum w (a - mean)^2, expanded
             constant = ss <= 1e-12 * np.abs(swa2)  # every valid value equal: no SRS variance

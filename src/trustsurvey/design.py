@@ -265,10 +265,12 @@ class Design:
         st = self.stages[0]
         inset = (codes >= 0) & (self.weights != 0)
         g = codes[inset]
-        clusters = np.unique(g * st.n_total_clusters + st.clusters[inset])
-        strata = np.unique(g * st.n_strata + st.strata[inset])
-        return (np.bincount(clusters // st.n_total_clusters, minlength=n_groups)
-                - np.bincount(strata // st.n_strata, minlength=n_groups)).astype(float)[:n_groups]
+        C, H = st.n_total_clusters, st.n_strata
+        occupied = np.bincount(g * C + st.clusters[inset], minlength=n_groups * C)[:n_groups * C] > 0
+        rows, cols = np.nonzero(occupied.reshape(n_groups, C))
+        strata = np.zeros((n_groups, H), dtype=bool)
+        strata[rows, st.cluster_stratum[cols]] = True
+        return (np.bincount(rows, minlength=n_groups) - strata.sum(axis=1)).astype(float)[:n_groups]
 
     def domain_degf(self, mask: np.ndarray | None) -> int:
         """Degrees of freedom of a domain, as R's ``degf`` of a subset design.

@@ -194,22 +194,58 @@ def _frame(by, groups, meta, res: BatchResult, df: float, lo, hi) -> pd.DataFram
         order=list(by) + ESTIMATE_COLUMNS)
 
 
-_CACHE_ELEMENTS = 8_000_000  # prepared columns up to this size are kept with the Survey for the next call
+#: memory the prepared columns of the last call may keep with a Survey for its next call (bytes);
+#: beyond it they are prepared anew each call
+CACHE_BYTES = 1_500_000_000
 
 
-def _columns(data, variables, levels, denominator, cache, categorical=()):
-    """Values, their (variable, level) labels and the engine's prepared blocks, cached when small."""
+def _columns(data, variables, levels, denominator, cache, categorical=(), keep_values=False):
+    """The columns' (variable, level) labels and the engine's prepared blocks, kept with the Survey.
+
+    The prepared blocks (one ``n x k`` array of values with 0 where missing, and
+    the sparse missing cells) are kept for the next call within
+    :data:`CACHE_BYTES`, so repeated calls on the same items (one per demographic)
+    prepare them once. ``values`` (NaN for missing) is returned only with
+    ``keep_values`` (likelihood intervals need it); otherwise the preparation
+    works in it.
+    """
     key = ("columns", tuple(variables), levels, None if denominator is None else tuple(denominator),
            tuple(categorical))
     if cache is not None and key in cache:
-        return cache[key]
+        values, meta, den, prepared = cache[key]
+        if keep_values and values is None:
+            values = variable_matrix(data, variables, levels=levels, categorical=categorical)[0]
+        return values, meta, den, prepared
     values, meta = variable_matrix(data, variables, levels=levels, categorical=categorical)
     den = None if denominator is None else variable_matrix(data, denominator, levels=False)[0]
-    entry = (values, meta, den, prepare_columns(values, den))
-    if cache is not None and values.size <= _CACHE_ELEMENTS:
-        cache.clear()  # keep one entry: the last variables asked for
-        cache[key] = entry
-    return entry
+    own = not keep_values and den is None
+    prepared = prepare_columns(values, den, own=own)
+    kept = None if own else values
+    entry = (kept, meta, den, prepared)
+    if cache is not None:
+        for old in [k for k in cache if k[0] == "columns"]:
+            del cache[old]  # keep one entry: the last variables asked for
+        size = sum(p.nbytes for p in prepared) + (0 if kept is None else kept.nbytes)
+        if size <= CACHE_BYTES:
+            cache[key] = entry
+    return (values if keep_values else kept), meta, den, prepared
+
+
+_GROUPINGS_KEPT = 16
+
+
+def _groups(data, by, domain, cache):
+    """:func:`group_codes`, kept with the Survey for the next call (the last few groupings)."""
+    key = ("groups", tuple(by))
+    if cache is not None and key in cache:
+        return cache[key]
+    out = group_codes(data, by, domain)
+    if cache is not None:
+        kept = [k for k in cache if k[0] == "groups"]
+        for old in kept[:max(0, len(kept) - _GROUPINGS_KEPT + 1)]:
+            del cache[old]
+        cache[key] = out
+    return out
 
 
 def _linear(kind: str, design: Design, data: pd.DataFrame, variables, by, domain, *,
@@ -219,8 +255,9 @@ def _linear(kind: str, design: Design, data: pd.DataFrame, variables, by, domain
     variables = _as_list(variables)
     if not variables:
         raise EstimationError("name at least one variable")
-    values, meta, den, prepared = _columns(data, variables, levels, denominator, cache, categorical)
-    codes, groups = group_codes(data, by, domain)
+    values, meta, den, prepared = _columns(data, variables, levels, denominator, cache, categorical,
+                                           keep_values=ci_method == "likelihood")
+    codes, groups = _groups(data, by, domain, cache)
     G = len(groups)
     res = batch_estimates(design, values, codes, G, denominator=den, total=total, prepared=prepared)
     # every group's interval on its own domain's degrees of freedom, as R's confint on the subset design

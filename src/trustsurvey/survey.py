@@ -134,7 +134,7 @@ class Survey:
         self._missing_kinds = None if missing_kinds is None else missing_kinds.reset_index(drop=True)
         self._domain = domain
         self._attrs = dict(attrs)
-        self._cache: dict = {}  # prepared columns of the last call (small data only); never user-visible
+        self._cache: dict = {}  # prepared columns and groupings of recent calls (estimation); never user-visible
 
     def _derive(self, *, data=None, design=None, domain=None, keep_domain=True, attrs=None) -> "Survey":
         new = object.__new__(Survey)
