@@ -34,6 +34,7 @@ class RunResult:
     tables: Mapping[int, pd.DataFrame]
     trend: pd.DataFrame
     recommendations: Mapping[int, object] = field(default_factory=dict)
+    _labelled: dict = field(default_factory=dict, repr=False, compare=False)  # tables relabelled once per language
 
     @property
     def current(self) -> int:
@@ -46,11 +47,17 @@ class RunResult:
 
     def table(self, lang: str = "en", wave: int | None = None) -> pd.DataFrame:
         """The breakdown table of a wave with labels in ``lang``."""
-        t = self.tables[self.current if wave is None else wave]
-        return relabel(t, self.questionnaire, lang)
+        key = ("table", lang, self.current if wave is None else wave)
+        if key not in self._labelled:
+            self._labelled[key] = relabel(self.tables[key[2]], self.questionnaire, lang)
+        return self._labelled[key].copy()
 
     def trend_table(self, lang: str = "en") -> pd.DataFrame:
-        return relabel(self.trend, self.questionnaire, lang)
+        """The trend table with labels in ``lang``."""
+        key = ("trend", lang)
+        if key not in self._labelled:
+            self._labelled[key] = relabel(self.trend, self.questionnaire, lang)
+        return self._labelled[key].copy()
 
 
 def compute(plan: AnalysisPlan, *, progress: Callable[[str], None] | None = None) -> RunResult:

@@ -157,6 +157,47 @@ def _html(result: RunResult, lang: str, out: Path, figures: list) -> str:
     return text
 
 
+_RUN: RunResult | None = None  # the run the language workers draw (inherited by forked processes)
+
+
+def _report_job(lang: str, out: str) -> str:
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent cleans up; a worker just stops
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    assert _RUN is not None
+    return _html(_RUN, lang, Path(out), _figures(_RUN, lang, Path(out)))
+
+
+def _reports(result: RunResult, langs: list[str], out: Path, say: Callable[[str], None]) -> list[str]:
+    """The figures and the HTML report of every language; languages side by side on several processors.
+
+    Each language's figures and page are independent files, so they are drawn in
+    forked worker processes (one per processor, where the platform forks); the
+    files are the same, byte for byte, as one process writes them.
+    """
+    import multiprocessing
+    import os
+
+    workers = min(len(langs), os.cpu_count() or 1)
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        texts = []
+        for lang in langs:
+            say(f"figures and report ({lang})")
+            texts.append(_html(result, lang, out, _figures(result, lang, out)))
+        return texts
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _RUN
+    _RUN = result
+    try:
+        say(f"figures and reports ({', '.join(langs)})")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_report_job, langs, [str(out)] * len(langs)))
+    finally:
+        _RUN = None
+
+
 def _sheets(result: RunResult, lang: str) -> dict:
     """The workbook: one sheet per demographic (national first), the trend, the recommendations for readers."""
     from .labels import meaning
@@ -233,9 +274,8 @@ def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
         if pdf is None:
             pdf = bool(getattr(plan, "pdf", False))
         pages = []
-        for lang in langs:
-            say(f"figures and report ({lang})")
-            pages.append((_html(result, lang, tmp, _figures(result, lang, tmp)), tmp / f"report_{lang}.pdf"))
+        for lang, text in zip(langs, _reports(result, langs, tmp, say)):
+            pages.append((text, tmp / f"report_{lang}.pdf"))
             written[f"report_{lang}"] = f"report_{lang}.html"
         if pdf:
             from .report.pdf import render_pdfs

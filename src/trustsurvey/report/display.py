@@ -9,7 +9,7 @@ the previous wave, and margins of error.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -174,14 +174,19 @@ def breakdown_tables(frame: pd.DataFrame, lang: str = "en", *, metric: str = "to
     if by is not None:
         demos = [b for b in demos if b in set(by)]
     f = frame.assign(_level=frame["level"].astype(str), _group=frame["group"].astype(str))
-    indexed = f.set_index(["item", "metric", "_level", "by", "_group"])
-    indexed = indexed[~indexed.index.duplicated()]
+    # every row once, by its key (the first of duplicates), as a plain dict: cells are looked up, not filtered
+    cells: dict[tuple, dict] = {}
+    firsts: dict[tuple, dict] = {}
+    for r in f[["item", "metric", "_level", "by", "_group", "item_label", "level_label", "estimate", "ci_low",
+                "ci_high", "n_unweighted", "p_adj", "flag"]].to_dict("records"):
+        cells.setdefault((r["item"], r["metric"], r["_level"], r["by"], r["_group"]), r)
+        firsts.setdefault((r["item"], r["metric"], r["_level"]), r)
     labels = {}
     for item, met, level in keys:
-        sub = f[(f["item"] == item) & (f["metric"] == met) & (f["_level"] == level)]
-        label = str(sub["item_label"].iloc[0])
+        first = firsts[(item, met, level)]
+        label = str(first["item_label"])
         if met == "option_share":
-            label += " — " + str(sub["level_label"].iloc[0])
+            label += " — " + str(first["level_label"])
         elif met != metric:
             label += f" ({meaning_of(None, lang).metric(met)})"
         labels[(item, met, level)] = label
@@ -196,11 +201,10 @@ def breakdown_tables(frame: pd.DataFrame, lang: str = "en", *, metric: str = "to
             row = [{"text": labels[(item, met, level)], "ci": "", "cls": "label", "title": ""}]
             nat_v = np.nan
             for b, g, _ in cols:
-                key = (item, met, level, b, g)
-                if key not in indexed.index:
+                r = cells.get((item, met, level, b, g))
+                if r is None:
                     row.append({"text": "", "ci": "", "cls": "na", "title": ""})
                     continue
-                r = indexed.loc[key]
                 row.append(_wide_cell(r, met, lang, alpha, nat_v, t, polar.polarity(item, met)))
                 if b == "national":
                     nat_v = float(r["estimate"]) if not _missing(r["estimate"]) else np.nan
@@ -211,7 +215,7 @@ def breakdown_tables(frame: pd.DataFrame, lang: str = "en", *, metric: str = "to
     return out
 
 
-def _wide_cell(r: pd.Series, metric: str, lang: str, alpha: float, national: float, t, polarity: int = 1) -> dict:
+def _wide_cell(r: Mapping, metric: str, lang: str, alpha: float, national: float, t, polarity: int = 1) -> dict:
     flag = "" if _missing(r["flag"]) else str(r["flag"])
     est = r["estimate"]
     n_text = "n = " + format_number(float(r["n_unweighted"]), 0, lang) if not _missing(r["n_unweighted"]) else ""
