@@ -7,6 +7,7 @@ from scipy import stats
 
 import trustsurvey as ts
 from trustsurvey.breakdown import BREAKDOWN_COLUMNS, TREND_COLUMNS
+from trustsurvey.errors import LanguageError
 
 
 from pathlib import Path
@@ -121,6 +122,11 @@ def test_trend_changes(s25):
 def test_bad_metric(s25):
     with pytest.raises(ts.EstimationError, match="unknown metric"):
         ts.breakdown(s25, metrics=["top3"])
+
+
+def test_a_language_the_questionnaire_does_not_declare(s25):
+    with pytest.raises(LanguageError, match="lang='de' is not a language of questionnaire.*choose one of"):
+        ts.breakdown(s25, items=["trust_kp"], by=["gender"], lang="de")
 
 
 @pytest.mark.parametrize("kind", ["taylor", "raked", "jk1"])

@@ -431,10 +431,13 @@ def _deep_routing(tmp_path: Path, depth: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize("command", ["validate", "lint"])
+@pytest.mark.parametrize("command", ["validate", "lint", "run"])
 def test_routing_nested_hundreds_deep_gets_a_message(tmp_path, capsys, command):
     path = _deep_routing(tmp_path, 300)
-    argv = ["validate", path, MINI_CSV] if command == "validate" else ["questionnaire", "lint", path]
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(f"questionnaire: {path.name}\nwaves: {{2025: {MINI_CSV}}}\n", encoding="utf-8")
+    argv = {"validate": ["validate", path, MINI_CSV], "lint": ["questionnaire", "lint", path],
+            "run": ["run", plan, "--out", tmp_path / "out", "--quiet"]}[command]
     code, out, err = run(argv, capsys)
     assert code == 1 and "nested too deeply" in out + err and str(path) in out + err
 
@@ -467,7 +470,8 @@ def test_a_terminated_run_cleans_up_and_exits_143(small_project):
     exe = shutil.which("trustsurvey", path=str(Path(sys.executable).parent))
     out = small_project / "report"
     proc = subprocess.Popen([exe, "run", str(small_project / "plan.yaml"), "--out", str(out), "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while not any(p.name.startswith(".report.tmp-") for p in small_project.iterdir()):

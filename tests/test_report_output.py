@@ -99,7 +99,9 @@ def test_a_file_is_not_a_directory(tmp_path):
     assert target.read_text(encoding="utf-8") == "x"
 
 
-SLOW_WRITER = """
+# the signals' default actions, as in a terminal (a parent run under `nohup` would pass SIGHUP on ignored)
+DEFAULTS = "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_DFL)\nsignal.signal(signal.SIGHUP, signal.SIG_DFL)\n"
+SLOW_WRITER = DEFAULTS + """
 import sys, time
 from pathlib import Path
 from trustsurvey.report.output import prepare_output_dir
@@ -133,7 +135,7 @@ def test_a_terminated_run_leaves_nothing_behind(tmp_path, signame):
     assert sorted(os.listdir(out)) == sorted([MARKER, "old.csv"])
 
 
-MOVE_INTERRUPTED = """
+MOVE_INTERRUPTED = DEFAULTS + """
 import os, signal, sys
 from pathlib import Path
 from trustsurvey.report import output

@@ -293,6 +293,13 @@ def _inputs_of(args: argparse.Namespace) -> str:
     """The input files a command was given (for messages that cannot name one themselves)."""
     names = [str(getattr(args, a)) for a in ("plan", "manifest", "questionnaire", "file", "source", "data")
              if isinstance(getattr(args, a, None), str)]
+    if isinstance(getattr(args, "plan", None), str):  # the plan's questionnaire, where the routing is
+        from ..plan import AnalysisPlan
+
+        try:
+            names.append(str(AnalysisPlan.from_yaml(args.plan).questionnaire))
+        except TrustSurveyError:
+            pass
     return ", ".join(names) or "the input"
 
 
