@@ -8,11 +8,17 @@ the ``survey`` fixture builds (and caches) a Survey by design name.
 A test that takes the argument ``r_case`` and carries
 ``@pytest.mark.r_calls("mean", "total", ...)`` is parametrised over every
 reference case whose ``call`` is one of those, with the case id as test id.
+
+Hypothesis runs derandomised by default (profile ``ci``: the same examples on
+every run, no example database), so ``pytest`` passes or fails the same way each
+time, in CI (``CI`` set) always. ``HYPOTHESIS_PROFILE=explore pytest ...`` draws
+new random examples (and more of them) to look for new failures.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +26,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, deadline=None, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
 DATA_DIR = REFERENCE_DIR / "data"

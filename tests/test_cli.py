@@ -344,3 +344,144 @@ def test_problem_values_are_spreadsheet_safe():
     assert safe["value"].tolist()[:6] == ["'=HYPERLINK(\"x\")", "'-1", "'-x", "'@a", "'+1.5", "ok"]
     assert pd.isna(safe["value"].iloc[6]) and safe["row"].tolist() == frame["row"].tolist()
     assert frame["value"].iloc[0].startswith("=")  # the input is not modified
+
+
+# ------------------------------------------------------------------ bad input: clear answers, documented exit codes
+
+SMALL_PLAN = """questionnaire: questionnaire.yaml
+waves: {2024: wave_2024.csv, 2025: wave_2025.csv}
+breakdown: {by: gender, items: [trust_kp], metrics: [top2]}
+languages: [en]
+figures: [estimates]
+"""
+
+
+@pytest.fixture
+def small_project(tmp_path) -> Path:
+    """The example's questionnaire and data beside a small plan (``plan.yaml``)."""
+    shutil.copy(KP_QUESTIONNAIRE, tmp_path / "questionnaire.yaml")
+    for year in (2024, 2025):
+        shutil.copy(ROOT / "examples" / "data" / f"kp_trust_{year}.csv", tmp_path / f"wave_{year}.csv")
+    (tmp_path / "plan.yaml").write_text(SMALL_PLAN, encoding="utf-8")
+    return tmp_path
+
+
+def test_exit_codes_are_documented():
+    from trustsurvey.cli import EXIT_CODES
+
+    assert set(EXIT_CODES) == {0, 1, 2, 130, 143}
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("rules: [a, b]", "rules: give overrides by rule id"),
+    ("title: [a, b]", "title: give one text, or one text per language"),
+    ("key_items: [[trust_kp, safe_night]]", "key_items: give a name or a list of names"),
+    ("min_base: -5", "min_base: -5 must be 0 or more"),
+    ("adjust: holmes", "adjust: 'holmes' is not a known adjustment; write one of holm, bonferroni"),
+    ("waves: {2025: wave_2025.csv, '2025': wave_2024.csv}", "waves: 2025 is given twice"),
+])
+def test_run_with_a_bad_plan_names_the_key(small_project, capsys, line, expected):
+    plan = small_project / "plan.yaml"
+    text = SMALL_PLAN if not line.startswith("waves") else SMALL_PLAN.replace(SMALL_PLAN.splitlines()[1] + "\n", "")
+    plan.write_text(text + line + "\n", encoding="utf-8")
+    code, out, err = run(["run", plan, "--out", small_project / "out", "--quiet"], capsys)
+    assert code == 1 and expected in err and str(plan) in err
+    assert not (small_project / "out").exists()
+
+
+def test_run_with_an_extra_column_advises_the_plan_key_and_the_plan_can_ignore_it(small_project, capsys):
+    frame = pd.read_csv(small_project / "wave_2025.csv", dtype=str)
+    frame["interviewer_note"] = "x"
+    frame.to_csv(small_project / "wave_2025.csv", index=False)
+    plan = small_project / "plan.yaml"
+    code, _, err = run(["run", plan, "--out", small_project / "out", "--quiet"], capsys)
+    assert code == 1 and "interviewer_note" in err
+    assert "`extra: ignore`" in err and "analysis plan" in err and "extra='ignore'" not in err
+    plan.write_text(SMALL_PLAN + "extra: ignore\n", encoding="utf-8")
+    code, out, _ = run(["run", plan, "--out", small_project / "out", "--quiet"], capsys)
+    assert code == 0 and "wave 2025: 1496 respondents" in out
+
+
+def test_validate_advises_its_own_flag_for_an_extra_column(small_project, capsys):
+    frame = pd.read_csv(small_project / "wave_2025.csv", dtype=str)
+    frame["interviewer_note"] = "x"
+    frame.to_csv(small_project / "extra.csv", index=False)
+    code, out, _ = run(["validate", KP_QUESTIONNAIRE, small_project / "extra.csv"], capsys)
+    assert code == 1 and "interviewer_note" in out
+    code, out, _ = run(["validate", KP_QUESTIONNAIRE, small_project / "extra.csv", "--extra", "ignore"], capsys)
+    assert code == 0
+
+
+def test_weight_refuses_an_existing_output_in_the_cli_spelling(small_project, capsys):
+    out = small_project / "weighted.csv"
+    out.write_text("keep me\n", encoding="utf-8")
+    code, _, err = run(["weight", KP_QUESTIONNAIRE, small_project / "wave_2025.csv", "-o", out], capsys)
+    assert code == 1 and "--force" in err and "force=True" not in err and str(out) in err
+    assert out.read_text(encoding="utf-8") == "keep me\n"
+    data = small_project / "wave_2025.csv"
+    code, _, err = run(["weight", KP_QUESTIONNAIRE, data, "-o", data, "--force"], capsys)
+    assert code == 1 and "input data file, which is never overwritten" in err
+
+
+def _deep_routing(tmp_path: Path, depth: int) -> Path:
+    text = MINI.read_text(encoding="utf-8")
+    deep = "(" * depth + "contact_12m == 1" + ")" * depth
+    path = tmp_path / "deep.yaml"
+    path.write_text(text.replace("asked_if: contact_12m == 1", f"asked_if: '{deep}'"), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", ["validate", "lint", "run"])
+def test_routing_nested_hundreds_deep_gets_a_message(tmp_path, capsys, command):
+    path = _deep_routing(tmp_path, 300)
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(f"questionnaire: {path.name}\nwaves: {{2025: {MINI_CSV}}}\n", encoding="utf-8")
+    argv = {"validate": ["validate", path, MINI_CSV], "lint": ["questionnaire", "lint", path],
+            "run": ["run", plan, "--out", tmp_path / "out", "--quiet"]}[command]
+    code, out, err = run(argv, capsys)
+    assert code == 1 and "nested too deeply" in out + err and str(path) in out + err
+
+
+def test_a_full_disk_names_the_output(small_project, capsys, monkeypatch):
+    import errno
+
+    import trustsurvey.io.weighted
+    import trustsurvey.pipeline
+    import trustsurvey.publish
+
+    def full(*args, **kwargs):
+        raise OSError(errno.EFBIG, "File too large")
+
+    monkeypatch.setattr(trustsurvey.pipeline, "compute", lambda plan, progress=None: None)
+    monkeypatch.setattr(trustsurvey.publish, "publish", full)
+    out = small_project / "out"
+    code, _, err = run(["run", small_project / "plan.yaml", "--out", out, "--quiet"], capsys)
+    assert code == 1 and f"--out {out}: File too large; free some space or write elsewhere" in err
+    monkeypatch.setattr(trustsurvey.io.weighted, "weight_file", full)
+    target = small_project / "w.csv"
+    code, _, err = run(["weight", KP_QUESTIONNAIRE, small_project / "wave_2025.csv", "-o", target], capsys)
+    assert code == 1 and f"-o {target}: File too large" in err
+
+
+def test_a_terminated_run_cleans_up_and_exits_143(small_project):
+    import signal
+    import time
+
+    exe = shutil.which("trustsurvey", path=str(Path(sys.executable).parent))
+    out = small_project / "report"
+    proc = subprocess.Popen([exe, "run", str(small_project / "plan.yaml"), "--out", str(out), "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 120
+        while not any(p.name.startswith(".report.tmp-") for p in small_project.iterdir()):
+            assert proc.poll() is None and time.monotonic() < deadline, "the run ended before writing"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143 and "terminated" in err and "Traceback" not in err
+    assert not [p for p in small_project.iterdir() if p.name.startswith(".report")]  # no hidden folder left
+    if out.exists():  # on a loaded machine the signal may land in the final move, which finishes first
+        assert (out / "manifest.json").is_file()

@@ -127,3 +127,28 @@ def test_compare_names_the_columns_of_a_keyed_table():
     found = compare_manifests(table(0.61), table(0.62))
     assert [m.path for m in found] == ["numbers/breakdown_2025/rows/trust_kp|top2||region|3/estimate"]
     assert compare_manifests(table(0.61), table(0.61)) == []
+
+
+def test_extra_and_missing_list_items_are_mismatches():
+    """Lists are compared to the end of the longer one: an item only one side has is a mismatch."""
+    pub = {"numbers": {"series": [1.0, 2.0], "records": [{"id": "a", "estimate": 0.5}]}}
+    new = {"numbers": {"series": [1.0, 2.0, 3.0],
+                       "records": [{"id": "a", "estimate": 0.5}, {"id": "b", "estimate": 0.7}]}}
+    found = compare_manifests(pub, new)
+    assert [(m.path, m.published, m.recomputed, m.reason) for m in found] == [
+        ("numbers/series[2]", None, 3.0, "extra"),
+        ("numbers/records[id=b]", None, {"id": "b", "estimate": 0.7}, "extra")]
+    back = compare_manifests(new, pub)
+    assert [(m.path, m.reason) for m in back] == [("numbers/series[2]", "missing"),
+                                                  ("numbers/records[id=b]", "missing")]
+    table = {"columns": ["estimate", "se"], "rows": {"r": [0.5, 0.1]}}
+    longer = {"columns": ["estimate", "se"], "rows": {"r": [0.5, 0.1, 0.2]}}
+    assert [m.reason for m in compare_manifests({"numbers": {"t": table}}, {"numbers": {"t": longer}})] == ["extra"]
+
+
+def test_keys_are_walked_in_the_recomputed_order():
+    """Differences come in the order of the recomputed tables (a manifest on disk has sorted keys)."""
+    pub = {"numbers": {"t": {"columns": ["estimate"], "rows": {"a": [1.0], "b": [1.0], "c": [1.0]}}}}
+    new = {"numbers": {"t": {"columns": ["estimate"], "rows": {"c": [2.0], "a": [2.0], "b": [2.0]}}}}
+    found = compare_manifests(pub, new)
+    assert [m.parts for m in found] == [("numbers", "t", "rows", k, "estimate") for k in "cab"]

@@ -4,7 +4,7 @@
 the breakdown tables, the trend table and the recommendations of each wave (each
 wave's plan tracked by the next), and returns them in a :class:`RunResult`.
 :mod:`trustsurvey.publish` writes them out; :func:`published_numbers` lists every
-number a report publishes, for the manifest and ``trustsurvey reproduce``.
+number a report publishes, for the manifest and :mod:`trustsurvey.reproduce`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from .io import read_survey
 from .plan import AnalysisPlan
 from .questionnaire import Questionnaire
 
-__all__ = ["RunResult", "Reproduction", "compute", "published_numbers", "reproduce", "methodology",
-           "margins_of_error", "key_items"]
+__all__ = ["RunResult", "compute", "published_numbers", "methodology", "margins_of_error", "key_items"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +74,7 @@ def compute(plan: AnalysisPlan, *, progress: Callable[[str], None] | None = None
     surveys: dict[int, object] = {}
     for year, path in plan.waves.items():
         say(f"reading wave {year}")
-        s = read_survey(path, q, wave=year)
+        s = read_survey(path, q, wave=year, extra=plan.extra)
         if plan.weighting and q.weighting is not None:
             say(f"weighting wave {year}")
             s = s.weight()
@@ -260,72 +259,19 @@ def _numbers(frame: pd.DataFrame, keys: list[str], values: list[str]) -> dict[st
 def published_numbers(result: RunResult) -> dict[str, dict]:
     """Every published number by table id and row key (for the manifest and reproduction).
 
-    Returns ``{table id: {"columns": [...], "rows": {row key: [values]}}}``.
+    Returns ``{table id: {"columns": [...], "keys": [...], "rows": {row key: [values]}}}``: a row
+    key joins the row's ``keys`` fields with ``|``; rows are in the table's order.
     """
     out: dict[str, dict] = {}
     for year, t in result.tables.items():
-        out[f"breakdown_{year}"] = {"columns": _TABLE_VALUES, "rows": _numbers(t, _TABLE_KEYS, _TABLE_VALUES)}
+        out[f"breakdown_{year}"] = {"columns": _TABLE_VALUES, "keys": _TABLE_KEYS,
+                                    "rows": _numbers(t, _TABLE_KEYS, _TABLE_VALUES)}
     if len(result.trend):
-        out["trend"] = {"columns": _TREND_VALUES,
+        out["trend"] = {"columns": _TREND_VALUES, "keys": _TABLE_KEYS + ["wave"],
                         "rows": _numbers(result.trend, _TABLE_KEYS + ["wave"], _TREND_VALUES)}
     for year, recs in result.recommendations.items():
         frame = recs.to_frame()
         cols = [c for c in ("priority", "estimate", "ci_low", "ci_high", "previous", "change", "p_value",
                             "p_adj", "n_unweighted") if c in frame.columns]
-        out[f"recommendations_{year}"] = {"columns": cols, "rows": _numbers(frame, ["id"], cols)}
+        out[f"recommendations_{year}"] = {"columns": cols, "keys": ["id"], "rows": _numbers(frame, ["id"], cols)}
     return out
-
-
-@dataclass(frozen=True, eq=False)
-class Reproduction:
-    """The outcome of :func:`reproduce`: every published number that was not reproduced."""
-
-    mismatches: pd.DataFrame  # path, published, recomputed, reason
-    n_numbers: int
-    changed_inputs: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        return len(self.mismatches) == 0
-
-
-def reproduce(manifest_path, *, plan_path=None, data: Mapping[int, str] | None = None,
-              rtol: float = 1e-9, progress: Callable[[str], None] | None = None) -> Reproduction:
-    """Recompute a published report from its manifest and compare number by number.
-
-    Parameters
-    ----------
-    manifest_path : path
-        The ``manifest.json`` of a report.
-    plan_path : path, optional
-        The analysis plan (default: the one the manifest records).
-    data : mapping of year -> path, optional
-        Data files to use instead of the plan's (e.g. a partner's copy).
-    rtol : float
-        Relative tolerance of the comparison.
-    """
-    from pathlib import Path
-
-    from .errors import PlanError
-    from .report.manifest import compare_manifests, mismatch_table, read_json, sha256_file
-
-    manifest = read_json(manifest_path)
-    run = manifest.get("run") or {}
-    plan_file = plan_path or run.get("plan")
-    if not plan_file or not Path(plan_file).is_file():
-        raise PlanError(f"the analysis plan {plan_file!r} recorded in {manifest_path} is not here; "
-                        "pass --plan PLAN.yaml (and --data YEAR=FILE for data elsewhere)")
-    plan = AnalysisPlan.from_yaml(plan_file)
-    if data:
-        plan = plan.with_data(data)
-    result = compute(plan, progress=progress)
-    recomputed = {"numbers": published_numbers(result)}
-    mismatches = compare_manifests(manifest, recomputed, rtol=rtol)
-    changed = []
-    recorded = manifest.get("files") or {}
-    for name, path in plan.input_files().items():
-        sha = recorded.get(name, {}).get("sha256")
-        if sha is not None and Path(path).is_file() and sha256_file(path) != sha:
-            changed.append(name)
-    n = sum(len(t.get("rows", {})) * len(t.get("columns", [])) for t in recomputed["numbers"].values())
-    return Reproduction(mismatches=mismatch_table(mismatches), n_numbers=n, changed_inputs=tuple(changed))

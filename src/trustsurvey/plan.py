@@ -23,13 +23,18 @@ A plan is a small YAML file::
     key_items: [trust_police, confidence_index]   # default: the first items of the questionnaire
     rules: {}                     # overrides of the questionnaire's recommendation rules, by rule id
     previous_plan: null           # last year's recommendations.csv, to track (optional)
+    extra: error                  # data columns the questionnaire does not know: error | ignore | keep
 
 Paths are relative to the plan file. :meth:`AnalysisPlan.from_yaml` checks every
-key and reports problems with the file name and key.
+key and reports problems with the file name and key: a key written twice, a wave
+year given twice (``2025`` and ``'2025'``), a list where a name belongs, a
+threshold below zero. Where a list of names is asked for (``by``, ``items``,
+``languages``, ...), one name may be written without brackets.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,12 +44,110 @@ import yaml
 
 from .errors import PlanError
 
-__all__ = ["AnalysisPlan", "FIGURES"]
+__all__ = ["AnalysisPlan", "FIGURES", "EXTRA_COLUMNS"]
 
 FIGURES = ("estimates", "likert", "trend", "heatmap")
+#: What a run does with data columns the questionnaire does not know (``extra:`` in the plan).
+EXTRA_COLUMNS = ("error", "ignore", "keep")
 _KEYS = {"title", "questionnaire", "waves", "current", "weighting", "breakdown", "alpha", "adjust",
          "min_base", "low_base", "max_cv", "languages", "figures", "key_items", "rules", "previous_plan",
-         "source", "base"}
+         "source", "base", "extra"}
+_BREAKDOWN_KEYS = ("by", "items", "metrics")
+
+
+class _Duplicate(Exception):
+    """A key written twice in one YAML mapping (PyYAML would keep the last one without a word)."""
+
+    def __init__(self, key: Any, first: int, again: int):
+        super().__init__(key, first, again)
+        self.key, self.first, self.again = key, first, again
+
+
+class _PlanLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses a key written twice in one mapping."""
+
+
+def _construct_mapping(loader: _PlanLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        try:
+            if key in seen:
+                raise _Duplicate(key, seen[key], line)
+            seen[key] = line
+        except TypeError:  # an unhashable key (a list or mapping): PyYAML reports it itself
+            continue
+    return loader.construct_mapping(node, deep=deep)
+
+
+_PlanLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: Path, what: str = "plan file") -> Any:
+    """Read a YAML file safely: no code runs, a key written twice is an error, every failure a PlanError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PlanError(f"{path}: not UTF-8 text (byte {exc.start}); save the {what} as UTF-8") from None
+    except OSError as exc:
+        raise PlanError(f"{path}: cannot read the {what}: {exc.strerror}") from None
+    try:
+        return yaml.load(text, Loader=_PlanLoader)  # noqa: S506 - a SafeLoader subclass
+    except _Duplicate as dup:
+        lines = f"line {dup.first}" if dup.first == dup.again else f"lines {dup.first} and {dup.again}"
+        raise PlanError(f"{path}: key {dup.key!r} is written twice in one mapping ({lines}); "
+                        "keep one of them") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise PlanError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    except RecursionError:
+        raise PlanError(f"{path}: nested too deeply to read; a {what} needs only a few levels "
+                        "(keys, lists of names)") from None
+
+
+def _names(value: Any, key: str, problems: list[str]) -> tuple[str, ...] | None:
+    """A list of names: ``null``, one name, or a list of names (not nested, not numbers)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        bad = [v for v in value if not isinstance(v, (str, int)) or isinstance(v, bool)]
+        if not bad:
+            return tuple(str(v) for v in value)
+        problems.append(f"{key}: give a name or a list of names ([a, b]), not {bad[0]!r} inside the list")
+        return None
+    problems.append(f"{key}: give a name or a list of names ([a, b]), not {type(value).__name__} {value!r}")
+    return None
+
+
+def _year(value: Any) -> int | None:
+    """A wave year written as a number or as text of digits (``2025`` or ``'2025'``), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _number(raw: Mapping, key: str, default: float, integer: bool, problems: list[str]) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        problems.append(f"{key}: {value!r} is not a number")
+        return default
+    if math.isnan(value) or (integer and not float(value).is_integer()):
+        problems.append(f"{key}: {value!r} is not a whole number of respondents" if integer
+                        else f"{key}: {value!r} is not a number")
+        return default
+    return int(value) if integer else float(value)
 
 
 @dataclass(frozen=True)
@@ -67,33 +170,52 @@ class AnalysisPlan:
     languages: tuple[str, ...] = ("en",)
     figures: tuple[str, ...] = FIGURES
     key_items: tuple[str, ...] = ()
-    rules: Mapping[str, Any] = field(default_factory=dict)
+    rules: Mapping[str, Any] | tuple[Mapping[str, Any], ...] = field(default_factory=dict)
     previous_plan: Path | None = None
     source: Mapping[str, str] = field(default_factory=dict)
     base: Mapping[str, str] = field(default_factory=dict)
     path: Path | None = None
+    extra: str = "error"
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike) -> "AnalysisPlan":
-        """Read and check a plan file."""
+        """Read and check a plan file.
+
+        Raises
+        ------
+        PlanError
+            The file is missing, not UTF-8, not valid YAML, writes a key twice, or has
+            problems in its keys (every problem is listed, each with its key).
+        """
         path = Path(path)
         if not path.is_file():
             raise PlanError(f"plan file {str(path)!r} does not exist")
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark is not None else ""
-            raise PlanError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        raw = load_yaml(path)
         return replace(cls.from_dict(raw, base=path.parent, name=str(path)), path=path.resolve())
 
     @classmethod
     def from_dict(cls, raw: Any, *, base: str | os.PathLike = ".", name: str = "<plan>") -> "AnalysisPlan":
-        """Build a plan from a mapping (paths relative to ``base``)."""
+        """Build a plan from a mapping (paths relative to ``base``).
+
+        Examples
+        --------
+        >>> plan = AnalysisPlan.from_dict({"questionnaire": "q.yaml", "waves": {2024: "a.csv", 2025: "b.csv"},
+        ...                                "breakdown": {"by": "region"}})
+        >>> plan.current, plan.by, plan.min_base
+        (2025, ('region',), 30)
+        >>> AnalysisPlan.from_dict({"questionnaire": "q.yaml", "waves": {2025: "a.csv", "2025": "b.csv"},
+        ...                         "min_base": -5})
+        Traceback (most recent call last):
+        ...
+        trustsurvey.errors.PlanError: <plan>: problems in the analysis plan:
+          - waves: 2025 is given twice (2025 and '2025'); give each wave once
+          - min_base: -5 must be 0 or more (groups with fewer respondents are suppressed)
+        """
         if not isinstance(raw, dict):
-            raise PlanError(f"{name}: a plan is a mapping of keys (questionnaire, waves, ...)")
+            raise PlanError(f"{name}: a plan is a mapping of keys (questionnaire, waves, ...), "
+                            f"not {type(raw).__name__}")
         problems: list[str] = []
-        unknown = sorted(set(raw) - _KEYS)
+        unknown = sorted(str(k) for k in set(raw) - _KEYS)
         if unknown:
             problems.append(f"unknown key(s) {unknown}; allowed: {', '.join(sorted(_KEYS))}")
         base = Path(base)
@@ -102,22 +224,42 @@ class AnalysisPlan:
             p = Path(str(p))
             return p if p.is_absolute() else (base / p)
 
+        def path_of(key: str, value: Any) -> Path | None:
+            if isinstance(value, (str, os.PathLike)) and str(value).strip():
+                return resolve(value)
+            problems.append(f"{key}: give a file path (relative to the plan), not {value!r}")
+            return None
+
         q = raw.get("questionnaire")
+        qpath = None
         if not q:
             problems.append("questionnaire: missing (the questionnaire YAML file)")
+        else:
+            qpath = path_of("questionnaire", q)
         waves_raw = raw.get("waves")
         waves: dict[int, Path] = {}
+        spelled: dict[int, Any] = {}
         if not isinstance(waves_raw, dict) or not waves_raw:
             problems.append("waves: missing; give {year: data file, ...}")
         else:
             for year, file in waves_raw.items():
-                try:
-                    waves[int(year)] = resolve(file)
-                except (TypeError, ValueError):
+                y = _year(year)
+                if y is None:
                     problems.append(f"waves: {year!r} is not a year")
-        current = raw.get("current", max(waves) if waves else 0)
-        if waves and int(current) not in waves:
-            problems.append(f"current: {current!r} is not one of the waves {sorted(waves)}")
+                    continue
+                if y in spelled:
+                    problems.append(f"waves: {y} is given twice ({spelled[y]!r} and {year!r}); give each wave once")
+                    continue
+                spelled[y] = year
+                p = path_of(f"waves: {year}", file)
+                if p is not None:
+                    waves[y] = p
+        current_raw = raw.get("current", max(waves) if waves else None)
+        current = _year(current_raw) if current_raw is not None else None
+        if current_raw is not None and current is None:
+            problems.append(f"current: {current_raw!r} is not a year")
+        elif waves and current not in waves:
+            problems.append(f"current: {current_raw!r} is not one of the waves {sorted(waves)}")
         weighting = raw.get("weighting", "questionnaire")
         if weighting not in ("questionnaire", "none", None, True, False):
             problems.append(f"weighting: {weighting!r}; use 'questionnaire' or 'none'")
@@ -125,7 +267,11 @@ class AnalysisPlan:
         if not isinstance(bd, dict):
             problems.append("breakdown: must be a mapping with by/items/metrics")
             bd = {}
-        langs = tuple(raw.get("languages") or ("en",))
+        bad_bd = sorted(str(k) for k in bd if k not in _BREAKDOWN_KEYS)
+        if bad_bd:
+            problems.append(f"breakdown: unknown key(s) {bad_bd}; allowed: {', '.join(_BREAKDOWN_KEYS)}")
+        lists = {key: _names(bd.get(key), f"breakdown: {key}", problems) for key in _BREAKDOWN_KEYS}
+        langs = _names(raw.get("languages"), "languages", problems) or ("en",)
         texts = {}
         for key in ("title", "source", "base"):
             value = raw.get(key)
@@ -139,34 +285,51 @@ class AnalysisPlan:
                 problems.append(f"{key}: give one text, or one text per language ({{en: ..., sq: ...}}), "
                                 f"not {type(value).__name__}")
                 texts[key] = {}
-        figures = tuple(raw.get("figures") or FIGURES)
+        figures = _names(raw.get("figures"), "figures", problems) or FIGURES
         bad_figs = [f for f in figures if f not in FIGURES]
         if bad_figs:
             problems.append(f"figures: {bad_figs} unknown; choose from {', '.join(FIGURES)}")
-        numbers = {}
-        for key, kind, default in (("alpha", float, 0.05), ("min_base", int, 30), ("low_base", int, 100),
-                                   ("max_cv", float, 0.3)):
-            try:
-                numbers[key] = kind(raw.get(key, default))
-            except (TypeError, ValueError):
-                problems.append(f"{key}: {raw.get(key)!r} is not a number")
-                numbers[key] = default
+        key_items = _names(raw.get("key_items"), "key_items", problems) or ()
+        numbers = {"alpha": _number(raw, "alpha", 0.05, False, problems),
+                   "min_base": _number(raw, "min_base", 30, True, problems),
+                   "low_base": _number(raw, "low_base", 100, True, problems),
+                   "max_cv": _number(raw, "max_cv", 0.3, False, problems)}
         if not 0 < numbers["alpha"] < 1:
-            problems.append(f"alpha: {numbers['alpha']} must lie between 0 and 1")
+            problems.append(f"alpha: {numbers['alpha']} must lie between 0 and 1 (e.g. 0.05)")
+        for key, what in (("min_base", "groups with fewer respondents are suppressed"),
+                          ("low_base", "groups with fewer respondents are flagged")):
+            if numbers[key] < 0:
+                problems.append(f"{key}: {numbers[key]} must be 0 or more ({what})")
+        if not numbers["max_cv"] > 0:
+            problems.append(f"max_cv: {numbers['max_cv']} must be above 0 (e.g. 0.3: estimates whose standard "
+                            "error exceeds 30% of the estimate are flagged)")
+        adjust = raw.get("adjust", "holm")
+        if not isinstance(adjust, str):
+            problems.append(f"adjust: give a method name (holm, bonferroni, fdr_bh, none), not {adjust!r}")
+        extra = raw.get("extra", "error")
+        if extra not in EXTRA_COLUMNS:
+            problems.append(f"extra: {extra!r}; use 'error' (report data columns the questionnaire does not "
+                            "know), 'ignore' (drop them) or 'keep'")
+        rules = raw.get("rules") or {}
+        if isinstance(rules, list) and all(isinstance(r, dict) for r in rules):
+            rules = tuple(rules)
+        elif not isinstance(rules, dict) or not all(isinstance(v, dict) for v in rules.values()):
+            problems.append("rules: give overrides by rule id ({rule_id: {parameter: value}}) or a list of rules "
+                            f"([{{id: ..., rule: ..., items: [...]}}]), not {_shape(rules)}")
+            rules = {}
+        previous = raw.get("previous_plan")
+        previous_path = None if previous is None else path_of("previous_plan", previous)
         if problems:
             raise PlanError(f"{name}: problems in the analysis plan:\n" + "\n".join(f"  - {p}" for p in problems))
 
-        def opt(v):
-            return None if v is None else tuple(v)
-
         return cls(
-            questionnaire=resolve(q), waves=dict(sorted(waves.items())), current=int(current),
+            questionnaire=qpath, waves=dict(sorted(waves.items())), current=int(current),
             title=texts["title"], weighting=weighting in ("questionnaire", True),
-            by=opt(bd.get("by")), items=opt(bd.get("items")), metrics=opt(bd.get("metrics")),
-            adjust=str(raw.get("adjust", "holm")), languages=langs, figures=figures,
-            key_items=tuple(raw.get("key_items") or ()), rules=dict(raw.get("rules") or {}),
-            previous_plan=None if raw.get("previous_plan") is None else resolve(raw["previous_plan"]),
-            source=texts["source"], base=texts["base"], path=None, **numbers)
+            by=lists["by"], items=lists["items"], metrics=lists["metrics"],
+            adjust=str(adjust), languages=langs, figures=figures,
+            key_items=key_items, rules=rules if isinstance(rules, tuple) else dict(rules),
+            previous_plan=previous_path, source=texts["source"], base=texts["base"], path=None, extra=extra,
+            **numbers)
 
     def with_data(self, overrides: Mapping[int, str | os.PathLike]) -> "AnalysisPlan":
         """The same plan with some waves' data files replaced."""
@@ -184,3 +347,13 @@ class AnalysisPlan:
         if self.previous_plan is not None:
             files["previous_plan"] = self.previous_plan
         return files
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, list):
+        inner = {type(v).__name__ for v in value}
+        return f"a list of {', '.join(sorted(inner))}" if inner else "an empty list"
+    if isinstance(value, dict):
+        inner = {type(v).__name__ for v in value.values()}
+        return f"a mapping of {', '.join(sorted(inner))}"
+    return f"{type(value).__name__} {value!r}"

@@ -33,6 +33,17 @@ OUTPUT_FILES = {
 }
 
 
+def _relative(path: Path, start: Path) -> str:
+    """``path`` relative to the folder ``start`` in POSIX form (absolute if there is no relative path)."""
+    import os
+
+    target = Path(path).resolve()
+    try:
+        return Path(os.path.relpath(target, start.resolve())).as_posix()
+    except ValueError:  # another drive (Windows)
+        return target.as_posix()
+
+
 def ui_lang(lang: str) -> str:
     """The language of the interface words: ``lang`` if the catalogue has it, else English."""
     from .labels import has_catalogue
@@ -287,10 +298,16 @@ def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
         files = dict(plan.input_files())
         if plan.path is not None:
             files["plan"] = plan.path
+        # paths relative to the plan (the plan relative to this report's folder), so that a report
+        # moved together with its inputs still reproduces
+        plan_dir = plan.path.parent if plan.path is not None else Path.cwd()
         manifest = build_manifest(__version__, files, published_numbers(result),
-                                  extra={"plan": str(plan.path) if plan.path else None,
-                                         "data": {str(y): str(p) for y, p in plan.waves.items()},
-                                         "questionnaire": str(plan.questionnaire),
+                                  extra={"plan": _relative(plan.path, Path(out_dir).resolve())
+                                         if plan.path else None,
+                                         "data": {str(y): _relative(p, plan_dir) for y, p in plan.waves.items()},
+                                         "questionnaire": _relative(plan.questionnaire, plan_dir),
+                                         "paths": "plan: relative to this file's folder; data, questionnaire: "
+                                                  "relative to the plan",
                                          "languages": langs})
         write_json(manifest, tmp / "manifest.json")
         written["manifest"] = "manifest.json"

@@ -1,8 +1,10 @@
 """The ``trustsurvey`` command line: ``make_parser()`` and ``main(argv) -> int``.
 
-This is the only module that prints. Exit codes: 0 success, 1 problems found or
-an error in the input (a message on stderr, never a traceback), 2 usage errors
-(bad options, a file that does not exist).
+This is the only module that prints. Exit codes (:data:`EXIT_CODES`): 0 success,
+1 problems found or an error in the input (a message on stderr, never a
+traceback), 2 usage errors (bad options, a file that does not exist), 130
+interrupted (Ctrl-C), 143 terminated (SIGTERM; 129 for SIGHUP). Messages name
+options and keys as the user writes them: ``--force``, the plan's ``extra: ignore``.
 
 Each subcommand is one small ``_cmd_*`` function registered by an ``_add_*``
 function, so new subcommands (``run``, ``weight``, ``reproduce``) slot in beside
@@ -12,6 +14,7 @@ them.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -28,6 +31,39 @@ __all__ = ["make_parser", "main"]
 
 #: Problems printed by ``validate`` before the rest are only counted.
 MAX_PROBLEM_ROWS = 50
+
+#: What each exit code of ``trustsurvey`` means.
+EXIT_CODES = {
+    0: "success (validate: the data are valid; reproduce: every number reproduced from the same inputs)",
+    1: "problems found (invalid data, a questionnaire with problems, numbers not reproduced, changed inputs), "
+       "or an input or output that cannot be used; a message on stderr, never a traceback",
+    2: "usage error: an unknown option, a missing argument, an input file that does not exist",
+    130: "interrupted (Ctrl-C); the output folder was left as it was",
+    143: "terminated (SIGTERM; 129 for SIGHUP); the output folder was left as it was",
+}
+
+#: Python spellings in messages from the layers below, and how each command's user writes them.
+_RUN_EXTRA = "add `extra: ignore` (or `extra: keep`) to the analysis plan"
+_SPELLINGS = {
+    "read with extra='ignore' (or 'keep')": {
+        "validate": "pass --extra ignore (or --extra keep)", "run": _RUN_EXTRA, "example": _RUN_EXTRA,
+        "reproduce": _RUN_EXTRA, "weight": "drop the column from the file",
+    },
+    "pass force=True (--force)": {"*": "add --force"},
+    "force=True": {"*": "--force"},
+}
+
+
+def interface_spelling(message: str, command: str) -> str:
+    """``message`` with the Python spellings of options replaced by those of ``command``'s user.
+
+    >>> interface_spelling("out.csv already exists; choose another name or pass force=True (--force)", "weight")
+    'out.csv already exists; choose another name or add --force'
+    """
+    for python, spelled in _SPELLINGS.items():
+        if python in message:
+            message = message.replace(python, spelled.get(command, spelled.get("*", python)))
+    return message
 
 
 class UsageError(Exception):
@@ -264,13 +300,34 @@ def _example_files() -> dict[int, Path]:
     return files
 
 
-def _mismatch_table(frame) -> str:
-    """The first mismatches of a reproduction as text."""
-    shown = frame.head(MAX_PROBLEM_ROWS)
+def _mismatch_table(frame, limit: int | None = MAX_PROBLEM_ROWS) -> str:
+    """The mismatches of a reproduction as text (the first ``limit``; all with ``None``)."""
+    shown = frame if limit is None else frame.head(limit)
     text = shown.to_string(index=False, max_colwidth=80)
     if len(frame) > len(shown):
-        text += f"\n... and {len(frame) - len(shown)} more"
+        text += f"\n... and {len(frame) - len(shown)} more; use --all or --json for the full list"
     return text
+
+
+def _inputs_of(args: argparse.Namespace) -> str:
+    """The input files a command was given (for messages that cannot name one themselves)."""
+    names = [str(getattr(args, a)) for a in ("plan", "manifest", "questionnaire", "file", "source", "data")
+             if isinstance(getattr(args, a, None), str)]
+    if isinstance(getattr(args, "plan", None), str):  # the plan's questionnaire, where the routing is
+        from ..plan import AnalysisPlan
+
+        try:
+            names.append(str(AnalysisPlan.from_yaml(args.plan).questionnaire))
+        except TrustSurveyError:
+            pass
+    return ", ".join(names) or "the input"
+
+
+def _outputs_of(args: argparse.Namespace) -> str | None:
+    for a, flag in (("out", "--out"), ("output", "-o")):
+        if isinstance(getattr(args, a, None), str):
+            return f"{flag} {getattr(args, a)}"
+    return None
 
 
 def _summarise_example(out: Path) -> list[str]:
@@ -341,32 +398,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 success, 1 problems found or bad input, 2 usage error.
+        The exit code (:data:`EXIT_CODES`): 0 success, 1 problems found or bad input, 2 usage error,
+        130 interrupted, 143 terminated.
     """
     parser = make_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help, --version (0) or a usage error (2)
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    command = args.command
     try:
         return int(args.func(args))
     except UsageError as exc:
-        _err(f"trustsurvey {args.command}: error: {exc}")
+        _err(f"trustsurvey {command}: error: {interface_spelling(str(exc), command)}")
         return 2
     except TrustSurveyError as exc:
-        _err(f"trustsurvey {args.command}: error: {exc}")
+        _err(f"trustsurvey {command}: error: {interface_spelling(str(exc), command)}")
+        return 1
+    except RecursionError:
+        _err(f"trustsurvey {command}: error: {_inputs_of(args)}: nested too deeply to read (for example "
+             "hundreds of parentheses in a routing expression); write the expression with fewer levels")
         return 1
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     except OSError as exc:
-        _err(f"trustsurvey {args.command}: error: {exc.strerror or exc}"
-             + (f": {exc.filename}" if getattr(exc, "filename", None) else ""))
+        where = getattr(exc, "filename", None) or _outputs_of(args) or _inputs_of(args)
+        full = exc.errno in (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC))
+        _err(f"trustsurvey {command}: error: {where}: {exc.strerror or exc}"
+             + ("; free some space or write elsewhere" if full else ""))
         return 1
     except KeyboardInterrupt:
-        _err("interrupted")
+        _err("interrupted; the output folder was left as it was")
         return 130
+    except SystemExit as exc:
+        signum = getattr(exc, "signum", None)
+        if signum is None:
+            raise
+        _err(f"terminated (signal {signum}); the output folder was left as it was")
+        return int(exc.code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,6 +30,18 @@ class _Progress:
         self.bar.close()
 
 
+def check_plan_methods(plan) -> None:
+    """The plan's ``adjust`` must be a method the package knows: said in the plan's own spelling."""
+    from ..errors import PlanError, SignificanceError
+    from ..multiplicity import ADJUST_METHODS, method_name
+
+    try:
+        method_name(plan.adjust)
+    except SignificanceError:
+        raise PlanError(f"{plan.path or 'the plan'}: adjust: {plan.adjust!r} is not a known adjustment; "
+                        f"write one of {', '.join(ADJUST_METHODS)} (or bh)") from None
+
+
 def _steps(plan) -> int:
     # reading + weighting + breakdown + recommendations per wave, trend; then tables, plans, figures per language, manifest
     return 4 * len(plan.waves) + 1 + 4 + len(plan.languages)
@@ -79,6 +91,7 @@ def _add_run(sub, out_fn) -> None:
         if not Path(args.plan).is_file():
             raise UsageError(f"plan file {args.plan!r} does not exist")
         plan = AnalysisPlan.from_yaml(args.plan)
+        check_plan_methods(plan)
         return _run_plan(plan, args.out, force=args.force, quiet=args.quiet, lang=args.lang, out_fn=out_fn,
                          pdf=args.pdf)
 
@@ -126,44 +139,72 @@ def _add_example(sub, out_fn, summarise) -> None:
 
 def _add_reproduce(sub, out_fn, table_fn) -> None:
     p = sub.add_parser("reproduce", help="recompute a report from its manifest and compare number by number",
-                       description="Recompute every published number of a report from its manifest.json "
-                       "and report, number by number, what was not reproduced (exit 1).")
+                       description="Recompute every published number of a report from its manifest.json, "
+                       "check the checksum of every input, and list, cell by cell and in the tables' order, "
+                       "what was not reproduced. Exit 0: every number reproduced from the same inputs; "
+                       "1: a number differs, or an input differs from the one the manifest records "
+                       "(unless --accept-changed-inputs); 2: usage error.")
     p.add_argument("manifest", metavar="MANIFEST", help="the report's manifest.json")
-    p.add_argument("--plan", metavar="PLAN", help="the analysis plan (default: the one the manifest records)")
+    p.add_argument("--plan", metavar="PLAN", help="the analysis plan (default: the one the manifest records, "
+                   "relative to the manifest's folder)")
     p.add_argument("--data", action="append", default=[], metavar="YEAR=FILE",
                    help="use FILE as the data of wave YEAR (repeatable)")
     p.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
+    p.add_argument("--accept-changed-inputs", action="store_true",
+                   help="exit 0 when every number is reproduced even if an input's checksum differs")
+    p.add_argument("--all", action="store_true", help="list every difference (default: the first 50)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON (every difference)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def cmd(args: argparse.Namespace) -> int:
-        from ..pipeline import reproduce
+        import json
+
+        from ..reproduce import reproduce
 
         from . import UsageError
 
         if not Path(args.manifest).is_file():
             raise UsageError(f"manifest {args.manifest!r} does not exist")
+        if args.plan is not None and not Path(args.plan).is_file():
+            raise UsageError(f"--plan {args.plan!r}: file does not exist")
+        if not args.rtol >= 0:
+            raise UsageError(f"--rtol {args.rtol!r}: give a tolerance of 0 or more, e.g. 1e-9")
         data = {}
         for item in args.data:
             year, sep, file = item.partition("=")
             if not sep or not year.strip().isdigit():
-                raise UsageError(f"--data {item!r}: write YEAR=FILE, e.g. --data 2025=kp_trust_2025.csv")
+                raise UsageError(f"--data {item!r}: write YEAR=FILE, e.g. --data 2025=our_copy.csv")
+            if int(year) in data:
+                raise UsageError(f"--data: wave {int(year)} is given twice; give each wave once")
             if not Path(file).is_file():
                 raise UsageError(f"--data {item!r}: file {file!r} does not exist")
             data[int(year)] = file
-        progress = _Progress(12, args.quiet)
+        progress = _Progress(12, args.quiet or args.json)
         try:
             rep = reproduce(args.manifest, plan_path=args.plan, data=data or None, rtol=args.rtol,
                             progress=progress)
         finally:
             progress.close()
-        for name in rep.changed_inputs:
-            out_fn(f"note: input {name!r} differs from the one the manifest records (checksum)")
+        changed = rep.changed_inputs
+        inputs_ok = not changed or args.accept_changed_inputs
+        if args.json:
+            out_fn(json.dumps({**rep.to_dict(), "rtol": args.rtol, "changed_inputs_accepted":
+                               bool(changed and args.accept_changed_inputs)}, ensure_ascii=False, indent=2))
+            return 0 if rep.ok and inputs_ok else 1
+        for name, file, status in rep.inputs.itertuples(index=False, name=None):
+            if status in ("changed", "missing"):
+                what = "differs from the one the manifest records (SHA-256)" if status == "changed" else \
+                    "is recorded in the manifest but not an input of the plan now"
+                out_fn(f"input {name!r} ({file}) {what}")
         if rep.ok:
             out_fn(f"reproduced: all {rep.n_numbers} published numbers match (rtol {args.rtol:g})")
-            return 0
-        out_fn(f"NOT reproduced: {len(rep.mismatches)} of {rep.n_numbers} published numbers differ")
-        out_fn(table_fn(rep.mismatches))
-        return 1
+        else:
+            out_fn(f"NOT reproduced: {len(rep.mismatches)} of {rep.n_numbers} published numbers differ")
+            out_fn(table_fn(rep.mismatches, None if args.all else 50))
+        if changed and not args.accept_changed_inputs:
+            out_fn(f"inputs changed: {', '.join(changed)}; these are not the inputs the report was made from "
+                   "(exit 1). Pass --accept-changed-inputs if that is intended.")
+        return 0 if rep.ok and inputs_ok else 1
 
     p.set_defaults(func=cmd)
 
@@ -181,6 +222,7 @@ def _add_weight(sub, out_fn) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing output file")
 
     def cmd(args: argparse.Namespace) -> int:
+        from ..errors import ReportError
         from ..io.weighted import weight_file
 
         from . import UsageError
@@ -188,6 +230,13 @@ def _add_weight(sub, out_fn) -> None:
         for f in (args.questionnaire, args.data):
             if not Path(f).is_file():
                 raise UsageError(f"file {f!r} does not exist")
+        out = Path(args.output)
+        if out.exists() and Path(args.data).exists() and out.resolve() == Path(args.data).resolve():
+            raise ReportError(f"-o {args.output}: that is the input data file, which is never overwritten; "
+                              "choose another output name")
+        if out.exists() and not args.force:
+            raise ReportError(f"-o {args.output}: the file already exists; choose another name or add --force "
+                              "to replace it")
         result = weight_file(args.questionnaire, args.data, args.output, weight_column=args.weight_column,
                              force=args.force)
         out_fn(str(result))

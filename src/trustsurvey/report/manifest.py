@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -166,21 +166,26 @@ class Mismatch:
     reason : str
         ``"differs"``, ``"missing"`` (published, not recomputed), ``"extra"`` (recomputed only) or
         ``"type"`` (a number against text, a list against an object, ...).
+    parts : tuple
+        The same place as the keys and positions walked (``("numbers", "breakdown_2025", "rows",
+        "trust_police|top2||district|3", "estimate")``), for callers that name it their own way.
     """
 
     path: str
     published: Any
     recomputed: Any
     reason: str
+    parts: tuple = field(default=(), repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row table ``path, published, recomputed, reason``."""
-        return pd.DataFrame([asdict(self)])
+        return mismatch_table([self])
 
 
 def mismatch_table(mismatches: list[Mismatch]) -> pd.DataFrame:
     """All mismatches as one table ``path, published, recomputed, reason``."""
-    return pd.DataFrame([asdict(m) for m in mismatches], columns=["path", "published", "recomputed", "reason"])
+    return pd.DataFrame([(m.path, m.published, m.recomputed, m.reason) for m in mismatches],
+                        columns=["path", "published", "recomputed", "reason"])
 
 
 def _is_number(x: Any) -> bool:
@@ -196,39 +201,44 @@ def _label(record: Any, index: int) -> str:
 
 
 def _compare(a: Any, b: Any, path: str, rtol: float, atol: float, out: list[Mismatch],
-             names: list | None = None) -> None:
-    """Walk two values side by side; ``names`` label list positions (a table's ``columns``)."""
+             names: list | None = None, parts: tuple = ()) -> None:
+    """Walk two values side by side; ``names`` label list positions (a table's ``columns``).
+
+    Mapping keys are walked in ``b``'s order, then the keys only ``a`` has: the recomputed
+    side of a reproduction keeps its tables' row order, so differences come in that order.
+    """
     if _is_number(a) and _is_number(b):
         if abs(a - b) > atol + rtol * max(abs(a), abs(b)):
-            out.append(Mismatch(path, a, b, "differs"))
+            out.append(Mismatch(path, a, b, "differs", parts))
     elif isinstance(a, Mapping) and isinstance(b, Mapping):
         columns = a.get("columns") if isinstance(a.get("columns"), list) else None
-        for k in sorted(set(a) | set(b)):
-            sub = f"{path}/{k}"
+        for k in [*b, *(k for k in a if k not in b)]:
+            sub, where = f"{path}/{k}", (*parts, k)
             if k not in b:
-                out.append(Mismatch(sub, a[k], None, "missing"))
+                out.append(Mismatch(sub, a[k], None, "missing", where))
             elif k not in a:
-                out.append(Mismatch(sub, None, b[k], "extra"))
+                out.append(Mismatch(sub, None, b[k], "extra", where))
             else:
-                _compare(a[k], b[k], sub, rtol, atol, out, columns if k == "rows" and columns else names)
+                _compare(a[k], b[k], sub, rtol, atol, out, columns if k == "rows" and columns else names, where)
     elif isinstance(a, list) and isinstance(b, list):
         named = names is not None and len(names) == len(a) == len(b) and all(isinstance(n, str) for n in names)
         for i in range(max(len(a), len(b))):
             if named:
-                sub = f"{path}/{names[i]}"
+                sub, where = f"{path}/{names[i]}", (*parts, names[i])
             else:
-                sub = f"{path}[{_label(a[i] if i < len(a) else b[i], i)}]"
+                label = _label(a[i] if i < len(a) else b[i], i)
+                sub, where = f"{path}[{label}]", (*parts, label)
             if i >= len(b):
-                out.append(Mismatch(sub, a[i], None, "missing"))
+                out.append(Mismatch(sub, a[i], None, "missing", where))
             elif i >= len(a):
-                out.append(Mismatch(sub, None, b[i], "extra"))
+                out.append(Mismatch(sub, None, b[i], "extra", where))
             else:
-                _compare(a[i], b[i], sub, rtol, atol, out)
+                _compare(a[i], b[i], sub, rtol, atol, out, None, where)
     elif a is None or b is None or type(a) is type(b) or (_is_number(a) and _is_number(b)):
         if a != b:
-            out.append(Mismatch(path, a, b, "differs"))
+            out.append(Mismatch(path, a, b, "differs", parts))
     else:
-        out.append(Mismatch(path, a, b, "type"))
+        out.append(Mismatch(path, a, b, "type", parts))
 
 
 def compare_manifests(published: Mapping, recomputed: Mapping, rtol: float = 1e-9, atol: float = 1e-12, *,
@@ -252,7 +262,9 @@ def compare_manifests(published: Mapping, recomputed: Mapping, rtol: float = 1e-
 
     Notes
     -----
-    Objects are matched by key, lists by position; a list of records is named
+    Objects are matched by key (in ``recomputed``'s order, then keys only
+    ``published`` has), lists by position (items beyond the end of either list
+    are ``missing`` or ``extra``); a list of records is named
     by its key fields (``[item=trust_police,metric=top2,by=district,group=3]``), and
     in a table stored as ``{"columns": [...], "rows": {key: [values]}}`` the
     values are named by their columns (``rows/trust_police|top2||district|3/estimate``).
@@ -270,7 +282,8 @@ def compare_manifests(published: Mapping, recomputed: Mapping, rtol: float = 1e-
         if not isinstance(m, Mapping) or "numbers" not in m:
             raise ReportError(f"the {name} manifest has no 'numbers' entry; is it a trustsurvey manifest.json?")
     out: list[Mismatch] = []
-    _compare(normalise(published["numbers"]), normalise(recomputed["numbers"]), "numbers", rtol, atol, out)
+    _compare(normalise(published["numbers"]), normalise(recomputed["numbers"]), "numbers", rtol, atol, out,
+             parts=("numbers",))
     if check_files:
         fa, fb = published.get("files", {}), recomputed.get("files", {})
         for name in sorted(set(fa) | set(fb)):
@@ -278,5 +291,6 @@ def compare_manifests(published: Mapping, recomputed: Mapping, rtol: float = 1e-
             hb = fb.get(name, {}).get("sha256")
             if ha != hb:
                 out.append(Mismatch(f"files/{name}/sha256", ha, hb,
-                                    "missing" if hb is None else "extra" if ha is None else "differs"))
+                                    "missing" if hb is None else "extra" if ha is None else "differs",
+                                    ("files", name, "sha256")))
     return out

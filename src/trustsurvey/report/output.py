@@ -11,13 +11,21 @@ trustsurvey (it holds the marker file :data:`MARKER`) or an empty one is
 deleted after the new one is in place; any other directory is never deleted but
 renamed to ``<name>.old`` (``<name>.old-2``, ...) with a warning, so that
 ``--out ~/Documents --force`` cannot destroy anything.
+
+A run stopped by ``SIGTERM`` (or ``SIGHUP``: the terminal closed) cleans up
+after itself too: while a report is being written in the main thread, those
+signals (where nothing else handles them) raise :class:`Terminated`, so the
+temporary directory is removed as on any failure; during the final move they
+wait until the move is done, so the previous report is never left aside.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,10 +33,60 @@ from typing import Iterator
 
 from ..errors import ReportError, TrustSurveyWarning
 
-__all__ = ["prepare_output_dir", "MARKER"]
+__all__ = ["prepare_output_dir", "MARKER", "Terminated"]
 
 #: The file that marks a directory as trustsurvey output (safe to replace with force).
 MARKER = ".trustsurvey-output"
+
+
+class Terminated(SystemExit):
+    """The process was asked to stop (SIGTERM, SIGHUP) while a report was being written.
+
+    A :class:`SystemExit` with the shell's code ``128 + signal number`` (143 for SIGTERM), so an
+    uncaught one ends the program quietly with that code; ``signum`` is the signal.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(128 + int(signum))
+        self.signum = int(signum)
+
+
+class _SignalGuard:
+    """Turn SIGTERM/SIGHUP into :class:`Terminated` (main thread, default handlers only)."""
+
+    def __init__(self) -> None:
+        self.previous: dict[int, object] = {}
+        self.deferring = False
+        self.pending: int | None = None
+
+    def _handler(self, signum, _frame) -> None:
+        if self.deferring:
+            self.pending = signum
+        else:
+            raise Terminated(signum)
+
+    def __enter__(self) -> "_SignalGuard":
+        if threading.current_thread() is threading.main_thread():
+            for name in ("SIGTERM", "SIGHUP"):
+                sig = getattr(signal, name, None)
+                if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:
+                    self.previous[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold the signals back until the block is done, then act on them."""
+        self.deferring = True
+        try:
+            yield
+        finally:
+            self.deferring = False
+        if self.pending is not None:
+            raise Terminated(self.pending)
 
 
 def _umask() -> int:
@@ -92,20 +150,23 @@ def prepare_output_dir(path: str | Path, force: bool = False) -> Iterator[Path]:
         raise ReportError(f"output directory {str(target)!r} already exists and is not empty; choose a new "
                           "directory or pass --force to replace it")
     parent = target.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
-    except OSError as exc:
-        raise ReportError(f"cannot create the output directory in {str(parent)!r}: {exc.strerror}") from exc
-    try:
-        (tmp / MARKER).write_text("This directory was written by trustsurvey; `--force` may replace it.\n",
-                                  encoding="utf-8")
-        yield tmp
-        os.chmod(tmp, 0o777 & ~_umask())
-        _move_into_place(tmp, target, force)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with _SignalGuard() as guard:
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+        except OSError as exc:
+            raise ReportError(f"cannot create the output directory in {str(parent)!r}: {exc.strerror}") from exc
+        try:
+            (tmp / MARKER).write_text("This directory was written by trustsurvey; `--force` may replace it.\n",
+                                      encoding="utf-8")
+            yield tmp
+            os.chmod(tmp, 0o777 & ~_umask())
+            with guard.deferred():
+                _move_into_place(tmp, target, force)
+        except BaseException:
+            guard.deferring = True  # a second signal must not interrupt the clean-up
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
 
 def _move_into_place(tmp: Path, target: Path, force: bool) -> None:

@@ -37,11 +37,17 @@ def trim_array(W: np.ndarray, lower: float, upper: float, *, strict: bool = Fals
     Returns the trimmed weights, the number of rounds and the number of weights
     of the first column outside the bounds in the first round. After the first
     round, overshoots of a bound by less than ``1e-12`` of it count as inside
-    (redistributing rounding errors would never settle).
+    (redistributing rounding errors would never settle). When every weight is
+    outside the bounds there is no one to share the excess with: that is fine if
+    clipping alone keeps the sum (the excess above ``upper`` equals the deficit
+    below ``lower``), and an error otherwise.
 
     >>> w, rounds, n_out = trim_array(np.array([[1.0], [2.0], [3.0], [10.0]]), 0, 5)
     >>> w.ravel().round(4).tolist(), rounds, n_out
     ([2.6667, 3.6667, 4.6667, 5.0], 1, 1)
+    >>> w, _, n_out = trim_array(np.array([[1.0], [1.0], [2.0], [2.0]]), 1.125, 1.875)
+    >>> w.ravel().tolist(), n_out
+    ([1.125, 1.125, 1.875, 1.875], 4)
     """
     W = np.array(W, dtype=float, copy=True)
     active = W != 0
@@ -65,7 +71,10 @@ def trim_array(W: np.ndarray, lower: float, upper: float, *, strict: bool = Fals
         excess = (W - clipped).sum(axis=0)
         inside = active & ~outside
         n_inside = inside.sum(axis=0)
-        if np.any((n_inside == 0) & outside.any(axis=0)):
+        # nobody inside to take the excess: fine only if clipping kept the sum (as R, whose share is then
+        # added to no one); otherwise the sum could not be kept
+        stuck = (n_inside == 0) & outside.any(axis=0) & (np.abs(excess) > _SLACK * np.abs(W).sum(axis=0))
+        if np.any(stuck):
             raise WeightingError(
                 f"every weight is outside [{lower:g}, {upper:g}]: nothing is left to take the trimmed "
                 "weight; widen the bounds")
