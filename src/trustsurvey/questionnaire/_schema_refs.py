@@ -72,7 +72,8 @@ class ReferenceChecks(Checker):
             try:
                 expr = parse_expression(text)
             except QuestionnaireError as exc:
-                self.add(f"{p}.asked_if", str(exc).replace("\n", " ").replace("    ", " "))
+                where = f" (the routing of {q['id']!r})" if isinstance(q.get("id"), str) else ""
+                self.add(f"{p}.asked_if", str(exc).replace("\n", " ").replace("    ", " ") + where)
                 continue
             for comp in expr.comparisons():
                 col = comp.column
