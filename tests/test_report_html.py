@@ -19,6 +19,7 @@ import subprocess
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -262,3 +263,20 @@ def test_recommendations_for_readers():
         assert text in section, text
     assert "district" not in section and "index_mean" not in section  # machine words stay in the CSV
     assert '<table class="fit">' in section  # fitted to the page: no horizontal scroll
+
+
+def test_a_key_share_says_which_change_next_year_would_detect():
+    """A design effect of 2 halves the sample: the detectable change of n = 3,000 with deff 2 is that of
+    1,500 interviews by simple random sampling, and PracTools' nProp2sam needs those 1,500 for it."""
+    from trustsurvey.planning import n_for_change
+    from trustsurvey.report.display import key_indicators
+
+    p, n = 0.6, 3000
+    rows = pd.DataFrame({"item": ["trust", "score"], "item_label": ["Trust", "Score"], "metric": ["top2", "mean"],
+                         "level": "", "by": "national", "group": "", "estimate": [p, 3.2],
+                         "se": [(2 * p * (1 - p) / n) ** 0.5, 0.05], "ci_low": [0.58, 3.1], "ci_high": [0.62, 3.3],
+                         "n_unweighted": n, "flag": ""})
+    k = key_indicators(rows).set_index("item")
+    d = k.loc["trust", "detectable"]
+    assert n_for_change(p, p - d) == pytest.approx(1500, rel=1e-6)
+    assert np.isnan(k.loc["score", "detectable"])  # a mean has no share to plan for

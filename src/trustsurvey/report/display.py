@@ -262,7 +262,10 @@ def key_indicators(table: pd.DataFrame, items: Sequence[str] | None = None,
     -------
     pandas.DataFrame
         Columns ``item, item_label, metric, wave, estimate, ci_low, ci_high, n_unweighted, previous_wave,
-        previous, change, change_p, change_p_adj, flag`` (change columns NA without an earlier wave).
+        previous, change, change_p, change_p_adj, flag`` (change columns NA without an earlier wave) and
+        ``detectable``: for a share, the smallest change to the next wave that a sample like this one
+        detects (two-sided 5% test, power 80%, the item's own design effect; see
+        :func:`detectable_change`), NaN for means.
 
     Examples
     --------
@@ -307,13 +310,48 @@ def key_indicators(table: pd.DataFrame, items: Sequence[str] | None = None,
             "change_p": last.get("change_p", np.nan) if prev is not None else np.nan,
             "change_p_adj": last.get("change_p_adj", np.nan) if prev is not None else np.nan,
             "flag": last["flag"],
+            "detectable": (detectable_change(last["estimate"], last.get("se", np.nan), last["n_unweighted"])
+                           if met in PROPORTION_METRICS else np.nan),
         })
     out = pd.DataFrame.from_records(records, columns=[
         "item", "item_label", "metric", "wave", "estimate", "ci_low", "ci_high", "n_unweighted", "previous_wave",
-        "previous", "change", "change_p", "change_p_adj", "flag"])
+        "previous", "change", "change_p", "change_p_adj", "flag", "detectable"])
     for c in ("wave", "previous_wave"):
         out[c] = out[c].astype("Int64")
     return out
+
+
+def detectable_change(p: float, se: float, n: float, *, power: float = 0.8, alpha: float = 0.05) -> float:
+    """The smallest change of a share ``p`` to the next wave that a sample like this one detects.
+
+    The next wave is taken to be the same size with the same design effect,
+    which is the item's own: ``deff = se^2 / (p (1 - p) / n)`` (its variance
+    against simple random sampling of ``n``). The change is
+    :func:`trustsurvey.planning.min_detectable_change` for independent samples,
+    two-sided at ``alpha`` with the given ``power`` (the larger of the changes
+    up and down). NaN when the share, its standard error or the base is
+    missing, or the share is 0 or 1.
+
+    Examples
+    --------
+    With the design effect of simple random sampling, 1,500 interviews a wave
+    detect a change of 5 points from 60% (PracTools' ``nProp2sam`` inverted):
+
+    >>> round(detectable_change(0.6, (0.6 * 0.4 / 1500) ** 0.5, 1500), 4)
+    0.0505
+    >>> bool(np.isnan(detectable_change(0.6, float("nan"), 1500)))
+    True
+    """
+    from ..planning import min_detectable_change
+
+    try:
+        p, se, n = float(p), float(se), float(n)
+    except (TypeError, ValueError):
+        return np.nan
+    if not (np.isfinite(p) and np.isfinite(se) and np.isfinite(n)) or not 0 < p < 1 or se <= 0 or n < 2:
+        return np.nan
+    deff = se * se * n / (p * (1.0 - p))
+    return float(min_detectable_change(n, p, power=power, alpha=alpha, deff=deff))
 
 
 def margins_of_error(breakdown: pd.DataFrame, items: Sequence[str] | None = None) -> pd.DataFrame:

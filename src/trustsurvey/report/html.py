@@ -283,7 +283,8 @@ def _indicator_cards(ctx: ReportContext, t) -> list[dict]:
         prop = r["metric"] in PROPORTION_METRICS
         scale, unit, dec = (100.0, "%", 0) if prop else (1.0, "", 1)
         est = r["estimate"]
-        card = {"label": str(r["item_label"]), "value": "—", "ci": "", "change": "", "cls": "flat", "note": ""}
+        card = {"label": str(r["item_label"]), "value": "—", "ci": "", "change": "", "cls": "flat", "note": "",
+                "detectable": ""}
         if r.get("flag") == "suppressed" or pd.isna(est):
             card["note"] = t("not shown: too few respondents")
         else:
@@ -315,6 +316,10 @@ def _indicator_cards(ctx: ReportContext, t) -> list[dict]:
                 card["change"] += " — " + (t("better") if better else t("worse"))
         elif "previous_wave" in r and pd.isna(prev_wave):
             card["change"] = t("no earlier wave")
+        detectable = r.get("detectable")
+        if prop and detectable is not None and not pd.isna(detectable) and not pd.isna(est):
+            card["detectable"] = t.format("a change of {points} pts would be detected next year",
+                                          points=format_number(scale * float(detectable), 1, ctx.lang))
         cards.append(card)
     return cards
 
