@@ -33,7 +33,6 @@ def run(argv, capsys):
     return code, out + err
 
 
-@pytest.mark.xfail(strict=True, reason=IO)
 def test_a_pipe_separated_csv_is_read_or_its_separator_named(tmp_path, capsys):
     frame = pd.read_csv(MINI_CSV, dtype=str, keep_default_na=False)
     path = tmp_path / "pipes.csv"
@@ -43,7 +42,6 @@ def test_a_pipe_separated_csv_is_read_or_its_separator_named(tmp_path, capsys):
     assert code == 0 or ("separat" in text and "|" in text and "pipes.csv" in text)
 
 
-@pytest.mark.xfail(strict=True, reason=IO)
 def test_data_on_the_second_sheet_of_a_workbook_is_pointed_at(tmp_path, capsys):
     frame = pd.read_csv(MINI_CSV, dtype=str, keep_default_na=False)
     path = tmp_path / "responses.xlsx"
@@ -67,7 +65,6 @@ def kp_with_formulas(tmp_path) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason=IO)
 def test_weight_writes_open_answers_escaped_in_csv(kp_with_formulas, tmp_path, capsys):
     out = tmp_path / "weighted.csv"
     code, _ = run(["weight", KP_QUESTIONNAIRE, kp_with_formulas, "-o", out], capsys)
@@ -76,7 +73,6 @@ def test_weight_writes_open_answers_escaped_in_csv(kp_with_formulas, tmp_path, c
     assert all(v.startswith("'") for v in written), written
 
 
-@pytest.mark.xfail(strict=True, reason=IO)
 def test_weight_writes_open_answers_as_text_in_xlsx(kp_with_formulas, tmp_path, capsys):
     out = tmp_path / "weighted.xlsx"
     code, _ = run(["weight", KP_QUESTIONNAIRE, kp_with_formulas, "-o", out], capsys)
@@ -88,7 +84,6 @@ def test_weight_writes_open_answers_as_text_in_xlsx(kp_with_formulas, tmp_path, 
     assert all(c.data_type == "s" for c in cells), [(c.value, c.data_type) for c in cells]
 
 
-@pytest.mark.xfail(strict=True, reason=IO)
 def test_weight_file_can_ignore_extra_columns(tmp_path):
     from trustsurvey.io.weighted import weight_file
 
