@@ -84,6 +84,24 @@ def test_weight_writes_open_answers_as_text_in_xlsx(kp_with_formulas, tmp_path, 
     assert all(c.data_type == "s" for c in cells), [(c.value, c.data_type) for c in cells]
 
 
+def test_weight_leaves_numbers_and_plain_text_as_they_are(kp_with_formulas, tmp_path, capsys):
+    source = pd.read_csv(kp_with_formulas, dtype=str, keep_default_na=False)
+    out = tmp_path / "weighted.csv"
+    assert run(["weight", KP_QUESTIONNAIRE, kp_with_formulas, "-o", out], capsys)[0] == 0
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    others = [c for c in source.columns if c != "comment_open"]
+    pd.testing.assert_frame_equal(written[others], source[others])
+    risky = source["comment_open"].str.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert (written["comment_open"] == source["comment_open"].mask(risky, "'" + source["comment_open"])).all()
+    xlsx = tmp_path / "weighted.xlsx"
+    assert run(["weight", KP_QUESTIONNAIRE, kp_with_formulas, "-o", xlsx], capsys)[0] == 0
+    ws = openpyxl.load_workbook(xlsx).active
+    header = [c.value for c in ws[1]]
+    row = {h: c for h, c in zip(header, next(ws.iter_rows(min_row=2, max_row=2)))}
+    assert row["trust_kp"].data_type == "n" and row["weight"].data_type == "n"
+    assert row["comment_open"].value == '=HYPERLINK("http://x","y")'  # as text, without a quote
+
+
 def test_weight_file_can_ignore_extra_columns(tmp_path):
     from trustsurvey.io.weighted import weight_file
 
@@ -91,6 +109,8 @@ def test_weight_file_can_ignore_extra_columns(tmp_path):
     frame["interviewer_note"] = "x"
     data = tmp_path / "extra.csv"
     frame.to_csv(data, index=False)
+    with pytest.raises(TrustSurveyError, match="interviewer_note"):
+        weight_file(KP_QUESTIONNAIRE, data, tmp_path / "refused.csv")
     weight_file(KP_QUESTIONNAIRE, data, tmp_path / "w.csv", extra="ignore")
     assert "weight" in pd.read_csv(tmp_path / "w.csv", nrows=1).columns
 
