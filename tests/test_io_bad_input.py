@@ -115,6 +115,22 @@ def test_weight_file_can_ignore_extra_columns(tmp_path):
     assert "weight" in pd.read_csv(tmp_path / "w.csv", nrows=1).columns
 
 
+def test_weight_command_takes_extra_and_sheet_in_its_own_spelling(tmp_path, capsys):
+    frame = pd.read_csv(KP_2025, dtype=str, keep_default_na=False)
+    frame["interviewer_note"] = "x"
+    path = tmp_path / "responses.xlsx"
+    with pd.ExcelWriter(path) as xl:
+        pd.DataFrame({"note": ["exported from the field system"]}).to_excel(xl, sheet_name="About", index=False)
+        frame.to_excel(xl, sheet_name="Data", index=False)
+    code, text = run(["weight", KP_QUESTIONNAIRE, path, "-o", tmp_path / "w.csv"], capsys)
+    assert code == 1 and "--sheet Data" in text and "sheet=" not in text
+    code, text = run(["weight", KP_QUESTIONNAIRE, path, "--sheet", "Data", "-o", tmp_path / "w.csv"], capsys)
+    assert code == 1 and "interviewer_note" in text and "--extra ignore" in text and "extra='ignore'" not in text
+    code, _ = run(["weight", KP_QUESTIONNAIRE, path, "--sheet", "Data", "--extra", "ignore", "-o",
+                   tmp_path / "w.csv"], capsys)
+    assert code == 0 and (pd.read_csv(tmp_path / "w.csv")["interviewer_note"] == "x").all()
+
+
 def _lonely(tmp_path: Path, design_extra: str = "") -> tuple[Path, Path]:
     """The mini survey with one stratum holding a single PSU."""
     text = MINI.read_text(encoding="utf-8").replace("  psu: psu\n", "  psu: psu\n" + design_extra)
