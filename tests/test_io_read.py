@@ -82,6 +82,23 @@ def test_csv_with_byte_order_mark_and_semicolons(q, reference, tmp_path):
     same_clean_data(read_survey(semi, q).data, reference.data)
 
 
+@pytest.mark.parametrize("sep", ["|", "\t", ";"])
+def test_csv_separator_is_taken_from_the_header_line(q, reference, tmp_path, sep):
+    path = tmp_path / "other_separator.csv"
+    pd.read_csv(MINI_CSV, dtype=str, keep_default_na=False).to_csv(path, index=False, sep=sep)
+    same_clean_data(read_survey(path, q).data, reference.data)
+
+
+def test_csv_that_does_not_parse_names_the_file_the_separator_and_the_line(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("respondent_id|q1\n1|2\n2|3|4\n", encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        read_table(path)
+    message = str(info.value)
+    assert "ragged.csv" in message and "'|'" in message and "line 3 has 3 fields" in message
+    assert "tokenizing" not in message
+
+
 def test_csv_text_column_keeps_leading_zeros(q, tmp_path):
     frame = pd.read_csv(MINI_CSV, dtype={"comment_open": "str"})
     frame["comment_open"] = "007"
@@ -117,6 +134,8 @@ def test_excel(q, raw, reference, tmp_path):
     # the first sheet by default: the cover sheet lacks every column
     result = validate_file(path, q)
     assert not result.ok and "required column missing" in result.problems.problem.iloc[0]
+    # ... and the one problem points at the sheet that has them, in the Python spelling
+    assert len(result.problems) == 1 and "sheet='Data'" in result.problems.problem.iloc[0]
 
 
 def test_spss_user_missing_codes_are_kept(q, raw, reference, tmp_path):

@@ -17,6 +17,8 @@ import argparse
 import errno
 import json
 import os
+import re
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -47,7 +49,7 @@ _RUN_EXTRA = "add `extra: ignore` (or `extra: keep`) to the analysis plan"
 _SPELLINGS = {
     "read with extra='ignore' (or 'keep')": {
         "validate": "pass --extra ignore (or --extra keep)", "run": _RUN_EXTRA, "example": _RUN_EXTRA,
-        "reproduce": _RUN_EXTRA, "weight": "drop the column from the file",
+        "reproduce": _RUN_EXTRA, "weight": "pass --extra ignore (or --extra keep)",
     },
     "pass force=True (--force)": {"*": "add --force"},
     "force=True": {"*": "--force"},
@@ -59,11 +61,17 @@ def interface_spelling(message: str, command: str) -> str:
 
     >>> interface_spelling("out.csv already exists; choose another name or pass force=True (--force)", "weight")
     'out.csv already exists; choose another name or add --force'
+    >>> interface_spelling("sheet 'Field data' has them all: read it with sheet='Field data'", "validate")
+    "sheet 'Field data' has them all: read it with --sheet 'Field data'"
     """
     for python, spelled in _SPELLINGS.items():
         if python in message:
             message = message.replace(python, spelled.get(command, spelled.get("*", python)))
-    return message
+    return _SHEET.sub(lambda m: f"--sheet {shlex.quote(m.group(2))}", message)
+
+
+#: ``sheet='Data'`` (the readers' keyword) in a message: the command line's ``--sheet Data``.
+_SHEET = re.compile(r"""\bsheet=(['"])(.*?)\1""")
 
 
 class UsageError(Exception):
@@ -180,6 +188,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     dpath = _existing_file(args.data, "data file")
     q = Questionnaire.from_yaml(qpath)
     result = validate_file(dpath, q, wave=args.wave, sheet=args.sheet, extra=args.extra)
+    problems = result.problems.assign(
+        problem=result.problems["problem"].map(lambda p: interface_spelling(p, "validate")).astype(
+            result.problems["problem"].dtype))
     if args.json:
         payload = {
             "file": str(dpath),
@@ -187,8 +198,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             "respondents": int(len(result.data)),
             "items": result.n_items,
             "valid": result.ok,
-            "n_problems": int(len(result.problems)),
-            "problems": _problem_records(result.problems),
+            "n_problems": int(len(problems)),
+            "problems": _problem_records(problems),
             "set_aside": dict(result.set_aside_reasons or {}),
         }
         _out(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -201,7 +212,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         _out(f"  ... and {len(reasons) - MAX_PROBLEM_ROWS} more column(s) set aside; use --json for the full list")
     if not result.ok:
         _out("row = data row (1 = the first row after the header)")
-        _out(_problem_table(result.problems))
+        _out(_problem_table(problems))
     return 0 if result.ok else 1
 
 

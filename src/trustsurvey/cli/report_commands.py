@@ -220,6 +220,10 @@ def _add_weight(sub, out_fn) -> None:
                    "variable and value labels")
     p.add_argument("--weight-column", default="weight", help="name of the new column (default: weight)")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.add_argument("--sheet", default=None, help="Excel sheet name (default: the first sheet)")
+    p.add_argument("--extra", choices=("error", "ignore", "keep"), default="error",
+                   help="columns the questionnaire does not know: an error (default), or accepted and copied "
+                   "to the output as they are (ignore, keep)")
 
     def cmd(args: argparse.Namespace) -> int:
         from ..errors import ReportError
@@ -238,7 +242,7 @@ def _add_weight(sub, out_fn) -> None:
             raise ReportError(f"-o {args.output}: the file already exists; choose another name or add --force "
                               "to replace it")
         result = weight_file(args.questionnaire, args.data, args.output, weight_column=args.weight_column,
-                             force=args.force)
+                             force=args.force, sheet=args.sheet, extra=args.extra)
         out_fn(str(result))
         out_fn(f"wrote {args.output}")
         return 0

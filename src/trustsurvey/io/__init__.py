@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..errors import DataValidationError, DesignError
 from .kobo import _suffixes, harmonise
-from .readers import SUPPORTED_SUFFIXES, read_columns, read_table, source_name
+from .readers import SUPPORTED_SUFFIXES, read_columns, read_table, sheet_names, source_name
 from .spec import ValidationSpec, questionnaire_waves, validation_spec
 from .validate import PROBLEM_COLUMNS, check_responses, empty_problems
 
@@ -237,6 +237,7 @@ def validate_file(
         Only when the file cannot be read at all (missing, unsupported, unparseable).
     """
     q = _questionnaire(questionnaire)
+    asked_wave = wave
     columns = read_columns(source, sheet=sheet)
     wave = resolve_wave(q, columns, wave)
     spec = validation_spec(q, wave)
@@ -246,6 +247,11 @@ def validate_file(
     h = harmonise(raw, spec)
     clean, kinds, problems = check_responses(h.frame, spec, extra=extra, found=h.problems)
     problems = _file_columns(problems, h.renamed)
+    missing = [c.source for c in spec.columns if c.required and c.source not in h.frame.columns]
+    if missing and sheet is None:
+        pointer = _sheet_pointer(source, q, asked_wave, missing, len([c for c in spec.columns if c.required]))
+        if pointer is not None:
+            problems = _one_problem("sheet", pointer)
     survey = None
     if problems.empty:
         # the declared design must also work on these data (e.g. no stratum with a single PSU)
@@ -275,14 +281,54 @@ def _design_spelling(message: str) -> str:
             f"{options.group(2)}")
 
 
+def _one_problem(column: str, problem: str) -> pd.DataFrame:
+    """A one-row problem table about a whole column (or the whole file)."""
+    row = {"row": pd.NA, "respondent_id": pd.NA, "column": column, "value": pd.NA, "problem": problem}
+    return pd.concat([empty_problems(), pd.DataFrame([row])], ignore_index=True).astype(
+        empty_problems().dtypes.to_dict())
+
+
 def _design_problem(spec: ValidationSpec, message: str) -> pd.DataFrame:
     """A one-row problem table for a design the data do not fit, on the strata (or PSU, weight) column."""
     name = next((n for n in (spec.strata, *spec.psu, spec.weight) if n is not None), None)
     column = next((c.source for c in spec.columns if c.name == name), "design")
-    row = {"row": pd.NA, "respondent_id": pd.NA, "column": column, "value": pd.NA,
-           "problem": f"the questionnaire's design does not fit the data: {_design_spelling(message)}"}
-    return pd.concat([empty_problems(), pd.DataFrame([row])], ignore_index=True).astype(
-        empty_problems().dtypes.to_dict())
+    return _one_problem(column, f"the questionnaire's design does not fit the data: {_design_spelling(message)}")
+
+
+def _missing_in_sheet(source: Any, questionnaire: Any, wave: int | None, sheet: str) -> int | None:
+    """How many required columns sheet ``sheet`` lacks (after export headers are harmonised); None if unreadable."""
+    from ..errors import TrustSurveyError
+
+    try:
+        columns = read_columns(source, sheet=sheet)
+        spec = validation_spec(questionnaire, resolve_wave(questionnaire, columns, wave))
+        present = set(harmonise(pd.DataFrame(columns=columns), spec).frame.columns)
+    except (TrustSurveyError, ValueError, KeyError):
+        return None
+    return sum(c.required and c.source not in present for c in spec.columns)
+
+
+def _sheet_pointer(source: Any, questionnaire: Any, wave: int | None, missing: list[str], n_required: int
+                   ) -> str | None:
+    """When the first sheet of a workbook lacks required columns that another sheet has: one message saying so.
+
+    The other sheet must lack fewer required columns than the first and hold at least half of them; the
+    message names it and the fix in the Python spelling (``sheet='Data'``), which the command line respells.
+    """
+    names = sheet_names(source)
+    if len(names) < 2:
+        return None
+    found = [(m, i, name) for i, name in enumerate(names[1:])
+             if (m := _missing_in_sheet(source, questionnaire, wave, name)) is not None]
+    if not found:
+        return None
+    best, _, name = min(found)
+    if best >= len(missing) or 2 * best > n_required:
+        return None
+    shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+    has = "has them all" if best == 0 else f"has all but {best} of them"
+    return (f"required column missing from sheet {names[0]!r}, the first sheet of the workbook "
+            f"({len(missing)} of {n_required}: {shown}); sheet {name!r} {has}: read it with sheet={name!r}")
 
 
 def read_survey(
@@ -311,7 +357,9 @@ def read_survey(
         Whose source column names the file uses (default: the questionnaire's
         wave, or another wave whose column names the file matches).
     sheet : str or int, optional
-        Excel only: the sheet to read (default: the first).
+        Excel only: the sheet to read (default: the first). When the first
+        sheet lacks the questionnaire's columns and another sheet has them,
+        the one problem reported names that sheet (``sheet='Data'``).
     extra : {"error", "ignore", "keep"}
         Columns the questionnaire does not know: report them as problems
         (default), drop them, or keep them unchecked.

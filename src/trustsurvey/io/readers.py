@@ -3,7 +3,8 @@
 Supported formats, chosen by the file's extension:
 
 =========  ==========================================================
-``.csv``   UTF-8 (a byte-order mark is accepted); ``,`` or ``;`` separated
+``.csv``   UTF-8 (a byte-order mark is accepted); ``,``, ``;``, tab or ``|`` separated
+          (the separator the header line holds most often; see :func:`sniff_separator`)
 ``.tsv``   UTF-8, tab separated
 ``.xlsx``  Excel workbook (first sheet unless ``sheet=`` names one)
 ``.sav``   SPSS (user-missing values are kept as their codes)
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -29,7 +31,7 @@ import pandas as pd
 
 from ..errors import DataValidationError
 
-__all__ = ["read_table", "read_columns", "SUPPORTED_SUFFIXES", "source_name"]
+__all__ = ["read_table", "read_columns", "sheet_names", "sniff_separator", "SUPPORTED_SUFFIXES", "source_name"]
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".sav", ".zsav", ".por", ".dta", ".parquet", ".pq")
 _STAT = (".sav", ".zsav", ".por", ".dta")
@@ -65,17 +67,54 @@ def _path(source: str | os.PathLike) -> Path:
     return path
 
 
+#: Separators a ``.csv``/``.txt`` file may use, in order of preference when the header line ties.
+CSV_SEPARATORS = (",", ";", "\t", "|")
+
+
+def sniff_separator(header_line: str) -> str:
+    r"""The separator of a CSV header line: the candidate it holds most often, outside quotes.
+
+    Commas win ties and a line without any candidate (one column) is comma separated.
+
+    Examples
+    --------
+    >>> sniff_separator("respondent_id|region|q1")
+    '|'
+    >>> sniff_separator('id;"last, first";q1'), sniff_separator("id\tq1"), sniff_separator("id")
+    (';', '\t', ',')
+    >>> sniff_separator('id,"a;b;c",q1')
+    ','
+    """
+    bare = re.sub(r'"[^"]*"?', "", header_line)
+    counts = [(bare.count(sep), -i, sep) for i, sep in enumerate(CSV_SEPARATORS)]
+    best = max(counts)
+    return best[2] if best[0] > 0 else ","
+
+
 def _csv_separator(path: Path) -> str:
     if path.suffix.lower() == ".tsv":
         return "\t"
     with open(path, "rb") as handle:
         head = handle.readline(65536)
-    text = head.decode("utf-8-sig", errors="replace")
-    if "\t" in text and "," not in text and ";" not in text:
-        return "\t"
-    if ";" in text and "," not in text:
-        return ";"
-    return ","
+    return sniff_separator(head.decode("utf-8-sig", errors="replace"))
+
+
+def _separator_name(sep: str) -> str:
+    return {"\t": "tabs", ",": "commas", ";": "semicolons", "|": "pipes"}.get(sep, repr(sep))
+
+
+def _parser_message(path: Path, sep: str, exc: Exception) -> str:
+    """A CSV parse failure in words: the file, the separator found and the row that does not fit."""
+    head = (f"{path.name}: cannot be read as CSV separated by {_separator_name(sep)} "
+            f"(the separator {sep!r} found in its header line)")
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+    if fields:
+        want, line, saw = fields.groups()
+        return (f"{head}: line {line} has {saw} fields but the header has {want}; check that every row uses "
+                f"the same separator and that text holding {sep!r} is quoted, or save the file again as CSV")
+    detail = re.sub(r"^.*C error:\s*", "", str(exc).strip().splitlines()[-1]) if str(exc).strip() else ""
+    return (f"{head}: {detail or type(exc).__name__}; check the separator and the quoting "
+            "(text holding the separator or a line break must be in double quotes), or save the file again as CSV")
 
 
 def _csv_header(path: Path, sep: str) -> list[str]:
@@ -108,8 +147,8 @@ def _read_csv(path: Path, *, nrows: int | None, text_columns: Iterable[str]) -> 
         ) from None
     except pd.errors.EmptyDataError:
         raise DataValidationError(f"{path.name}: the file is empty; it needs a header row and data rows") from None
-    except pd.errors.ParserError as exc:
-        raise DataValidationError(f"{path.name}: cannot be read as CSV: {exc}") from None
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise DataValidationError(_parser_message(path, sep, exc)) from None
 
 
 def _read_excel(path: Path, *, sheet: str | int | None, nrows: int | None, text_columns: Iterable[str]) -> pd.DataFrame:
@@ -262,3 +301,27 @@ def read_columns(source: str | os.PathLike | pd.DataFrame, *, sheet: str | int |
         except Exception as exc:
             raise DataValidationError(f"{path.name}: cannot be read as a Parquet file ({exc})") from None
     return list(read_table(path, sheet=sheet, nrows=0).columns)
+
+
+def sheet_names(source: str | os.PathLike | pd.DataFrame) -> list[str]:
+    """The sheet names of an Excel workbook, in order; ``[]`` for any other source.
+
+    >>> import pandas as pd
+    >>> sheet_names(pd.DataFrame({"a": [1]}))
+    []
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        return []
+    path = _path(source)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return []
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True)
+    except Exception as exc:  # zipfile.BadZipFile, openpyxl's InvalidFileException, ...
+        raise DataValidationError(f"{path.name}: cannot be read as an Excel workbook ({exc})") from None
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()

@@ -20,10 +20,79 @@ import pandas as pd
 
 from ..errors import WeightingError
 
-__all__ = ["weight_file", "WRITABLE_SUFFIXES"]
+__all__ = ["weight_file", "escape_text_cells", "numbers_as_numbers", "WRITABLE_SUFFIXES"]
 
 #: output formats :func:`weight_file` writes (SPSS and Stata with variable and value labels)
 WRITABLE_SUFFIXES = (".csv", ".xlsx", ".parquet", ".sav", ".zsav", ".dta")
+
+
+#: A text cell that is a plain decimal number (no leading zeros, at most 15 digits): written as a number
+#: in Excel, and never escaped (a spreadsheet reads ``-2`` as the number it is, not as a formula).
+_NUMBER = r"-?(?:0|[1-9]\d*)(?:\.\d+)?"
+
+
+def _plain_number(values: pd.Series) -> pd.Series:
+    text = values.astype(str)
+    return text.str.fullmatch(_NUMBER) & (text.str.count(r"\d") <= 15)
+
+
+def escape_text_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells a spreadsheet would run as formulas begin with ``'``.
+
+    A text cell (or column name) beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return gets a leading single quote (the OWASP rule against CSV injection), unless it is a plain
+    number such as ``-2``, which stays as it is, as do numeric columns and missing cells.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"comment": ["=1+1", "-2+3", "@SUM(A1)", "fine", None],
+    ...                     "code": ["-2", "1", "3", "4", "5"], "w": [-1.5, 2.0, 1.0, 1.0, 1.0]})
+    >>> out = escape_text_cells(raw)
+    >>> out["comment"].tolist(), out["code"].tolist(), out["w"].tolist()
+    (["'=1+1", "'-2+3", "'@SUM(A1)", 'fine', nan], ['-2', '1', '3', '4', '5'], [-1.5, 2.0, 1.0, 1.0, 1.0])
+    """
+    from ..spreadsheet import FORMULA_STARTS
+
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+            continue
+        is_text = s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+        text = s.where(is_text, "").astype(str)
+        risky = is_text & text.str.startswith(FORMULA_STARTS) & ~_plain_number(text)
+        if risky.any():
+            out[col] = s.astype(object).where(~risky, "'" + text)
+    out.columns = [("'" + c if isinstance(c, str) and c.startswith(FORMULA_STARTS)
+                    and not _plain_number(pd.Series([c])).iloc[0] else c) for c in out.columns]
+    return out
+
+
+def numbers_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` where each text column holding only plain numbers (or blanks) is numeric.
+
+    Codes with leading zeros (``"007"``) and long identifiers stay text.
+
+    >>> numbers_as_numbers(pd.DataFrame({"q": ["-2", "98", None], "id": ["007", "12", "3"]})).dtypes.tolist()
+    [dtype('float64'), <StringDtype(na_value=nan)>]
+    """
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+            continue
+        present = s.dropna()
+        present = present[present.astype(str) != ""]
+        if len(present) and bool(_plain_number(present).all()):
+            out[col] = pd.to_numeric(s.where(s.astype(str) != ""), errors="coerce")
+    return out
+
+
+def _write_xlsx(frame: pd.DataFrame, path: str) -> None:
+    """Write data to Excel: numbers as numbers, every text cell as text (never a formula or a link)."""
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        numbers_as_numbers(frame).to_excel(writer, index=False)
 
 
 def _write(frame: pd.DataFrame, path: Path, stat: dict | None = None) -> None:
@@ -32,9 +101,9 @@ def _write(frame: pd.DataFrame, path: Path, stat: dict | None = None) -> None:
     os.close(fd)
     try:
         if suffix == ".csv":
-            frame.to_csv(tmp, index=False, na_rep="")
+            escape_text_cells(frame).to_csv(tmp, index=False, na_rep="")
         elif suffix == ".xlsx":
-            frame.to_excel(tmp, index=False)
+            _write_xlsx(frame, tmp)
         elif suffix in (".sav", ".zsav", ".dta"):
             from ._statwrite import write_stat
 
@@ -49,7 +118,8 @@ def _write(frame: pd.DataFrame, path: Path, stat: dict | None = None) -> None:
 
 
 def weight_file(questionnaire: Any, data_path: str | os.PathLike, out_path: str | os.PathLike, *,
-                weight_column: str = "weight", force: bool = False, **options: Any) -> Any:
+                weight_column: str = "weight", force: bool = False, sheet: str | int | None = None,
+                extra: str = "error", **options: Any) -> Any:
     """Weight a response file by its questionnaire's scheme and write it with a new weight column.
 
     The responses are read and validated with :func:`trustsurvey.read_survey`;
@@ -68,11 +138,20 @@ def weight_file(questionnaire: Any, data_path: str | os.PathLike, out_path: str 
         or Stata ``.dta`` with variable and value labels (the input's own labels
         when it is an SPSS or Stata file, else the questionnaire's; names that
         are not valid SPSS or Stata names are made valid, the old name kept as
-        the variable label).
+        the variable label). In ``.csv`` a text cell a spreadsheet would run as a
+        formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) is written with a
+        leading ``'`` (:func:`escape_text_cells`); ``.xlsx`` writes every text cell as
+        text and columns of plain numbers as numbers (:func:`numbers_as_numbers`).
     weight_column : str
         Name of the new column (must not exist in the data).
     force : bool
         Replace an existing ``out_path``.
+    sheet : str or int, optional
+        Excel input only: the sheet to read (default: the first).
+    extra : {"error", "ignore", "keep"}
+        Columns the questionnaire does not know: an error listing them (default), or
+        accepted (``"ignore"`` and ``"keep"`` alike: they take no part in the weighting
+        and are copied to the output as stored, like every other column).
     **options
         Passed to :meth:`trustsurvey.Survey.weight` (``missing=``, ``trim=``, ...).
 
@@ -104,10 +183,13 @@ def weight_file(questionnaire: Any, data_path: str | os.PathLike, out_path: str 
                              "to replace it")
     if not out.parent.exists():
         raise WeightingError(f"the output folder {out.parent} does not exist")
-    survey = read_survey(src, questionnaire)
+    if extra not in ("error", "ignore", "keep"):
+        raise WeightingError(f"extra={extra!r} is not an option; use 'error', 'ignore' or 'keep'")
+    survey = read_survey(src, questionnaire, sheet=sheet, extra=extra)
     weighted = survey.weight(**options)
-    text_cols = read_columns(src) if src.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm") else ()
-    raw = read_table(src, text_columns=text_cols)
+    text_cols = read_columns(src, sheet=sheet) if src.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm") \
+        else ()
+    raw = read_table(src, sheet=sheet, text_columns=text_cols)
     if weight_column in raw.columns:
         raise WeightingError(f"{src} already has a column {weight_column!r}; choose another name "
                              "(weight_column=, --weight-column)")
