@@ -481,7 +481,11 @@ def test_a_terminated_run_cleans_up_and_exits_143(small_project):
         _, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
-    assert proc.returncode == 143 and "terminated" in err and "Traceback" not in err
     assert not [p for p in small_project.iterdir() if p.name.startswith(".report")]  # no hidden folder left
+    assert "Traceback" not in err
+    if proc.returncode == 0:  # on a loaded machine the run may finish between our look and the signal
+        assert (out / "manifest.json").is_file()
+        return
+    assert proc.returncode == 143 and "terminated" in err
     if out.exists():  # on a loaded machine the signal may land in the final move, which finishes first
         assert (out / "manifest.json").is_file()
