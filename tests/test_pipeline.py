@@ -321,3 +321,14 @@ def test_cli_pdf_flag_reaches_publish(monkeypatch, tmp_path):
     assert seen["pdf"] is True
     assert main(["run", str(PLAN), "--out", str(tmp_path / "o"), "--quiet"]) == 0
     assert seen["pdf"] is None  # the plan decides (its pdf option; no PDF by default)
+
+
+
+def test_the_plans_pdf_option_writes_the_pdf(result, tmp_path):
+    """``pdf: true`` in the plan does what ``--pdf`` does; without it no PDF is written."""
+    from dataclasses import replace
+
+    written = publish(replace(result, plan=replace(result.plan, pdf=True)), tmp_path / "with")
+    assert (tmp_path / "with" / "report_en.pdf").read_bytes()[:5] == b"%PDF-" and "report_en_pdf" in written
+    publish(result, tmp_path / "without")
+    assert not list((tmp_path / "without").glob("*.pdf"))

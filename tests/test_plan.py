@@ -22,11 +22,18 @@ def plan_error(tmp_path: Path, text: str) -> str:
     return message
 
 
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "other_plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def test_a_good_plan_reads(tmp_path):
     path = tmp_path / "plan.yaml"
-    path.write_text(GOOD + "breakdown: {by: region, items: [trust]}\nextra: ignore\nlanguages: en\n",
+    path.write_text(GOOD + "breakdown: {by: region, items: [trust]}\nextra: ignore\nlanguages: en\npdf: true\n",
                     encoding="utf-8")
     plan = AnalysisPlan.from_yaml(path)
+    assert plan.pdf is True and AnalysisPlan.from_yaml(_write(tmp_path, GOOD)).pdf is False
     assert plan.by == ("region",)  # one name without brackets is one name, not six letters
     assert plan.items == ("trust",) and plan.languages == ("en",) and plan.extra == "ignore"
     assert plan.waves == {2024: tmp_path / "a.csv", 2025: tmp_path / "b.csv"} and plan.current == 2025
@@ -67,6 +74,7 @@ def test_a_wave_or_key_given_twice_is_an_error(tmp_path, text, expected):
     ("alpha: 0", "alpha: 0.0 must lie between 0 and 1"),
     ("adjust: [holm]", "adjust: give a method name"),
     ("extra: drop", "extra: 'drop'; use 'error'"),
+    ("pdf: always", "pdf: 'always'; write true (also write each report as an A4 PDF) or false"),
     ("current: last", "current: 'last' is not a year"),
     ("current: 2023", "current: 2023 is not one of the waves [2024, 2025]"),
     ("questionnaire: [q.yaml]", "questionnaire: give a file path"),

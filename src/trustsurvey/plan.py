@@ -24,6 +24,7 @@ A plan is a small YAML file::
     rules: {}                     # overrides of the questionnaire's recommendation rules, by rule id
     previous_plan: null           # last year's recommendations.csv, to track (optional)
     extra: error                  # data columns the questionnaire does not know: error | ignore | keep
+    pdf: false                    # also write each report as an A4 PDF (needs trustsurvey[pdf]), as --pdf
 
 Paths are relative to the plan file. :meth:`AnalysisPlan.from_yaml` checks every
 key and reports problems with the file name and key: a key written twice, a wave
@@ -51,7 +52,7 @@ FIGURES = ("estimates", "likert", "trend", "heatmap")
 EXTRA_COLUMNS = ("error", "ignore", "keep")
 _KEYS = {"title", "questionnaire", "waves", "current", "weighting", "breakdown", "alpha", "adjust",
          "min_base", "low_base", "max_cv", "languages", "figures", "key_items", "rules", "previous_plan",
-         "source", "base", "extra"}
+         "source", "base", "extra", "pdf"}
 _BREAKDOWN_KEYS = ("by", "items", "metrics")
 
 
@@ -176,6 +177,7 @@ class AnalysisPlan:
     base: Mapping[str, str] = field(default_factory=dict)
     path: Path | None = None
     extra: str = "error"
+    pdf: bool = False
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike) -> "AnalysisPlan":
@@ -306,6 +308,10 @@ class AnalysisPlan:
         adjust = raw.get("adjust", "holm")
         if not isinstance(adjust, str):
             problems.append(f"adjust: give a method name (holm, bonferroni, fdr_bh, none), not {adjust!r}")
+        pdf = raw.get("pdf", False)
+        if not isinstance(pdf, bool):
+            problems.append(f"pdf: {pdf!r}; write true (also write each report as an A4 PDF) or false")
+            pdf = False
         extra = raw.get("extra", "error")
         if extra not in EXTRA_COLUMNS:
             problems.append(f"extra: {extra!r}; use 'error' (report data columns the questionnaire does not "
@@ -328,7 +334,7 @@ class AnalysisPlan:
             by=lists["by"], items=lists["items"], metrics=lists["metrics"],
             adjust=str(adjust), languages=langs, figures=figures,
             key_items=key_items, rules=rules if isinstance(rules, tuple) else dict(rules),
-            previous_plan=previous_path, source=texts["source"], base=texts["base"], path=None, extra=extra,
+            previous_plan=previous_path, source=texts["source"], base=texts["base"], path=None, extra=extra, pdf=pdf,
             **numbers)
 
     def with_data(self, overrides: Mapping[int, str | os.PathLike]) -> "AnalysisPlan":
