@@ -118,7 +118,6 @@ def test_a_lonely_psu_is_reported(tmp_path, capsys):
     assert code == 1 and "only one PSU" in text and "stratum" in text
 
 
-@pytest.mark.xfail(strict=True, reason="questionnaire/io helper: a design section's lonely_psu key")
 def test_a_lonely_psu_is_answered_in_the_questionnaire_spelling(tmp_path, capsys):
     q, data = _lonely(tmp_path)
     code, text = run(["validate", q, data], capsys)
@@ -136,7 +135,6 @@ def _deep(tmp_path: Path, depth: int) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="questionnaire helper: the expression parser's depth limit")
 @pytest.mark.parametrize("depth", [250, 300, 2000])
 def test_deeply_nested_routing_is_a_questionnaire_error(tmp_path, depth):
     from trustsurvey.questionnaire import Questionnaire, lint_file

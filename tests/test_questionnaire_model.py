@@ -221,6 +221,20 @@ def test_round_trip_yaml(kp, tmp_path):
         kp.to_yaml(out, overwrite=False)
 
 
+def test_the_design_section_takes_lonely_psu(kp, tmp_path):
+    from trustsurvey.design import LONELY_PSU_OPTIONS
+    from trustsurvey.questionnaire.sections import LONELY_PSU_RULES
+
+    assert LONELY_PSU_RULES == LONELY_PSU_OPTIONS  # the questionnaire offers what the design layer knows
+    assert kp.design.lonely_psu == "fail" and "lonely_psu" not in kp.to_dict()["design"]
+    d = kp.to_dict()
+    d["design"]["lonely_psu"] = "adjust"
+    q = Questionnaire.from_dict(d)
+    assert q.design.lonely_psu == "adjust" and q.design.survey_kwargs()["lonely_psu"] == "adjust"
+    again = Questionnaire.from_yaml(q.to_yaml(tmp_path / "q.yaml"))
+    assert again == q and again.design.lonely_psu == "adjust"
+
+
 def test_round_trip_preserves_every_section(kp, tmp_path):
     raw = yaml.safe_load(KP_YAML.read_text(encoding="utf-8"))
     d = kp.to_dict()

@@ -192,6 +192,8 @@ CASES = [
      "design.strata: column 'region' is also a questionnaire variable (demographics[0].id)"),
     ("design column twice", _set(("design", "psu"), "stratum"), "design.psu: column 'stratum' is also the design's strata"),
     ("design nest", _set(("design", "nest"), "no"), "design.nest: must be true or false"),
+    ("design lonely_psu", _set(("design", "lonely_psu"), "drop"),
+     "design.lonely_psu: must be one of fail, remove, adjust, average, certainty"),
     ("design psu list", _set(("design", "psu"), ["psu", 2]), "design.psu: must be a column name or a list of names"),
     ("design unknown key", _set(("design", "weights"), "w"), "design.weights: unknown key 'weights'"),
     # weighting

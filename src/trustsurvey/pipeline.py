@@ -251,9 +251,14 @@ _TREND_VALUES = ["estimate", "se", "change", "change_se", "change_p", "change_p_
 def _numbers(frame: pd.DataFrame, keys: list[str], values: list[str]) -> dict[str, list]:
     if frame is None or len(frame) == 0:
         return {}
-    k = frame[keys].astype(str).agg("|".join, axis=1)
+    # built column-wise: the keys by joining whole columns, the values as one float matrix
+    key = np.asarray(frame[keys[0]].astype(str).to_numpy(dtype=object), dtype=object)
+    for c in keys[1:]:
+        key = key + "|" + frame[c].astype(str).to_numpy(dtype=object)
     v = frame[values].to_numpy(dtype=float)
-    return {key: [None if not np.isfinite(x) else float(x) for x in row] for key, row in zip(k, v)}
+    rows = np.where(np.isfinite(v), v, np.nan).astype(object)
+    rows[~np.isfinite(v)] = None
+    return dict(zip(key.tolist(), rows.tolist()))
 
 
 def published_numbers(result: RunResult) -> dict[str, dict]:

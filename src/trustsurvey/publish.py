@@ -309,7 +309,7 @@ def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
                                          "paths": "plan: relative to this file's folder; data, questionnaire: "
                                                   "relative to the plan",
                                          "languages": langs})
-        write_json(manifest, tmp / "manifest.json")
+        write_json(manifest, tmp / "manifest.json", normalised=True)
         written["manifest"] = "manifest.json"
         if extra is not None:
             extra(tmp)

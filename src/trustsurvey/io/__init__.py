@@ -19,6 +19,7 @@ column in one vectorised pass and builds the clean analysis data.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -256,12 +257,30 @@ def validate_file(
                             h.set_aside, dict(h.reasons), dict(h.renamed))
 
 
+def _design_spelling(message: str) -> str:
+    """A design message in the questionnaire's spelling: ``lonely_psu: adjust`` in its design section.
+
+    The design layer speaks Python (``lonely_psu='adjust'``); a file's reader fixes the questionnaire.
+
+    >>> _design_spelling("stratum [12] has only one PSU; pass lonely_psu='adjust' (centre), 'average' or 'remove'")
+    "stratum [12] has only one PSU; set `lonely_psu: adjust` (centre), `average` or `remove` in the questionnaire's design section"
+    """
+    python = re.search(r"(?:pass )?lonely_psu=(['\"])(\w+)\1", message)
+    if python is None:
+        return message
+    head, tail = message[:python.start()], message[python.end():]
+    options = re.match(r"((?:\s*\([^)]*\))?(?:,? (?:or )?'\w+')*)(.*)", tail, re.S)
+    listed = re.sub(r"'(\w+)'", r"`\1`", options.group(1))
+    return (f"{head}set `lonely_psu: {python.group(2)}`{listed} in the questionnaire's design section"
+            f"{options.group(2)}")
+
+
 def _design_problem(spec: ValidationSpec, message: str) -> pd.DataFrame:
     """A one-row problem table for a design the data do not fit, on the strata (or PSU, weight) column."""
     name = next((n for n in (spec.strata, *spec.psu, spec.weight) if n is not None), None)
     column = next((c.source for c in spec.columns if c.name == name), "design")
     row = {"row": pd.NA, "respondent_id": pd.NA, "column": column, "value": pd.NA,
-           "problem": f"the questionnaire's design does not fit the data: {message}"}
+           "problem": f"the questionnaire's design does not fit the data: {_design_spelling(message)}"}
     return pd.concat([empty_problems(), pd.DataFrame([row])], ignore_index=True).astype(
         empty_problems().dtypes.to_dict())
 

@@ -114,6 +114,7 @@ def _design(d: dict | None) -> DesignSpec | None:
         psu=freeze(d.get("psu")),
         fpc=freeze(d.get("fpc")),
         nest=bool(d.get("nest", False)),
+        lonely_psu=d.get("lonely_psu") or "fail",
     )
 
 
@@ -307,6 +308,8 @@ def to_plain(q) -> dict[str, Any]:
             "fpc": thaw(ds.fpc),
             "nest": ds.nest,
         }
+        if ds.lonely_psu != "fail":
+            out["design"]["lonely_psu"] = ds.lonely_psu
     if q.weighting is not None:
         w = q.weighting
         wd: dict = {"method": w.method}

@@ -11,6 +11,7 @@ from ._checks import Checker, SafeDict, codes_text as _codes, is_int, is_number,
 from ._codes import canonical_code, is_code
 from .expressions import parse_expression
 from .sections import (
+    LONELY_PSU_RULES,
     RULE_PARAMS,
     RULE_TYPES,
     TARGET_DIRECTIONS,
@@ -72,7 +73,8 @@ class ReferenceChecks(Checker):
             try:
                 expr = parse_expression(text)
             except QuestionnaireError as exc:
-                self.add(f"{p}.asked_if", str(exc).replace("\n", " ").replace("    ", " "))
+                where = f" (the routing of {q['id']!r})" if isinstance(q.get("id"), str) else ""
+                self.add(f"{p}.asked_if", str(exc).replace("\n", " ").replace("    ", " ") + where)
                 continue
             for comp in expr.comparisons():
                 col = comp.column
@@ -127,9 +129,10 @@ class ReferenceChecks(Checker):
         if d is None:
             return
         if not isinstance(d, Mapping):
-            self.add("design", f"must be a mapping (respondent_id, weight, strata, psu, fpc, nest), found {_kind(d)}")
+            self.add("design", f"must be a mapping (respondent_id, weight, strata, psu, fpc, nest, lonely_psu), "
+                     f"found {_kind(d)}")
             return
-        self.keys(d, "design", ("respondent_id", "weight", "strata", "psu", "fpc", "nest"))
+        self.keys(d, "design", ("respondent_id", "weight", "strata", "psu", "fpc", "nest", "lonely_psu"))
         names: dict[str, str] = {}
         for key in ("respondent_id", "weight", "strata", "psu", "fpc"):
             v = d.get(key)
@@ -148,6 +151,10 @@ class ReferenceChecks(Checker):
                 names[x] = key
         if not isinstance(d.get("nest", False), bool):
             self.add("design.nest", f"must be true or false, found {d.get('nest')!r}")
+        lonely = d.get("lonely_psu")
+        if lonely is not None and lonely not in LONELY_PSU_RULES:
+            self.add("design.lonely_psu", f"must be one of {', '.join(LONELY_PSU_RULES)} (what to do with a stratum "
+                     f"that has a single PSU), found {lonely!r}")
 
     # ---------------------------------------------------------------- weighting
     def weighting(self, w):

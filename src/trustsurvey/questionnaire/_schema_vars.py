@@ -147,7 +147,8 @@ class VariableChecks(Checker):
                             self.add(np_, f"must be a non-empty list of codes, found {ncodes!r}")
                             continue
                         canon = [canonical_code(c) if is_code(c) else c for c in ncodes]
-                        bad = [c for c in canon if c not in info["valid"]]
+                        # true/false are not codes, though Python counts True as 1
+                        bad = [c for c in canon if isinstance(c, bool) or c not in info["valid"]]
                         if bad:
                             self.add(np_, f"code(s) {_codes(bad)} not valid codes of the scale ({_codes(info['valid'])})")
                         if len(set(map(repr, canon))) != len(canon):

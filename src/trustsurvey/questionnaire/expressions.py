@@ -13,7 +13,8 @@ Grammar (no ``eval``: a tokenizer and a recursive-descent parser)::
     value       := identifier | literal
     literal     := integer | float | 'text' | "text"     (numbers may carry a leading -)
 
-Identifiers are column names (item ids). Semantics, row by row: a comparison
+Parentheses and ``not`` nest at most :data:`MAX_DEPTH` levels deep (a deeper condition is a
+:class:`~trustsurvey.errors.QuestionnaireError`, never a crash). Identifiers are column names (item ids). Semantics, row by row: a comparison
 involving a missing value is ``False`` (so ``x != 1`` is ``False`` when ``x`` is
 missing, while ``not x == 1`` is ``True``); ``is missing`` is the only way to
 test for a missing value.
@@ -44,7 +45,12 @@ import pandas as pd
 from ..errors import QuestionnaireError
 from ._frozen import nfc
 
-__all__ = ["Expression", "parse_expression", "Comparison"]
+__all__ = ["Expression", "parse_expression", "Comparison", "MAX_DEPTH"]
+
+#: How deep parentheses and ``not`` may nest in one expression (real routing needs a handful).
+MAX_DEPTH = 100
+#: Longer expressions are shown as an excerpt around the error in messages.
+_SHOWN = 72
 
 _KEYWORDS = {"and", "or", "not", "in", "is", "missing"}
 _TOKEN_RE = re.compile(
@@ -76,9 +82,16 @@ class _Token:
 
 
 def _error(text: str, message: str, pos: int) -> QuestionnaireError:
-    caret = " " * pos + "^"
+    head, shown, at = text, text, pos
+    if len(text) > _SHOWN:  # an excerpt around the error, not the whole text three times
+        half = _SHOWN // 2
+        head = text[: half - 2] + "…" + text[-(half - 2):]
+        start = min(max(pos - half, 0), len(text) - _SHOWN)
+        shown = ("…" if start else "") + text[start:start + _SHOWN] + ("…" if start + _SHOWN < len(text) else "")
+        at = pos - start + (1 if start else 0)
+    caret = " " * at + "^"
     return QuestionnaireError(
-        f"invalid expression {text!r}: {message} at position {pos}\n    {text}\n    {caret}"
+        f"invalid expression {head!r}: {message} at position {pos}\n    {shown}\n    {caret}"
     )
 
 
@@ -292,6 +305,7 @@ class _Parser:
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0  # open parentheses and 'not's around the current token
 
     @property
     def tok(self) -> _Token:
@@ -338,17 +352,28 @@ class _Parser:
             operands.append(self.parse_not())
         return operands[0] if len(operands) == 1 else _Bool("and", tuple(operands))
 
+    def enter(self) -> None:
+        """One level deeper (a parenthesis or a 'not'); refused beyond :data:`MAX_DEPTH`."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _error(self.text, f"nested too deeply (more than {MAX_DEPTH} levels of parentheses or "
+                         "'not'); write the condition with fewer levels", self.tok.pos)
+        self.advance()
+
     def parse_not(self):
         if self.at("keyword", "not"):
-            self.advance()
-            return _Not(self.parse_not())
+            self.enter()
+            node = _Not(self.parse_not())
+            self.depth -= 1
+            return node
         return self.parse_comparison()
 
     def parse_comparison(self):
         if self.at("punct", "("):
-            self.advance()
+            self.enter()
             node = self.parse_or()
             self.expect("punct", ")", "')'")
+            self.depth -= 1
             return node
         left = self.parse_value()
         t = self.tok

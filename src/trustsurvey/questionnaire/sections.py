@@ -21,9 +21,13 @@ __all__ = [
     "RULE_PARAMS",
     "TEMPLATE_FIELDS",
     "WEIGHTING_METHODS",
+    "LONELY_PSU_RULES",
 ]
 
 WEIGHTING_METHODS = ("rake", "poststratify", "calibrate")
+#: what the design section's ``lonely_psu:`` may say (the options of :class:`trustsurvey.Survey`,
+#: with the meanings of R's ``options(survey.lonely.psu=)``)
+LONELY_PSU_RULES = ("fail", "remove", "adjust", "average", "certainty")
 #: fixed target metrics; the name of any net of the item's scale (``yes``) is also allowed
 TARGET_METRICS = ("top2", "bottom2", "mean", "index_mean")
 TARGET_DIRECTIONS = ("higher", "lower")
@@ -82,7 +86,12 @@ TEMPLATE_FIELDS = (
 
 @dataclass(frozen=True)
 class DesignSpec:
-    """Which data columns hold the respondent id, design weight, strata, PSUs and FPC."""
+    """Which data columns hold the respondent id, design weight, strata, PSUs and FPC.
+
+    ``nest``: PSU ids are only unique within strata. ``lonely_psu``: what to do with a stratum
+    that has a single PSU (one of :data:`LONELY_PSU_RULES`; ``fail``, the default, refuses it),
+    as the design section's ``lonely_psu: adjust``.
+    """
 
     respondent_id: str | None = None
     weight: str | None = None
@@ -90,6 +99,7 @@ class DesignSpec:
     psu: str | tuple[str, ...] | None = None
     fpc: str | tuple[str, ...] | None = None
     nest: bool = False
+    lonely_psu: str = "fail"
 
     def __post_init__(self):
         for name in ("psu", "fpc"):
@@ -108,8 +118,13 @@ class DesignSpec:
         return tuple(out)
 
     def survey_kwargs(self) -> dict:
-        """Keyword arguments for :class:`trustsurvey.Survey` (weights, strata, psu, fpc, nest)."""
-        return {"weights": self.weight, "strata": self.strata, "psu": self.psu, "fpc": self.fpc, "nest": self.nest}
+        """Keyword arguments for :class:`trustsurvey.Survey` (weights, strata, psu, fpc, nest, lonely_psu).
+
+        >>> DesignSpec(weight="w", strata="s", psu="p", lonely_psu="adjust").survey_kwargs()["lonely_psu"]
+        'adjust'
+        """
+        return {"weights": self.weight, "strata": self.strata, "psu": self.psu, "fpc": self.fpc, "nest": self.nest,
+                "lonely_psu": self.lonely_psu}
 
 
 @dataclass(frozen=True)

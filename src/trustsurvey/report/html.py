@@ -15,6 +15,7 @@ action plan, notes. Sections without content are left out.
 from __future__ import annotations
 
 import base64
+import functools
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -334,10 +335,12 @@ def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in str(text or "").split("\n\n") if p.strip()]
 
 
-def _environment():
+@functools.lru_cache(maxsize=None)
+def _template(lang: str):
+    """The report template with the catalogue of ``lang`` installed (compiled once per language)."""
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("trustsurvey.report", "templates"),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
@@ -346,6 +349,10 @@ def _environment():
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    t = catalogue(lang)
+    env.install_gettext_callables(gettext=t.gettext, ngettext=lambda a, b, n: t.gettext(a if n == 1 else b),
+                                  pgettext=t.pgettext, newstyle=True)
+    return env.get_template("report.html.j2")
 
 
 def html_text(context: ReportContext | Mapping[str, Any]) -> str:
@@ -400,11 +407,7 @@ def html_text(context: ReportContext | Mapping[str, Any]) -> str:
     title = ctx.title or t("Survey report")
     subtitle = ctx.subtitle if ctx.subtitle is not None else (
         t.format("Annual survey report {year}", year=ctx.year) if ctx.year is not None else "")
-    env = _environment()
-    env.install_gettext_callables(gettext=t.gettext, ngettext=lambda a, b, n: t.gettext(a if n == 1 else b),
-                                  pgettext=t.pgettext, newstyle=True)
-    template = env.get_template("report.html.j2")
-    return template.render(
+    return _template(ctx.lang).render(
         html_lang=html_lang(ctx.content_lang or ctx.lang), csp=CONTENT_SECURITY_POLICY, font_css=css_font_face(),
         title=title, subtitle=subtitle, source=ctx.source, contents=contents, sections=sections,
         has_methodology=has_methodology, notes=list(ctx.notes),

@@ -64,6 +64,15 @@ def normalise(values: Any, digits: int = 15) -> Any:
     >>> normalise(pd.DataFrame({"item": ["trust_police"], "estimate": [0.61]}))
     [{'item': 'trust_police', 'estimate': 0.61}]
     """
+    kind = type(values)  # the plain types first: a manifest holds a hundred thousand of them
+    if kind is float:
+        return _float(values, digits)
+    if kind is str or kind is bool or kind is int:
+        return values
+    if kind is list or kind is tuple:
+        return [normalise(v, digits) for v in values]
+    if kind is dict:
+        return {str(k): normalise(v, digits) for k, v in values.items()}
     if values is None or values is pd.NA or values is pd.NaT:
         return None
     if isinstance(values, (bool, np.bool_)):
@@ -133,9 +142,13 @@ def build_manifest(version: str, files: Mapping[str, str | Path], numbers: Mappi
     }
 
 
-def write_json(obj: Any, path: str | Path, *, digits: int = 15) -> Path:
-    """Write ``obj`` as deterministic JSON (sorted keys, 2-space indent, UTF-8, final newline)."""
-    text = json.dumps(normalise(obj, digits), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+def write_json(obj: Any, path: str | Path, *, digits: int = 15, normalised: bool = False) -> Path:
+    """Write ``obj`` as deterministic JSON (sorted keys, 2-space indent, UTF-8, final newline).
+
+    ``normalised``: ``obj`` is already in plain-JSON form (what :func:`build_manifest` returns).
+    """
+    text = json.dumps(obj if normalised else normalise(obj, digits), sort_keys=True, indent=2,
+                      ensure_ascii=False, allow_nan=False)
     path = Path(path)
     path.write_bytes((text + "\n").encode("utf-8"))
     return path
