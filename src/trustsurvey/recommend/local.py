@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import PlanError
+from ..errors import PlanError, TrustSurveyError
 from ..inference import t_test
 from ..multiplicity import adjust_pvalues
 from .rules import _by_mask, _check, _frame, _items_mask, _num, _polarity_of, _select_metric
@@ -97,7 +97,12 @@ def local_gap(table: pd.DataFrame, *, by="all", min_gap: float = 0.10, metric: s
     """
     if min_gap < 0:
         raise PlanError(f"rule local_gap: min_gap must be at least 0, got {min_gap!r}")
-    t = _check(table, LOCAL_REQUIRED, "small-area")
+    if isinstance(table, pd.DataFrame):
+        missing = [c for c in LOCAL_REQUIRED if c not in table.columns]
+        if missing:
+            raise TrustSurveyError(f"the small-area table lacks column(s) {', '.join(missing)}; pass the tidy "
+                                   "table of ts.small_area (SmallAreaResult.tidy(), several concatenated)")
+    t = _check(table, LOCAL_REQUIRED, "small_area")
     if polarity is not None and not hasattr(polarity, "polarities"):
         t["_pol"] = np.asarray(polarity, dtype=int)
     est, nat = _num(t, "estimate"), _num(t, "national")
