@@ -5,7 +5,7 @@ one kind of area (``RunResult.small_area_table``: one row per area with its
 label, the model estimate, its interval, the respondents and the flag
 ``publish``, ``caution`` or ``suppress``). :func:`small_area_display` turns it
 into the rows the HTML template prints: the flag in words, a suppressed area
-named but its estimate "not shown: too uncertain". No statistics here.
+named but its estimate "not published". No statistics here.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from .columns import title
 
 __all__ = ["SmallAreaSection", "small_area_display", "small_area_note", "FLAG_WORDS", "flag_words"]
 
-#: a small-area flag in words (the catalogue's messages; the figure uses the same words)
-FLAG_WORDS = {"publish": N_("published"), "caution": N_("interpret with care"),
-              "suppress": N_("not shown: too uncertain")}
+#: a small-area flag in words (the catalogue's messages)
+FLAG_WORDS = {"publish": N_("published"), "caution": N_("published; interpret with care"),
+              "suppress": N_("not published: too uncertain")}
+_NOT_PUBLISHED = N_("not published")
 _SYNTHETIC = N_("no respondents: model only")
 
 
@@ -62,7 +63,7 @@ def flag_words(flags, sources, lang: str) -> list[str]:
     """Each area's flag in words (``source`` ``synthetic``: the area had no respondents).
 
     >>> flag_words(["publish", "caution", "suppress"], ["model", "synthetic", "model"], "en")
-    ['published', 'interpret with care; no respondents: model only', 'not shown: too uncertain']
+    ['published', 'published; interpret with care; no respondents: model only', 'not published: too uncertain']
     """
     t = catalogue(lang)
     out = []
@@ -97,7 +98,7 @@ def small_area_display(section: SmallAreaSection, lang: str) -> dict:
 
     Columns: the area, its region (with a region benchmark), the estimate, its 95%
     interval, the respondents and the flag in words. A suppressed area keeps its row
-    and respondents; its estimate reads "not shown: too uncertain".
+    and respondents; its estimate reads "not published".
     """
     t = catalogue(lang)
     frame = section.table
@@ -120,7 +121,7 @@ def small_area_display(section: SmallAreaSection, lang: str) -> dict:
             row.append({**cell, "text": str(r["region_label"])})
         est = float(r["estimate"]) if pd.notna(r["estimate"]) else np.nan
         if flag == "suppress" or not np.isfinite(est):
-            row += [{**cell, "text": t(FLAG_WORDS["suppress"]), "cls": "suppressed"},
+            row += [{**cell, "text": t(_NOT_PUBLISHED), "cls": "suppressed"},
                     {**cell, "text": "—", "cls": "suppressed"}]
         else:
             cls = "num caution" if flag == "caution" else "num"
