@@ -262,7 +262,8 @@ def _reports(result: RunResult, langs: list[str], out: Path, say: Callable[[str]
 
 
 def _sheets(result: RunResult, lang: str) -> dict:
-    """The workbook: one sheet per demographic (national first), the trend, the recommendations for readers."""
+    """The workbook: one sheet per demographic (national first), the small-area estimates, the
+    recommendations for readers, the trend."""
     from .labels import meaning
     from .report.action_plan import readers_sheet, readers_table
     from .report.excel import Sheet
@@ -276,13 +277,13 @@ def _sheets(result: RunResult, lang: str) -> dict:
     for by in [b for b in table["by"].unique() if b != "national"]:
         sheets[m.demographic(by)] = Sheet(table.loc[table["by"] == by, shown], wrap=("item_label",),
                                           widths={"item_label": 45})
-    recs = result.recommendations.get(result.current)
-    if recs is not None:
-        sheets[t("Recommendations")] = readers_sheet(readers_table(recs, lang))
     if result.small_area:
         sa = result.small_area_table(lang).rename(columns={"group_label": "area_label"})
         sheets[t("Small-area estimates")] = Sheet(sa[_SMALL_AREA_SHEET], wrap=("item_label",),
                                                   widths={"item_label": 40}, percent=("cv",))
+    recs = result.recommendations.get(result.current)
+    if recs is not None:
+        sheets[t("Recommendations")] = readers_sheet(readers_table(recs, lang))
     if len(result.trend):
         tr = result.trend_table(lang)
         sheets[t("Trend")] = Sheet(tr.loc[tr["by"] == "national", [c for c in ["wave"] + shown + _TREND_EXTRA

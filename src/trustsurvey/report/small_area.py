@@ -78,8 +78,9 @@ def flag_words(flags, sources, lang: str) -> list[str]:
 def small_area_note(lang: str, *, cv_caution: float, cv_suppress: float, region: bool) -> str:
     """How the estimates were made and when they are published, in ``lang``.
 
-    >>> small_area_note("en", cv_caution=0.2, cv_suppress=0.3, region=False)[:60]
-    'Model-based estimates (Fay-Herriot model): each area’s survey'
+    >>> note = small_area_note("sq", cv_caution=0.2, cv_suppress=0.3, region=False)
+    >>> note.startswith("Vlerësime të bazuara në model"), "20%" in note and "30%" in note
+    (True, True)
     """
     t = catalogue(lang)
     bench = (t("The estimates of the areas of a region add up to the region’s direct survey estimate.") if region
