@@ -208,3 +208,20 @@ def test_a_plan_entry_the_data_cannot_answer_names_the_entry(result):
 def test_published_numbers_without_small_area(plan, result):
     assert "small_area_2025" in published_numbers(result)
     assert not any(k.startswith("small_area") for k in published_numbers(replace(result, small_area=())))
+
+
+def test_next_year_tracks_a_municipal_recommendation_in_the_small_area_estimates(result):
+    plan = result.recommendations[2025].to_frame()
+    ids = plan.loc[plan["rule"] == "local_gap", "id"].tolist()
+    local = result.local()
+    model = dict(zip("trust_kp:municipality:" + local["group"], local["estimate"]))
+
+    def tracked(local_table):
+        recs = ts.recommend(result.surveys[2025], tables=result.tables[2025], local=local_table, previous_plan=plan,
+                            wave=2026, previous_wave=2025)
+        return recs.tracking.set_index("id").loc[ids]
+
+    found = tracked(local)
+    assert (found["status"] != "not_measurable").all()
+    np.testing.assert_allclose(found["estimate"].to_numpy(float), [model[i] for i in ids], rtol=1e-12)
+    assert (tracked(None)["status"] == "not_measurable").all()  # without this year's estimates: not measurable
