@@ -1,6 +1,7 @@
 """Regenerate the bundled example's municipal covariates from the simulated population's own census.
 
-Writes ``src/trustsurvey/data/examples/municipal_covariates.csv``: one row per
+Writes ``src/trustsurvey/data/examples/municipal_covariates.csv`` (and its copy
+``examples/data/municipal_covariates.csv``, beside the example plan's data): one row per
 municipality of the population drawn by
 ``trustsurvey.simulate.simulate_population(seed, 2025)`` (the population of the
 shipped example data), with figures a census would give. They are simulated, not
@@ -34,6 +35,8 @@ from trustsurvey.simulate import DEFAULT_SEED, simulate_population
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "src" / "trustsurvey" / "data" / "examples" / "municipal_covariates.csv"
+#: the copy the source checkout's example plan (examples/kp_trust_plan.yaml) reads
+COPY = ROOT / "examples" / "data" / "municipal_covariates.csv"
 WAVE = 2025
 HEADER = (
     "# SIMULATED census figures of the bundled example survey (not real data): one row per municipality\n"
@@ -91,10 +94,15 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="population seed (default: the example's)")
     p.add_argument("--out", type=Path, default=OUT, help="output CSV file")
+    p.add_argument("--copy", type=str, default=str(COPY), help="also write the file here ('' to skip)")
     args = p.parse_args(argv)
     frame = municipal_covariates(simulate_population(args.seed, WAVE))
-    args.out.write_bytes(csv_text(frame, args.seed).encode("utf-8"))
+    data = csv_text(frame, args.seed).encode("utf-8")
+    args.out.write_bytes(data)
     print(f"{len(frame)} municipalities -> {args.out}")
+    if args.copy:
+        Path(args.copy).write_bytes(data)
+        print(f"copied -> {args.copy}")
     return 0
 
 

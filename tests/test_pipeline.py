@@ -94,7 +94,7 @@ def test_the_report_of_a_real_run_loads_in_chromium(report_dir, tmp_path):
     result = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<")
                         .replace("&gt;", ">"))
     assert result["errors"] == []
-    assert len(result["images"]) == 4
+    assert len(result["images"]) == 5  # the four figures of the plan and the small-area figure
     assert all(img["complete"] and img["width"] > 100 for img in result["images"])
 
 

@@ -147,7 +147,8 @@ def test_indices_and_targets(kp):
     assert targets[("trust_kp", "top2", None)].goal == 0.70
     assert targets[("int_bribes", "top2", None)].direction == "lower"
     assert {r.rule for r in kp.recommendations} == {
-        "below_target", "decline", "group_gap", "low_awareness", "integrity_concern", "high_dont_know"}
+        "below_target", "decline", "group_gap", "low_awareness", "integrity_concern", "high_dont_know",
+        "local_gap"}
     for r in kp.recommendations:
         for labels in (r.text, r.responsible, r.indicator, r.deadline, *r.supporting):
             assert set(labels) == {"sq", "sr", "en"}

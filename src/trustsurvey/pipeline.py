@@ -1,8 +1,10 @@
 """The annual run: an analysis plan in, every table, figure and recommendation out.
 
 :func:`compute` reads every wave against the questionnaire, weights it, builds
-the breakdown tables, the trend table and the recommendations of each wave (each
-wave's plan tracked by the next), and returns them in a :class:`RunResult`.
+the breakdown tables, the trend table, the plan's small-area (model-based) estimates
+of the current wave and the recommendations of each wave (each wave's plan tracked
+by the next; the current wave's rules also see the small-area estimates), and
+returns them in a :class:`RunResult`.
 :mod:`trustsurvey.publish` writes them out; :func:`published_numbers` lists every
 number a report publishes, for the manifest and :mod:`trustsurvey.reproduce`.
 """
@@ -20,7 +22,16 @@ from .io import read_survey
 from .plan import AnalysisPlan
 from .questionnaire import Questionnaire
 
-__all__ = ["RunResult", "compute", "published_numbers", "methodology", "margins_of_error", "key_items"]
+__all__ = ["RunResult", "compute", "published_numbers", "methodology", "margins_of_error", "key_items",
+           "SMALL_AREA_TABLE_COLUMNS"]
+
+#: Columns of :meth:`RunResult.small_area_table` (``small_area.csv``): the tidy layout of
+#: :meth:`trustsurvey.SmallAreaResult.tidy` with the labels of the item, the area and its region.
+SMALL_AREA_TABLE_COLUMNS = ["item", "item_label", "metric", "level", "by", "group", "group_label", "region",
+                            "region_label", "estimate", "se", "ci_low", "ci_high", "cv", "n_unweighted",
+                            "n_weighted", "direct", "direct_se", "source", "flag", "national", "regional"]
+#: values of a suppressed small-area estimate the published table leaves empty
+_SMALL_AREA_HIDDEN = ["estimate", "se", "ci_low", "ci_high", "cv", "direct", "direct_se"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +44,8 @@ class RunResult:
     tables: Mapping[int, pd.DataFrame]
     trend: pd.DataFrame
     recommendations: Mapping[int, object] = field(default_factory=dict)
+    #: the plan's small-area estimates of the current wave (SmallAreaResult, one per ``small_area`` entry)
+    small_area: tuple = ()
     _labelled: dict = field(default_factory=dict, repr=False, compare=False)  # tables relabelled once per language
 
     @property
@@ -49,6 +62,24 @@ class RunResult:
         key = ("table", lang, self.current if wave is None else wave)
         if key not in self._labelled:
             self._labelled[key] = relabel(self.tables[key[2]], self.questionnaire, lang)
+        return self._labelled[key].copy()
+
+    def local(self) -> pd.DataFrame | None:
+        """The small-area estimates in the tidy layout, every entry of the plan in one table (None without)."""
+        if not self.small_area:
+            return None
+        return pd.concat([r.tidy() for r in self.small_area], ignore_index=True)
+
+    def small_area_table(self, lang: str = "en") -> pd.DataFrame:
+        """The published small-area table (:data:`SMALL_AREA_TABLE_COLUMNS`) with labels in ``lang``.
+
+        A suppressed estimate (flag ``suppress``) keeps its row, its flag and its
+        respondents, but not its numbers: as the breakdown tables do for a group with
+        too few respondents. An empty table without ``small_area`` in the plan.
+        """
+        key = ("small_area", lang)
+        if key not in self._labelled:
+            self._labelled[key] = _small_area_table(self.small_area, self.questionnaire, lang)
         return self._labelled[key].copy()
 
     def trend_table(self, lang: str = "en") -> pd.DataFrame:
@@ -87,9 +118,50 @@ def compute(plan: AnalysisPlan, *, progress: Callable[[str], None] | None = None
         tables[year] = breakdown(s, **options)
     say("trends")
     tr = trend(surveys, tables=tables, **options) if len(surveys) > 1 else pd.DataFrame()
-    recs = _recommendations(plan, surveys, tables, tr, say)
+    small = _small_area(plan, surveys[plan.current], say)
+    local = pd.concat([r.tidy() for r in small], ignore_index=True) if small else None
+    recs = _recommendations(plan, surveys, tables, tr, say, local=local)
     return RunResult(plan=plan, questionnaire=q, surveys=surveys, tables=tables, trend=tr,
-                     recommendations=recs)
+                     recommendations=recs, small_area=small)
+
+
+def _small_area(plan: AnalysisPlan, survey, say) -> tuple:
+    """The plan's ``small_area`` entries estimated on the current wave (its weighted survey)."""
+    from .errors import PlanError, TrustSurveyError
+    from .smallarea import small_area
+
+    out = []
+    for i, spec in enumerate(plan.small_area):
+        say(f"small-area estimates: {spec.name}")
+        try:
+            out.append(small_area(survey, spec.item, area=spec.area, covariates=spec.covariates, region=spec.region,
+                                  population=spec.population, metric=spec.metric, formula=spec.formula,
+                                  method=spec.method, cv_caution=spec.cv_caution, cv_suppress=spec.cv_suppress))
+        except PlanError:
+            raise
+        except TrustSurveyError as exc:
+            where = f"{plan.path}: " if plan.path else ""
+            key = "small_area" if len(plan.small_area) == 1 else f"small_area[{i}]"
+            raise PlanError(f"{where}{key} ({spec.name}, covariates {str(spec.covariates)!r}): {exc}") from exc
+    return tuple(out)
+
+
+def _small_area_table(results, questionnaire: Questionnaire, lang: str) -> pd.DataFrame:
+    from .labels import meaning
+
+    if not results:
+        return pd.DataFrame(columns=SMALL_AREA_TABLE_COLUMNS)
+    m = meaning(questionnaire, lang)
+    parts = []
+    for r in results:
+        t = r.tidy()
+        t["item_label"] = m.item(r.item)
+        t["group_label"] = [m.group(r.area, g) for g in t["group"]]
+        t["region_label"] = [m.group(r.region, g) if r.region is not None and g else "" for g in t["region"]]
+        parts.append(t)
+    out = pd.concat(parts, ignore_index=True)[SMALL_AREA_TABLE_COLUMNS]
+    out.loc[out["flag"] == "suppress", _SMALL_AREA_HIDDEN] = np.nan
+    return out
 
 
 def check_languages(plan: AnalysisPlan, questionnaire: Questionnaire) -> None:
@@ -228,7 +300,7 @@ def _finite_or_none(x):
     return v if np.isfinite(v) else None
 
 
-def _recommendations(plan, surveys, tables, tr, say) -> dict[int, object]:
+def _recommendations(plan, surveys, tables, tr, say, local: pd.DataFrame | None = None) -> dict[int, object]:
     from .recommend import recommend
 
     out: dict[int, object] = {}
@@ -239,12 +311,16 @@ def _recommendations(plan, surveys, tables, tr, say) -> dict[int, object]:
         wave_trend = tr[tr["wave"] <= year] if len(tr) and i > 0 else None
         prior = out[years[i - 1]].to_frame() if i > 0 else previous_plan
         out[year] = recommend(surveys[year], tables=tables[year], trend=wave_trend, previous_plan=prior,
-                              rules=plan.rules or None, alpha=plan.alpha, wave=year)
+                              rules=plan.rules or None, alpha=plan.alpha, wave=year,
+                              local=local if year == plan.current else None)
     return out
 
 
 _TABLE_KEYS = ["item", "metric", "level", "by", "group"]
 _TABLE_VALUES = ["estimate", "se", "ci_low", "ci_high", "n_unweighted", "n_weighted", "deff", "p_value", "p_adj"]
+_SMALL_AREA_KEYS = ["item", "metric", "by", "group"]
+_SMALL_AREA_VALUES = ["estimate", "se", "ci_low", "ci_high", "cv", "n_unweighted", "n_weighted", "direct",
+                      "direct_se", "national", "regional"]
 _TREND_VALUES = ["estimate", "se", "change", "change_se", "change_p", "change_p_adj", "trend_slope", "trend_p"]
 
 
@@ -274,6 +350,11 @@ def published_numbers(result: RunResult) -> dict[str, dict]:
     if len(result.trend):
         out["trend"] = {"columns": _TREND_VALUES, "keys": _TABLE_KEYS + ["wave"],
                         "rows": _numbers(result.trend, _TABLE_KEYS + ["wave"], _TREND_VALUES)}
+    if result.small_area:
+        # the published table: a suppressed area's numbers are not published, so not in the manifest
+        out[f"small_area_{result.current}"] = {
+            "columns": _SMALL_AREA_VALUES, "keys": _SMALL_AREA_KEYS,
+            "rows": _numbers(result.small_area_table(), _SMALL_AREA_KEYS, _SMALL_AREA_VALUES)}
     for year, recs in result.recommendations.items():
         frame = recs.to_frame()
         cols = [c for c in ("priority", "estimate", "ci_low", "ci_high", "previous", "change", "p_value",

@@ -25,6 +25,14 @@ A plan is a small YAML file::
     previous_plan: null           # last year's recommendations.csv, to track (optional)
     extra: error                  # data columns the questionnaire does not know: error | ignore | keep
     pdf: false                    # also write each report as an A4 PDF (needs trustsurvey[pdf]), as --pdf
+    small_area:                   # model-based estimates by a small area (optional; one mapping or a list)
+      item: trust_police          # the item (a question of the questionnaire)
+      area: district              # the area column of the data and the covariates
+      covariates: district_covariates.csv   # one row per area: census or register figures
+      region: region              # benchmark the areas to the direct estimates of their region (optional)
+      population: adults          # the covariates' population column (optional)
+      metric: top2                # a net of the item's scale, or mean (default top2)
+      formula: urban_share + young_share    # the model's covariates (default: every numeric column)
 
 Paths are relative to the plan file. :meth:`AnalysisPlan.from_yaml` checks every
 key and reports problems with the file name and key: a key written twice, a wave
@@ -45,15 +53,19 @@ import yaml
 
 from .errors import PlanError
 
-__all__ = ["AnalysisPlan", "FIGURES", "EXTRA_COLUMNS"]
+__all__ = ["AnalysisPlan", "SmallAreaSpec", "FIGURES", "EXTRA_COLUMNS", "SMALL_AREA_KEYS"]
 
 FIGURES = ("estimates", "likert", "trend", "heatmap")
 #: What a run does with data columns the questionnaire does not know (``extra:`` in the plan).
 EXTRA_COLUMNS = ("error", "ignore", "keep")
 _KEYS = {"title", "questionnaire", "waves", "current", "weighting", "breakdown", "alpha", "adjust",
          "min_base", "low_base", "max_cv", "languages", "figures", "key_items", "rules", "previous_plan",
-         "source", "base", "extra", "pdf"}
+         "source", "base", "extra", "pdf", "small_area"}
 _BREAKDOWN_KEYS = ("by", "items", "metrics")
+#: keys of one ``small_area`` entry (the first three are required)
+SMALL_AREA_KEYS = ("item", "area", "covariates", "region", "population", "metric", "formula", "method",
+                   "cv_caution", "cv_suppress")
+_SMALL_AREA_METHODS = ("REML", "ML", "FH")
 
 
 class _Duplicate(Exception):
@@ -139,16 +151,113 @@ def _year(value: Any) -> int | None:
     return None
 
 
-def _number(raw: Mapping, key: str, default: float, integer: bool, problems: list[str]) -> float:
+def _number(raw: Mapping, key: str, default: float, integer: bool, problems: list[str], *,
+            where: str = "") -> float:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        problems.append(f"{key}: {value!r} is not a number")
+        problems.append(f"{where}{key}: {value!r} is not a number")
         return default
     if math.isnan(value) or (integer and not float(value).is_integer()):
-        problems.append(f"{key}: {value!r} is not a whole number of respondents" if integer
-                        else f"{key}: {value!r} is not a number")
+        problems.append(f"{where}{key}: {value!r} is not a whole number of respondents" if integer
+                        else f"{where}{key}: {value!r} is not a number")
         return default
     return int(value) if integer else float(value)
+
+
+@dataclass(frozen=True)
+class SmallAreaSpec:
+    """One ``small_area`` entry of a plan: model-based estimates of an item by a small area.
+
+    The arguments of :func:`trustsurvey.small_area` (``covariates`` resolved
+    against the plan's folder); ``cv_caution`` and ``cv_suppress`` are the
+    coefficient-of-variation limits of the publish / caution / suppress flag.
+    """
+
+    item: str
+    area: str
+    covariates: Path
+    region: str | None = None
+    population: str | None = None
+    metric: str = "top2"
+    formula: str | None = None
+    method: str = "REML"
+    cv_caution: float = 0.2
+    cv_suppress: float = 0.3
+
+    @property
+    def name(self) -> str:
+        """``item`` ``metric`` by ``area`` (for messages and table names)."""
+        return f"{self.item} {self.metric} by {self.area}"
+
+
+def _small_area(value: Any, resolve, problems: list[str]) -> tuple[SmallAreaSpec, ...]:
+    """The ``small_area`` key: one mapping or a list of mappings (see :class:`SmallAreaSpec`)."""
+    if value is None:
+        return ()
+    if isinstance(value, dict):
+        entries = [("small_area", value)]
+    elif isinstance(value, list) and value:
+        entries = [(f"small_area[{i}]", v) for i, v in enumerate(value)]
+    else:
+        problems.append("small_area: give a mapping (item, area, covariates, ...) or a list of them, "
+                        f"not {_shape(value)}")
+        return ()
+    specs: list[SmallAreaSpec] = []
+    seen: dict[tuple, str] = {}
+    for where, raw in entries:
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: give a mapping with item, area and covariates, not {_shape(raw)}")
+            continue
+        bad = sorted(str(k) for k in raw if k not in SMALL_AREA_KEYS)
+        if bad:
+            problems.append(f"{where}: unknown key(s) {bad}; allowed: {', '.join(SMALL_AREA_KEYS)}")
+        n_before = len(problems)
+        names: dict[str, str | None] = {}
+        for key, what in (("item", "the item to estimate, e.g. trust_police"),
+                          ("area", "the area column of the data and of the covariates, e.g. district"),
+                          ("region", None), ("population", None), ("metric", None), ("formula", None)):
+            v = raw.get(key)
+            if v is None:
+                if what is not None:
+                    problems.append(f"{where}: {key} missing ({what})")
+                names[key] = None
+            elif isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip():
+                names[key] = str(v).strip()
+            else:
+                problems.append(f"{where}: {key}: give one name, not {_shape(v)}")
+                names[key] = None
+        cov = raw.get("covariates")
+        covariates = None
+        if cov is None:
+            problems.append(f"{where}: covariates missing (a CSV file with one row per area, relative to the plan)")
+        elif not isinstance(cov, (str, os.PathLike)) or not str(cov).strip():
+            problems.append(f"{where}: covariates: give a file path (relative to the plan), not {_shape(cov)}")
+        else:
+            covariates = resolve(cov)
+            if not covariates.is_file():
+                problems.append(f"{where}: covariates: file {str(cov)!r} not found (looked for "
+                                f"{str(covariates)!r}; paths are relative to the plan)")
+        method = raw.get("method", "REML")
+        if method not in _SMALL_AREA_METHODS:
+            problems.append(f"{where}: method: {method!r}; use {', '.join(_SMALL_AREA_METHODS)}")
+        cvs = {k: _number(raw, k, d, False, problems, where=f"{where}: ")
+               for k, d in (("cv_caution", 0.2), ("cv_suppress", 0.3))}
+        if not 0 < cvs["cv_caution"] <= cvs["cv_suppress"]:
+            problems.append(f"{where}: cv_caution {cvs['cv_caution']} and cv_suppress {cvs['cv_suppress']}: give "
+                            "0 < cv_caution <= cv_suppress (e.g. 0.2 and 0.3: estimates whose standard error is "
+                            "above 20% of the estimate are flagged, above 30% not shown)")
+        if len(problems) > n_before:
+            continue
+        spec = SmallAreaSpec(item=names["item"], area=names["area"], covariates=covariates, region=names["region"],
+                             population=names["population"], metric=names["metric"] or "top2",
+                             formula=names["formula"], method=method, **cvs)
+        key = (spec.item, spec.metric, spec.area)
+        if key in seen:
+            problems.append(f"{where}: {spec.name} is asked for twice (also {seen[key]}); give each once")
+            continue
+        seen[key] = where
+        specs.append(spec)
+    return tuple(specs)
 
 
 @dataclass(frozen=True)
@@ -178,6 +287,7 @@ class AnalysisPlan:
     path: Path | None = None
     extra: str = "error"
     pdf: bool = False
+    small_area: tuple[SmallAreaSpec, ...] = ()
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike) -> "AnalysisPlan":
@@ -325,6 +435,7 @@ class AnalysisPlan:
             rules = {}
         previous = raw.get("previous_plan")
         previous_path = None if previous is None else path_of("previous_plan", previous)
+        small = _small_area(raw.get("small_area"), resolve, problems)
         if problems:
             raise PlanError(f"{name}: problems in the analysis plan:\n" + "\n".join(f"  - {p}" for p in problems))
 
@@ -335,7 +446,7 @@ class AnalysisPlan:
             adjust=str(adjust), languages=langs, figures=figures,
             key_items=key_items, rules=rules if isinstance(rules, tuple) else dict(rules),
             previous_plan=previous_path, source=texts["source"], base=texts["base"], path=None, extra=extra, pdf=pdf,
-            **numbers)
+            small_area=small, **numbers)
 
     def with_data(self, overrides: Mapping[int, str | os.PathLike]) -> "AnalysisPlan":
         """The same plan with some waves' data files replaced."""
@@ -352,6 +463,9 @@ class AnalysisPlan:
         files.update({f"data_{year}": p for year, p in self.waves.items()})
         if self.previous_plan is not None:
             files["previous_plan"] = self.previous_plan
+        covariates = list(dict.fromkeys(spec.covariates for spec in self.small_area))
+        for i, p in enumerate(covariates, start=1):
+            files["covariates" if len(covariates) == 1 else f"covariates_{i}"] = p
         return files
 
 

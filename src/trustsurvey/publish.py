@@ -26,6 +26,7 @@ OUTPUT_FILES = {
     "tables.xlsx": "the tables in the first language: one sheet per demographic, trend, recommendations",
     "breakdown_{year}.csv": "every item by every demographic (labels in the first language)",
     "trend.csv": "estimates per wave and their change",
+    "small_area.csv": "model-based estimates by small area of the plan's small_area entries (current wave)",
     "weighting_{year}.csv": "weighting diagnostics: every margin before, after and target",
     "action_plan/{year}/": "the 2.2.2 action plan, the evidence of each recommendation and the monitoring",
     "figures/{lang}/*.svg": "the report's figures (the very images the report embeds)",
@@ -159,11 +160,62 @@ def report_context(result: RunResult, lang: str, figures=()):
         indicator=None if recs is None else indicator_table(recs, lang), alpha=result.plan.alpha)
 
 
+def _small_area_sections(result: RunResult, lang: str, out: Path) -> list:
+    """The report's small-area sections in ``lang``: the table of each plan entry and its figure (SVG)."""
+    from matplotlib.figure import Figure
+
+    from .labels import meaning
+    from .plotting import caption_text, figure_bytes
+    from .plotting.smallarea import plot_small_area
+    from .report.html import ReportFigure
+    from .report.small_area import SmallAreaSection, small_area_note
+
+    if not result.small_area:
+        return []
+    m = meaning(result.questionnaire, lang)
+    t = m.t
+    ui = ui_lang(lang)
+    table = result.small_area_table(lang)
+    source = m.text(result.plan.source) or "trustsurvey"
+    base = m.text(result.plan.base) or t("all respondents")
+    folder = out / "figures" / lang
+    folder.mkdir(parents=True, exist_ok=True)
+    sections = []
+    for r in result.small_area:
+        rows = table[(table["item"] == r.item) & (table["metric"] == r.metric) & (table["by"] == r.area)]
+        area = m.demographic(r.area)
+        title = t.format("{item}: {measure}, by {area}", item=m.item(r.item), measure=m.metric(r.metric),
+                         area=area if area[:2].isupper() else area[:1].lower() + area[1:])
+        national = rows["national"].dropna()
+        frame = rows[["group", "estimate", "ci_low", "ci_high", "direct", "flag", "source"]]
+        fig = Figure(figsize=(8, 1.6 + 0.27 * len(rows)))
+        plot_small_area(frame, ax=fig.add_subplot(), lang=ui, area="group",
+                        labels=dict(zip(rows["group"], rows["group_label"])),
+                        percent=r.kind == "proportion",
+                        reference=float(national.iloc[0]) if len(national) else None,
+                        reference_label=m.population)
+        data = figure_bytes(fig, "svg")
+        fid = f"small_area_{r.item}_{r.metric}_{r.area}"
+        (folder / f"{fid}.svg").write_bytes(data)
+        shows = t("Model-based estimates with 95% intervals, ranked; crosses: the direct survey estimates")
+        n = int(pd.to_numeric(rows["n_unweighted"], errors="coerce").fillna(0).sum())
+        caption = caption_text(source=source, base=base, year=result.current, n=n or None, lang=ui, shows=shows)
+        sections.append(SmallAreaSection(
+            title=title, table=rows, area=area, region=m.demographic(r.region) if r.region else "",
+            note=small_area_note(ui, cv_caution=r.cv_caution, cv_suppress=r.cv_suppress, region=r.region is not None),
+            figure=ReportFigure(id=fid, title=title, figure=data, caption=caption, format="svg")))
+    return sections
+
+
 def _html(result: RunResult, lang: str, out: Path, figures: list) -> str:
     """Write ``report_<lang>.html``; return its text."""
+    import dataclasses
+
     from .report.html import html_text
 
-    text = html_text(report_context(result, lang, figures))
+    context = dataclasses.replace(report_context(result, lang, figures),
+                                  small_area=tuple(_small_area_sections(result, lang, out)))
+    text = html_text(context)
     (out / f"report_{lang}.html").write_text(text, encoding="utf-8", newline="\n")
     return text
 
@@ -210,7 +262,8 @@ def _reports(result: RunResult, langs: list[str], out: Path, say: Callable[[str]
 
 
 def _sheets(result: RunResult, lang: str) -> dict:
-    """The workbook: one sheet per demographic (national first), the trend, the recommendations for readers."""
+    """The workbook: one sheet per demographic (national first), the small-area estimates, the
+    recommendations for readers, the trend."""
     from .labels import meaning
     from .report.action_plan import readers_sheet, readers_table
     from .report.excel import Sheet
@@ -224,6 +277,10 @@ def _sheets(result: RunResult, lang: str) -> dict:
     for by in [b for b in table["by"].unique() if b != "national"]:
         sheets[m.demographic(by)] = Sheet(table.loc[table["by"] == by, shown], wrap=("item_label",),
                                           widths={"item_label": 45})
+    if result.small_area:
+        sa = result.small_area_table(lang).rename(columns={"group_label": "area_label"})
+        sheets[t("Small-area estimates")] = Sheet(sa[_SMALL_AREA_SHEET], wrap=("item_label",),
+                                                  widths={"item_label": 40}, percent=("cv",))
     recs = result.recommendations.get(result.current)
     if recs is not None:
         sheets[t("Recommendations")] = readers_sheet(readers_table(recs, lang))
@@ -239,6 +296,8 @@ def _sheets(result: RunResult, lang: str) -> dict:
 _READER_COLUMNS = ["item_label", "metric", "level_label", "group_label", "estimate", "ci_low", "ci_high", "se",
                    "deff", "n_unweighted", "n_weighted", "p_value", "p_adj", "flag"]
 _TREND_EXTRA = ["change", "change_p", "change_p_adj"]
+_SMALL_AREA_SHEET = ["item_label", "metric", "area_label", "region_label", "estimate", "ci_low", "ci_high", "se",
+                     "cv", "n_unweighted", "direct", "flag"]
 
 
 def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
@@ -275,6 +334,9 @@ def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
         if len(result.trend):
             write_csv(result.trend_table(langs[0]), tmp / "trend.csv")
             written["trend"] = "trend.csv"
+        if result.small_area:
+            write_csv(result.small_area_table(langs[0]), tmp / "small_area.csv")
+            written["small_area"] = "small_area.csv"
         say("action plans")
         for year, recs in result.recommendations.items():
             write_action_plan(recs, tmp / "action_plan" / str(year), lang=langs[0])

@@ -52,6 +52,9 @@ RULE_PARAMS: dict[str, dict[str, tuple[type, ...]]] = {
     "integrity_concern": {"threshold": (float,), "alpha": (float,), "min_base": (int,)},
     # share "don't know" above threshold
     "high_dont_know": {"threshold": (float,), "min_base": (int,)},
+    # a small area (municipality) whose publishable model estimate, interval and all, lies at least
+    # min_gap on the unfavourable side of the national estimate (the plan's small_area estimates)
+    "local_gap": {"by": (list, str), "min_gap": (int, float), "metric": (str,), "min_base": (int,)},
 }
 RULE_TYPES = tuple(RULE_PARAMS)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import TrustSurveyError
@@ -49,6 +50,7 @@ from .rules import (
     integrity_concern,
     low_awareness,
 )
+from .local import local_gap
 from .tables import INDICATOR_COLUMNS, MONITORING_COLUMNS, READERS_COLUMNS
 from .tracking import read_plan, track
 
@@ -75,6 +77,7 @@ __all__ = [
     "low_awareness",
     "integrity_concern",
     "high_dont_know",
+    "local_gap",
     "read_plan",
     "track",
     "rules",
@@ -107,11 +110,22 @@ def _degf(survey: Any) -> float | None:
     return df if df > 0 else None
 
 
+def _with_local(tables: pd.DataFrame, local: pd.DataFrame | None) -> pd.DataFrame:
+    """The breakdown table with the small-area rows added (a suppressed model estimate as a suppressed row),
+    so that last year's recommendations about an area are found this year."""
+    if local is None or not len(local):
+        return tables
+    rows = local.drop(columns=[c for c in ("national", "regional", "region") if c in local.columns])
+    rows = rows.assign(flag=np.where(rows["flag"].astype(str) == "suppress", "suppressed", ""))
+    rows.loc[rows["flag"] == "suppressed", ["estimate", "se", "ci_low", "ci_high"]] = np.nan
+    return pd.concat([tables, rows[[c for c in rows.columns if c in tables.columns]]], ignore_index=True)
+
+
 def recommend(survey: Any = None, previous: Any = None, rules: Any = None, *, tables: pd.DataFrame | None = None,
               trend: pd.DataFrame | None = None, targets: Any = None, previous_plan: Any = None,
               lang: str | None = None, wave: int | None = None, previous_wave: int | None = None,
               alpha: float = 0.05, min_base: int | None = None, questionnaire: Any = None,
-              breakdown_options: dict | None = None) -> Recommendations:
+              breakdown_options: dict | None = None, local: pd.DataFrame | None = None) -> Recommendations:
     """Recommendations from a survey wave and the 2.2.2 action plan.
 
     Parameters
@@ -151,6 +165,12 @@ def recommend(survey: Any = None, previous: Any = None, rules: Any = None, *, ta
         Defaults to ``survey.questionnaire``.
     breakdown_options : dict, optional
         Keyword arguments for ``ts.breakdown`` and ``ts.trend`` (``items``, ``by``, ``min_base``, ``adjust``, ...).
+    local : pandas.DataFrame, optional
+        Small-area (model-based) estimates in the tidy layout of
+        :meth:`trustsurvey.SmallAreaResult.tidy` (several results concatenated):
+        the table of the ``local_gap`` rule, which names an area (a municipality)
+        when its publishable model estimate is clearly worse than the national
+        one. Last year's recommendations about an area are tracked in it.
 
     Returns
     -------
@@ -204,7 +224,7 @@ def recommend(survey: Any = None, previous: Any = None, rules: Any = None, *, ta
     if df is not None and "df" not in tables.columns:
         tables = tables.assign(df=df)
     specs = resolve_rules(rules, q, tables)
-    cands = candidates(specs, tables, trend, targets, meaning=m, alpha=alpha, min_base=min_base)
+    cands = candidates(specs, tables, trend, targets, meaning=m, alpha=alpha, min_base=min_base, local=local)
     ranked = rank(cands, scale_range=scale_ranges(q, cands["item"].tolist() if len(cands) else ()))
     tracking, plan, status = None, None, {}
     if previous_plan is not None:
@@ -212,7 +232,7 @@ def recommend(survey: Any = None, previous: Any = None, rules: Any = None, *, ta
         if df is not None and _degf(previous) is not None:
             change_df = df + _degf(previous)
         plan = read_plan(previous_plan)
-        tracking = track(plan, tables, trend, alpha=alpha, wave=wave, change_df=change_df)
+        tracking = track(plan, _with_local(tables, local), trend, alpha=alpha, wave=wave, change_df=change_df)
         status = dict(zip(tracking["id"], tracking["status"]))
     recs = build(ranked, specs, q, languages=languages, wave=wave, previous_wave=previous_wave, status=status)
     return Recommendations(recs, lang=lang, wave=wave, previous_wave=previous_wave, tracking=tracking,

@@ -26,6 +26,7 @@ from ..labels.catalogue import fill
 from ..questionnaire.sections import RULE_PARAMS, RecommendationRule
 from ..vocabulary import INDEX_MEAN
 from . import rules as R
+from .local import LOCAL_RULES
 from .model import Finding, Recommendation, finding_id, make_id
 from .priority import add_priority
 from .texts import (
@@ -49,7 +50,10 @@ _EXTRA_PARAMS = {
     "low_awareness": ("by", "alpha", "metric"),
     "integrity_concern": ("by", "metric"),
     "high_dont_know": ("by", "alpha"),
+    "local_gap": (),
 }
+#: every rule type -> (function, input table: "breakdown", "trend" or "local", the small-area estimates)
+RULE_FUNCTIONS = {**R.RULES, **LOCAL_RULES}
 _KEY = ["item", "metric", "level", "by", "group"]
 
 
@@ -221,19 +225,21 @@ def _previous_values(trend: pd.DataFrame | None) -> pd.DataFrame | None:
 
 def candidates(rules: Sequence[RecommendationRule], table: pd.DataFrame | None, trend: pd.DataFrame | None = None,
                targets: Any = (), *, meaning: Any = None, alpha: float = 0.05,
-               min_base: int | None = None) -> pd.DataFrame:
+               min_base: int | None = None, local: pd.DataFrame | None = None) -> pd.DataFrame:
     """Apply every rule; one candidate table (:data:`~trustsurvey.recommend.rules.CANDIDATE_COLUMNS`
     plus ``change_p``, the trend table's p-value of each row's change).
 
     ``meaning`` (a :class:`~trustsurvey.labels.Meaning`) gives every row's
     polarity. ``alpha`` and ``min_base`` are defaults that a rule's own
-    parameters override. Rules whose table is missing (``decline`` without a
-    trend table) are skipped.
+    parameters override. ``local`` is the tidy table of small-area estimates
+    (:meth:`trustsurvey.SmallAreaResult.tidy`) of the ``local_gap`` rule. Rules
+    whose table is missing (``decline`` without a trend table, ``local_gap``
+    without small-area estimates) are skipped.
     """
     parts = []
     for rule in rules:
-        func, needs = R.RULES[rule.rule]
-        data = trend if needs == "trend" else table
+        func, needs = RULE_FUNCTIONS[rule.rule]
+        data = {"trend": trend, "local": local}.get(needs, table)
         if data is None:
             continue
         params = {k: _plain(v) for k, v in rule.params.items()}
@@ -248,7 +254,7 @@ def candidates(rules: Sequence[RecommendationRule], table: pd.DataFrame | None, 
             kwargs.setdefault("items", items)
             cand = func(data, targets, polarity=meaning, **kwargs)
         else:
-            if rule.rule in ("decline", "group_gap"):
+            if rule.rule in ("decline", "group_gap", "local_gap"):
                 kwargs["polarity"] = meaning
             cand = func(data, items=items, **kwargs)
         if len(cand):

@@ -49,7 +49,8 @@ MONITORING_STATUSES = ("target_met", "improved", "no_change", "worsened", "not_m
 STATUSES = ("new",) + MONITORING_STATUSES
 #: the test behind each rule's finding (``test`` of :data:`EVIDENCE_COLUMNS`)
 RULE_TESTS = {"below_target": "one_sided_t", "low_awareness": "one_sided_t", "integrity_concern": "one_sided_t",
-              "high_dont_know": "one_sided_t", "group_gap": "group_vs_rest", "decline": "change_t"}
+              "high_dont_know": "one_sided_t", "group_gap": "group_vs_rest", "decline": "change_t",
+              "local_gap": "model_vs_national"}
 
 
 def make_id(item: str, by: str, group: str) -> str:

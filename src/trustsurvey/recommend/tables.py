@@ -110,7 +110,7 @@ def _comment(m: Any, row: dict, test: str) -> str:
                                               "respondents).")
         return m.t.pgettext("monitoring", "Not measurable: the item or the group is not in this year's tables.")
     lower = row["direction"] == "lower"
-    if row["rule"] == "group_gap" and is_finite(row["threshold"]) and is_finite(row["national"]):
+    if row["rule"] in ("group_gap", "local_gap") and is_finite(row["threshold"]) and is_finite(row["national"]):
         gap = (-1 if lower else 1) * (row["national"] - row["estimate"])
         msg = _GAP_MET if status == "target_met" else _GAP_NOT_MET
         head = m.t.format(msg, "monitoring", national=fv(row["national"]),

@@ -123,6 +123,12 @@ _COMPARISON = {
     ("decline", "lower"): NC_("finding", "up {change} from {previous} in {previous_wave}"),
     ("group_gap", "higher"): NC_("finding", "{gap} below the level of all respondents ({national})"),
     ("group_gap", "lower"): NC_("finding", "{gap} above the level of all respondents ({national})"),
+    ("local_gap", "higher"): NC_("finding", "{gap} below the level of all respondents ({national}) by the "
+                                            "small-area model, its whole 95% interval ({ci_low} to {ci_high}) "
+                                            "below that level"),
+    ("local_gap", "lower"): NC_("finding", "{gap} above the level of all respondents ({national}) by the "
+                                           "small-area model, its whole 95% interval ({ci_low} to {ci_high}) "
+                                           "above that level"),
     ("threshold", "higher"): NC_("finding", "below the threshold of {threshold}"),
     ("threshold", "lower"): NC_("finding", "above the threshold of {threshold}"),
 }
@@ -142,7 +148,11 @@ _ACTIONS = {
     "low_awareness": NC_("action", "Run an information campaign."),
     "integrity_concern": NC_("action", "Strengthen integrity measures and publish their results regularly."),
     "high_dont_know": NC_("action", "Inform the public better about this area of police work."),
+    "local_gap": NC_("action", "Analyse the causes with the local police and the local authorities of this area, "
+                               "and agree local measures."),
 }
+#: rules whose goal is a gap to the level of all respondents
+_GAP_RULES = ("group_gap", "local_gap")
 _THRESHOLD_RULES = ("low_awareness", "integrity_concern", "high_dont_know")
 
 
@@ -209,7 +219,7 @@ def _numbers(m: Any, row: Mapping[str, Any], *, wave: int | None, previous_wave:
         "estimate": fv("estimate"), "goal": fv("goal"), "national": fv("national"), "previous": fv("previous"),
         "change": format_points(_f(row, "change"), metric, lang),
         "gap": format_points(_f(row, "gap"), metric, lang),
-        "threshold": (format_points(threshold, metric, lang) if rule in ("group_gap", "decline")
+        "threshold": (format_points(threshold, metric, lang) if rule in _GAP_RULES + ("decline",)
                       else format_value(threshold, metric, lang)),
         "ci_low": fv("ci_low"), "ci_high": fv("ci_high"),
         "wave": "" if wave is None else str(int(wave)),
@@ -301,14 +311,14 @@ def indicator_text(m: Any, rows: Sequence[Mapping[str, Any]], *, wave: int | Non
     for (key, metric, level), block in _blocks(rows).items():
         item = item_phrase(m, key, metric, level)
         for direction in ("higher", "lower"):
-            goals = [_f(r, "goal") for r in block if r.get("rule") != "group_gap" and _direction(r) == direction]
+            goals = [_f(r, "goal") for r in block if r.get("rule") not in _GAP_RULES and _direction(r) == direction]
             goals = [g for g in goals if is_finite(g)]
             if goals:
                 goal = max(goals) if direction == "higher" else min(goals)
                 clauses.append(m.t.format(_INDICATOR[direction], "indicator", item=item, survey=survey,
                                           goal=format_value(goal, metric, m.lang)))
         for r in block:
-            if r.get("rule") == "group_gap":
+            if r.get("rule") in _GAP_RULES:
                 clauses.append(m.t.format(_INDICATOR["gap"], "indicator", item=item, survey=survey,
                                           threshold=format_points(_f(r, "threshold"), metric, m.lang)))
     return m.t.format("{subject} — {findings}.", "finding", subject=subject(m, first.get("by"), first.get("group")),
@@ -387,6 +397,12 @@ def _test_sentence(m: Any, f: Mapping[str, Any], *, wave: int | None, previous_w
         if p_adj:
             text += m.t.format(" (adjusted for multiple comparisons: {p})", "evidence", p=p_adj)
         return text
+    if rule == "local_gap":
+        text = m.t.format("model-based estimate of a small area (Fay-Herriot model), reliable enough to publish; "
+                          "one-sided test against the level of all respondents: {p}", "evidence", p=p)
+        if p_adj:
+            text += m.t.format(" (Holm-adjusted: {p})", "evidence", p=p_adj)
+        return text
     if not p:
         return ""
     text = m.t.format("one-sided test against {goal}: {p}", "evidence", goal=nums["goal"], p=p)
@@ -397,7 +413,7 @@ def _test_sentence(m: Any, f: Mapping[str, Any], *, wave: int | None, previous_w
 
 def _basis_sentence(m: Any, f: Mapping[str, Any]) -> str:
     basis = str(f.get("basis", ""))
-    if basis not in ("interval", "estimate"):
+    if basis not in ("interval", "estimate") or str(f.get("rule")) == "local_gap":  # its finding says it
         return ""
     goal = format_value(_f(f, "goal"), str(f.get("metric", "")), m.lang)
     lower = str(f.get("direction")) == "lower"

@@ -13,8 +13,9 @@ the previous wave and its t test). Its status, by the first rule that holds:
 ``target_met``
     this year's estimate reaches the recommendation's ``goal`` in its
     ``direction`` (the target, the threshold, the level before a decline); for
-    a gap between a group and all respondents (``group_gap``): the gap to this
-    year's national estimate is less than the allowed gap (``threshold``);
+    a gap between a group (or a small area) and all respondents (``group_gap``,
+    ``local_gap``): the gap to this year's national estimate is less than the
+    allowed gap (``threshold``);
 ``improved``
     the estimate changed in the favourable direction, significant at
     ``alpha``;
@@ -60,9 +61,11 @@ TRACKING_COLUMNS = ("id", "rule", "item", "metric", "level", "by", "group", "goa
                     "change", "change_se", "change_df", "change_p", "test", "p_value", "status", "reason")
 
 #: metric assumed for a plan without a ``metric`` column, by rule
-_RULE_METRIC = {"below_target": "top2", "decline": "top2", "group_gap": "top2", "low_awareness": "top2",
-                "integrity_concern": "top2", "high_dont_know": "dont_know"}
+_RULE_METRIC = {"below_target": "top2", "decline": "top2", "group_gap": "top2", "local_gap": "top2",
+                "low_awareness": "top2", "integrity_concern": "top2", "high_dont_know": "dont_know"}
 _LOWER_RULES = ("integrity_concern", "high_dont_know")
+#: rules whose goal is a gap to the national estimate (a group's, a small area's)
+_GAP_RULES = ("group_gap", "local_gap")
 _PLAN_REQUIRED = ("id", "rule", "item", "by", "group", "estimate")
 _NUMERIC = ("estimate", "goal", "previous", "change", "p_value", "p_adj", "priority", "ci_low", "ci_high",
             "n_unweighted", "wave", "previous_wave", "threshold", "national", "gap", "rank", "change_p")
@@ -242,7 +245,7 @@ def _allowed_gap(out: pd.DataFrame) -> np.ndarray:
     thr = _num(out, "threshold")
     sign = np.where(out["direction"].to_numpy() == "lower", -1.0, 1.0)
     derived = sign * (_num(out, "_nat_then") - _num(out, "goal"))
-    is_gap = out["rule"].to_numpy() == "group_gap"
+    is_gap = np.isin(out["rule"].to_numpy(), _GAP_RULES)
     return np.where(is_gap & ~np.isfinite(thr), derived, thr)
 
 
@@ -254,7 +257,7 @@ def _status(out: pd.DataFrame, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore"):
         reached = np.isfinite(goal) & (sign * (est - goal) >= 0)
         # a group's gap: this year's gap to the national estimate against the allowed gap
-        is_gap = (out["rule"].to_numpy() == "group_gap")
+        is_gap = np.isin(out["rule"].to_numpy(), _GAP_RULES)
         allowed = _allowed_gap(out)
         gap_now = sign * (_num(out, "national") - est)
         reached = np.where(is_gap & np.isfinite(allowed), gap_now < allowed, reached)

@@ -33,6 +33,10 @@ REPORT_COLUMN_TITLES = {
     "deff_used": NC_("column", "Design effect"),
     "indicator": NC_("column", "Indicator"),
     "value": NC_("column", "Value"),
+    "area_label": NC_("column", "Area"),
+    "region_label": NC_("column", "Region"),
+    "cv": NC_("column", "Coefficient of variation"),
+    "direct": NC_("column", "Direct survey estimate"),
 }
 
 

@@ -8,8 +8,9 @@ Built on XlsxWriter. Each table becomes one sheet with
   means and design effects with two decimals, counts with thousands separators, p-values
   with three decimals and ``<0.001`` below it; the ``metric`` of a row says whether it is a share;
 - words instead of codes where a reader sees them: the metric's name, the flag's meaning;
-  a suppressed estimate says "not shown: too few respondents" in grey italics; low-base and
-  unreliable estimates are shaded; estimates that differ significantly from the rest are bold;
+  a suppressed estimate says "not shown: too few respondents" in grey italics (a suppressed
+  small-area estimate "not shown: too uncertain"); low-base and unreliable estimates, and
+  small-area estimates to interpret with care, are shaded; estimates that differ significantly from the rest are bold;
 - column widths fitted to the content, long text wrapped with row heights that fit it (rows never
   overlap when printed);
 - print setup: A4 landscape, fitted to the page width, header row repeated, page numbers.
@@ -38,6 +39,7 @@ from ..labels import catalogue, meaning
 from ..vocabulary import PROPORTION_METRICS
 from .columns import title
 from .safety import check_no_microdata
+from .small_area import FLAG_WORDS
 
 __all__ = ["write_excel", "sheet_names", "Sheet", "EXCEL_MAX_CHARS", "P_FORMAT", "FIXED_DATE"]
 
@@ -49,13 +51,15 @@ P_FORMAT = '[<0.001]"<0.001";0.000'
 FIXED_DATE = _dt.datetime(2000, 1, 1)
 
 _SHARE_COLUMNS = frozenset({"estimate", "ci_low", "ci_high", "previous", "previous_estimate", "se", "change",
-                            "change_se", "national", "goal"})
+                            "change_se", "national", "goal", "direct"})
 _SIGNED = frozenset({"change"})
 _P_COLUMNS = frozenset({"p_value", "p_adj", "change_p", "change_p_adj", "trend_p"})
 _COUNT_COLUMNS = frozenset({"n_unweighted", "n_weighted", "n", "n_respondents", "n_psu", "n_strata"})
 _INT_COLUMNS = frozenset({"wave", "rank", "previous_wave", "df", "iterations"})
 _TWO_DECIMALS = frozenset({"deff", "statistic", "ndf", "ddf", "priority"})
-_FILLS = {"low_base": "#FFF2CC", "unreliable": "#FCE4D6"}
+_FILLS = {"low_base": "#FFF2CC", "unreliable": "#FCE4D6", "caution": "#FFF2CC"}
+#: flags whose estimate is not shown (a breakdown group with too few respondents, a too uncertain small area)
+_HIDDEN = frozenset({"suppressed", "suppress"})
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LINE_HEIGHT = 15.0  # points per line of 11-point Calibri
 
@@ -212,7 +216,7 @@ def _write_sheet(ws, spec: Sheet, lang: str, formats: _Formats, alpha: float) ->
              if "p_adj" in frame.columns else np.full(n, np.nan))
     significant = p_adj < alpha
     words = {"suppressed": t("not shown: too few respondents"), "low_base": t("low base"),
-             "unreliable": t("unreliable")}
+             "unreliable": t("unreliable"), **{k: t(v) for k, v in FLAG_WORDS.items()}}
     m = meaning(None, lang)
     headers = [title(c, lang) if spec.titles else c for c in columns]
     percent = set(spec.percent)
@@ -256,8 +260,8 @@ def _write_sheet(ws, spec: Sheet, lang: str, formats: _Formats, alpha: float) ->
             r = i + 1
             if type(v) is float:  # the common case first
                 if v != v or v in (math.inf, -math.inf):
-                    if marked and flags[i] == "suppressed":
-                        write_string(r, j, words["suppressed"] if name == "estimate" else "—", suppressed_format)
+                    if marked and flags[i] in _HIDDEN:
+                        write_string(r, j, words[flags[i]] if name == "estimate" else "—", suppressed_format)
                     continue
                 if marked and (flags[i] in _FILLS or (name == "estimate" and significant[i])):
                     write_number(r, j, v, _marked_format(formats, name, percent, bool(share[i]), is_float,
@@ -272,8 +276,8 @@ def _write_sheet(ws, spec: Sheet, lang: str, formats: _Formats, alpha: float) ->
                 if wrap:
                     heights[r] = max(heights[r], _lines(text, widths[j]))
             elif _missing(v):
-                if marked and flags[i] == "suppressed":
-                    write_string(r, j, words["suppressed"] if name == "estimate" else "—", suppressed_format)
+                if marked and flags[i] in _HIDDEN:
+                    write_string(r, j, words[flags[i]] if name == "estimate" else "—", suppressed_format)
             elif isinstance(v, (bool, np.bool_)):
                 ws.write_boolean(r, j, bool(v))
             elif isinstance(v, (int, float, np.integer, np.floating)):

@@ -8,7 +8,7 @@ attachment or a USB stick. Every text cell is HTML-escaped (jinja2 autoescape).
 
 Sections: key indicators with the change since last year, figures,
 methodology (sample, design, weighting diagnostics, margins of error), results
-by group, further tables, statistical tests, recommendations and the 2.2.2
+by group, further tables, small-area estimates, statistical tests, recommendations and the 2.2.2
 action plan, notes. Sections without content are left out.
 """
 
@@ -33,6 +33,7 @@ from ..labels import catalogue, catalogue_languages, has_catalogue
 from ..labels.catalogue import html_lang
 from ..labels.numbers import format_number
 from .safety import check_no_microdata
+from .small_area import small_area_display
 
 __all__ = ["ReportContext", "ReportFigure", "render_html", "html_text", "CONTENT_SECURITY_POLICY"]
 
@@ -106,6 +107,9 @@ class ReportContext:
         Names of the breakdown variables (from the meaning layer); their ids otherwise.
     tables : mapping of title to DataFrame
         Further tables, shown as they are.
+    small_area : list of SmallAreaSection
+        Model-based estimates by small area (:class:`trustsurvey.report.small_area.SmallAreaSection`):
+        a table of the areas and a figure each.
     tests : DataFrame or mapping of title to DataFrame, optional
     recommendations : DataFrame, optional
         The recommendations for readers (recommend's ``readers_table``: rank, finding, estimate and
@@ -144,6 +148,7 @@ class ReportContext:
     breakdown_metric: str = "top2"
     by_labels: Mapping[str, str] = field(default_factory=dict)
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    small_area: Sequence[Any] = ()
     tests: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None
     recommendations: pd.DataFrame | None = None
     action_plan: pd.DataFrame | None = None
@@ -188,6 +193,11 @@ def _image_uri(fig: ReportFigure) -> str:
     else:
         raise ReportError(f"figure {fig.id!r} is neither PNG nor SVG; give a matplotlib figure, PNG or SVG")
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _figure_entry(fig: ReportFigure) -> dict:
+    return {"id": fig.id, "title": fig.title, "caption": fig.caption, "alt": fig.alt or fig.title,
+            "src": _image_uri(fig)}
 
 
 def _pairs(values: Mapping[str, Any] | pd.DataFrame | None, lang: str, name: str) -> dict | None:
@@ -372,8 +382,7 @@ def html_text(context: ReportContext | Mapping[str, Any]) -> str:
         if fig.id in seen:
             raise ReportError(f"two figures have the id {fig.id!r}; figure ids must be unique")
         seen.add(fig.id)
-        figures.append({"id": fig.id, "title": fig.title, "caption": fig.caption, "alt": fig.alt or fig.title,
-                        "src": _image_uri(fig)})
+        figures.append(_figure_entry(fig))
     tests = ctx.tests
     if isinstance(tests, pd.DataFrame):
         tests = {t("Statistical tests"): tests}
@@ -387,6 +396,9 @@ def html_text(context: ReportContext | Mapping[str, Any]) -> str:
             by_labels=dict(ctx.by_labels) or None, meaning=ctx.meaning),
         "tables": [{"title": str(t), **display_table(f, ctx.lang, alpha=ctx.alpha, name=str(t))}
                    for t, f in (ctx.tables or {}).items()],
+        "small_area": [{"title": sec.title, "note": sec.note, "table": small_area_display(sec, ctx.lang),
+                        "figure": None if sec.figure is None else _figure_entry(sec.figure)}
+                       for sec in ctx.small_area],
         "tests": [{"title": str(t), **display_table(f, ctx.lang, alpha=ctx.alpha, name=str(t))}
                   for t, f in (tests or {}).items()],
         "recommendations": None if recs is None else (
@@ -403,6 +415,7 @@ def html_text(context: ReportContext | Mapping[str, Any]) -> str:
         ("figures", t("Figures"), bool(figures)),
         ("methodology", t("Methodology"), has_methodology),
         ("breakdown", t("Results by group"), bool(sections["breakdown"] or sections["tables"])),
+        ("small_area", t("Small-area estimates"), bool(sections["small_area"])),
         ("tests", t("Statistical tests"), bool(sections["tests"])),
         ("recommendations", t("Recommendations"), sections["recommendations"] is not None),
         ("action_plan", t("Action plan (activity 2.2.2)"), sections["action_plan"] is not None),

@@ -12,8 +12,8 @@
 
 from __future__ import annotations
 
-from .area import FLAGS, SMALL_AREA_COLUMNS, SmallAreaResult, example_covariates_path, small_area
+from .area import FLAGS, LOCAL_COLUMNS, SMALL_AREA_COLUMNS, SmallAreaResult, example_covariates_path, small_area
 from .fayherriot import AREA_COLUMNS, COEF_COLUMNS, FayHerriotResult, fay_herriot
 
 __all__ = ["fay_herriot", "FayHerriotResult", "small_area", "SmallAreaResult", "example_covariates_path",
-           "COEF_COLUMNS", "AREA_COLUMNS", "SMALL_AREA_COLUMNS", "FLAGS"]
+           "COEF_COLUMNS", "AREA_COLUMNS", "SMALL_AREA_COLUMNS", "LOCAL_COLUMNS", "FLAGS"]

@@ -39,12 +39,15 @@ from ._gvf import BACK_TRANSFORMS, TRANSFORMS, VARIANCES, interval, model_inputs
 from ._gvf import back_transform as _back
 from .fayherriot import MSE_METHODS, FayHerriotResult, _fit_model, warn_failed
 
-__all__ = ["small_area", "SmallAreaResult", "SMALL_AREA_COLUMNS", "FLAGS"]
+__all__ = ["small_area", "SmallAreaResult", "SMALL_AREA_COLUMNS", "LOCAL_COLUMNS", "FLAGS"]
 
 #: Columns of :meth:`SmallAreaResult.to_frame` after the area (and region) column.
 SMALL_AREA_COLUMNS = ["n_unweighted", "n_weighted", "direct", "direct_se", "direct_cv", "vardir", "vardir_source",
                       "synthetic", "eblup", "gamma", "std_residual", "benchmark_factor", "estimate", "se",
                       "ci_low", "ci_high", "mse", "cv", "source", "flag"]
+#: Columns of :meth:`SmallAreaResult.tidy` (the house's tidy layout: one row per area).
+LOCAL_COLUMNS = ["item", "metric", "level", "by", "group", "region", "estimate", "se", "ci_low", "ci_high", "cv",
+                 "n_unweighted", "n_weighted", "direct", "direct_se", "source", "flag", "national", "regional"]
 #: Flags, from the most to the least reliable.
 FLAGS = ("publish", "caution", "suppress")
 
@@ -116,6 +119,57 @@ class SmallAreaResult:
             ``caution`` or ``suppress``.
         """
         return self.table.copy()
+
+    def tidy(self) -> pd.DataFrame:
+        """The estimates in the house's tidy layout (one row per area), for reports and recommendation rules.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :data:`LOCAL_COLUMNS`: ``item, metric, level`` (empty), ``by`` (the
+            area column's name), ``group`` (the area code as text), ``region``
+            (its region's code as text; empty without a region), the final
+            ``estimate, se, ci_low, ci_high, cv``, ``n_unweighted,
+            n_weighted`` (respondents), ``direct, direct_se``, ``source``,
+            ``flag`` (``publish``, ``caution``, ``suppress``), and the direct
+            estimates the areas were benchmarked to: ``national`` and
+            ``regional`` (NaN without a region).
+
+        Examples
+        --------
+        >>> import trustsurvey as ts
+        >>> from trustsurvey.datasets import load_example
+        >>> from trustsurvey.smallarea import example_covariates_path
+        >>> s = load_example(2025, raw=False).weight()
+        >>> item = s.questionnaire.question_ids[0]
+        >>> t = ts.small_area(s, item, area="municipality", region="region",
+        ...                   covariates=example_covariates_path(), population="adults").tidy()
+        >>> t.loc[0, ["by", "group", "region", "flag"]].tolist(), round(float(t.loc[0, "national"]), 3)
+        (['municipality', '101', '1', 'publish'], 0.667)
+        """
+        t = self.table
+        n = len(t)
+        regions = (area_key(t[self.region]) if self.region is not None else np.full(n, None, dtype=object))
+        bench = self.benchmark
+        nat = bench.loc[bench["level"] == "national", "direct"]
+        national = float(nat.iloc[0]) if len(nat) else np.nan
+        by_region = dict(zip(bench.loc[bench["level"] == "region", "group"].astype(str),
+                             bench.loc[bench["level"] == "region", "direct"].astype(float)))
+        out = pd.DataFrame({
+            "item": self.item, "metric": self.metric, "level": "", "by": self.area,
+            "group": area_key(t[self.area]),
+            "region": ["" if r is None else str(r) for r in regions],
+        }, index=range(n))
+        for c in ("estimate", "se", "ci_low", "ci_high", "cv"):
+            out[c] = t[c].to_numpy(dtype=float)
+        out["n_unweighted"] = t["n_unweighted"].to_numpy(dtype=np.int64)
+        for c in ("n_weighted", "direct", "direct_se"):
+            out[c] = t[c].to_numpy(dtype=float)
+        out["source"] = t["source"].to_numpy(dtype=object)
+        out["flag"] = t["flag"].to_numpy(dtype=object)
+        out["national"] = national
+        out["regional"] = [by_region.get(r, np.nan) if r else np.nan for r in out["region"]]
+        return out[LOCAL_COLUMNS]
 
     def __repr__(self) -> str:
         counts = self.table["flag"].value_counts()
