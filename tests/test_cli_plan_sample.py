@@ -25,9 +25,9 @@ def test_prints_a_plan_for_2026_from_the_2025_wave(capsys):
     assert code == 0 and err == ""
     assert out.startswith("Plan for 2026 from the 2025 wave (1,496 respondents).")
     assert "Design effect 2.12 (the mean of the key items': trust_kp 2.34, " in out
-    assert "Allocation: proportional by region" in out
+    assert "Allocation: proportional by Region" in out
     lines = out.splitlines()
-    header = next(i for i, line in enumerate(lines) if line.startswith("region"))
+    header = next(i for i, line in enumerate(lines) if line.startswith("Region"))
     rows = lines[header + 1:]
     assert rows[0].startswith("Prishtina") and rows[-1].startswith("total") and len(rows) == 9
     total_interviews = int(rows[-1].split()[2].replace(",", ""))
@@ -62,7 +62,7 @@ def test_within_a_second_variable_and_other_options(capsys):
                        "--deff", "2", "--items", "trust_kp")
     assert code == 0
     assert "Design effect 2.00 (given; the key items' in 2025: trust_kp 2.34)" in out
-    assert "power (exponent 0.5) by region, then proportionally by settlement within each" in out
+    assert "power (exponent 0.5) by Region, then proportionally by Settlement within each" in out
     N = float(ts.datasets.load_example(2025, raw=False).weight().weights.sum())
     assert f"needs {math.ceil(ts.planning.sample_size(0.04, deff=2, N=N)):,} completed interviews" in out
     rows = [line.split() for line in out.splitlines() if line.startswith(("Prishtina", "Mitrovica North"))]
@@ -96,3 +96,23 @@ def test_parser_choices_are_the_librarys():
 
     assert plan_sample.ALLOCATION_METHODS == ts.planning.ALLOCATION_METHODS
     assert plan_sample.DEFF_STATISTICS == ts.planning.DEFF_STATISTICS
+
+
+def test_the_plan_reads_in_the_questionnaires_languages(capsys):
+    """The same plan in Albanian and Serbian Cyrillic: the same numbers in each language's notation,
+    the regions' own names, and no English sentence left."""
+    _, en, _ = run(capsys, "--moe", "0.03", "--by", "region", "--response-rate", "0.75")
+    code, sq, err = run(capsys, "--moe", "0.03", "--by", "region", "--response-rate", "0.75", "--lang", "sq")
+    assert code == 0 and err == ""
+    assert sq.startswith("Plani për vitin 2026 nga vala e vitit 2025 (1\u00a0496 të anketuar).")
+    need = next(w for w in en.split("needs ")[1].split()[:1])
+    assert f"ka nevojë për {need.replace(',', chr(0xa0))} intervista" in sq
+    assert "Rajoni" in sq and "Prishtinë" in sq and "Prishtina " not in sq
+    assert not any(w in sq for w in ("Plan for", "Design effect", "interviews", "Allocation", "population"))
+    code, cyr, _ = run(capsys, "--moe", "0.03", "--by", "region", "--lang", "sr-Cyrl")
+    assert code == 0 and cyr.startswith("План за 2026. годину") and "Приштина" in cyr
+
+
+def test_an_unknown_language_is_refused(capsys):
+    code, _, err = run(capsys, "--moe", "0.03", "--lang", "de")
+    assert code == 1 and "de" in err and "sq" in err and "Traceback" not in err

@@ -73,6 +73,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="cost of one completed interview")
     p.add_argument("--budget", type=_positive, default=None, help="a fixed budget: what it buys (needs "
                    "--cost-per-interview)")
+    p.add_argument("--lang", default="en", help="language of the text and the labels (one the questionnaire "
+                   "declares; default: en)")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.set_defaults(func=run)
     return p
@@ -84,30 +86,35 @@ def _share_or_one(text: str) -> float:
     return _share(text)
 
 
-def _label(q, variable: str, code) -> str:
+def _label(m, variable: str, code) -> str:
     if code == "total":
-        return "total"
+        return m.t("total")
     try:
-        return str(q.value_label(variable, int(code), "en"))
+        return str(m.group(variable, code))
     except Exception:  # noqa: BLE001 - no label: the code itself
         return str(code)
 
 
-def _fmt(x: float, decimals: int = 0) -> str:
+def _fmt(x: float, decimals: int = 0, lang: str = "en") -> str:
+    from ..labels.numbers import format_number
+
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "-"
-    return f"{x:,.{decimals}f}"
+    return format_number(x, decimals, lang)
 
 
-def _table(frame, by, q, cost: bool) -> str:
-    header = [*by, "population", "interviews", "issued", "moe (pts)"] + (["cost"] if cost else [])
+def _table(frame, by, m, cost: bool) -> str:
+    t, lang = m.t, m.lang
+    header = [*(m.demographic(b) for b in by), t.pgettext("column", "Population"), t.pgettext("column", "Interviews"),
+              t.pgettext("column", "Issued"), t.pgettext("column", "Margin of error (pts)")]
+    header += [t.pgettext("column", "Cost")] if cost else []
     rows = []
     for rec in frame.to_dict("records"):
-        cells = [_label(q, b, rec[b]) for b in by]
-        cells += [_fmt(rec["population"]), _fmt(rec["n_rounded"]), _fmt(rec["issued"]),
-                  _fmt(100 * rec["moe"], 1)]
+        cells = [_label(m, b, rec[b]) for b in by]
+        cells += [_fmt(rec["population"], 0, lang), _fmt(rec["n_rounded"], 0, lang), _fmt(rec["issued"], 0, lang),
+                  _fmt(100 * rec["moe"], 1, lang)]
         if cost:
-            cells.append(_fmt(rec["cost"]))
+            cells.append(_fmt(rec["cost"], 0, lang))
         rows.append(cells)
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     left = len(by)
@@ -118,30 +125,54 @@ def _table(frame, by, q, cost: bool) -> str:
     return "\n".join([line(header)] + [line(r) for r in rows])
 
 
-def _text(plan, wave: int, n_resp: int, method: str, power: float, by, given: bool, statistic: str) -> str:
+def _text(plan, wave: int, n_resp: int, method: str, power: float, by, given: bool, statistic: str, m) -> str:
+    t, lang = m.t, m.lang
     d = plan.deffs
-    items = ", ".join(f"{i} {x:.2f}" for i, x in zip(d["item"], d["deff"]))
+    items = ", ".join(f"{i} {_fmt(x, 2, lang)}" for i, x in zip(d["item"], d["deff"]))
     need = math.ceil(plan.n - 1e-9)
-    source = f"given; the key items' in {wave}" if given else f"the {statistic} of the key items'"
+    if given:
+        source = t.format("given; the key items' in {year}", year=wave)
+    else:
+        source = {"mean": t("the mean of the key items'"), "median": t("the median of the key items'"),
+                  "max": t("the largest of the key items'")}[statistic]
+    issued = (" " + t.format("({issued} issued at a response rate of {rate}%)",
+                             issued=_fmt(math.ceil(plan.issued - 1e-9), 0, lang),
+                             rate=_fmt(100 * plan.response_rate, _decimals(100 * plan.response_rate), lang))
+              if plan.response_rate < 1 else "")
     lines = [
-        f"Plan for {wave + 1} from the {wave} wave ({n_resp:,} respondents).",
-        f"Design effect {plan.deff:.2f} ({source}: {items}).",
-        f"For a national margin of error of ±{100 * plan.moe:.1f} points at {100 * plan.conf:g}% confidence on a "
-        f"share of {100 * plan.p:g}%, the {wave + 1} wave needs {need:,} completed interviews"
-        + (f" ({math.ceil(plan.issued - 1e-9):,} issued at a response rate of {100 * plan.response_rate:g}%)"
-           if plan.response_rate < 1 else "") + ".",
+        t.format("Plan for {year} from the {wave} wave ({n} respondents).", year=wave + 1, wave=wave,
+                 n=_fmt(n_resp, 0, lang)),
+        t.format("Design effect {deff} ({source}: {items}).", deff=_fmt(plan.deff, 2, lang), source=source,
+                 items=items),
+        t.format("For a national margin of error of ±{moe} points at {conf}% confidence on a share of {p}%, the "
+                 "{year} wave needs {n} completed interviews{issued}.", moe=_fmt(100 * plan.moe, 1, lang),
+                 conf=_fmt(100 * plan.conf, _decimals(100 * plan.conf), lang),
+                 p=_fmt(100 * plan.p, _decimals(100 * plan.p), lang), year=wave + 1, n=_fmt(need, 0, lang),
+                 issued=issued),
     ]
     if math.isfinite(plan.cost):
-        lines.append(f"Cost: {plan.cost:,.0f} at {plan.cost_per_interview:,.2f} per completed interview.")
+        lines.append(t.format("Cost: {cost} at {price} per completed interview.", cost=_fmt(plan.cost, 0, lang),
+                              price=_fmt(plan.cost_per_interview, 2, lang)))
     if by:
-        how = method + (f" (exponent {power:g})" if method == "power" else "")
-        within = f", then proportionally by {by[1]} within each" if len(by) > 1 else ""
-        lines.append(f"Allocation: {how} by {by[0]}{within}; expected national margin of error "
-                     f"±{100 * plan.moe_national:.1f} points.")
+        how = {"proportional": t.pgettext("allocation", "proportional"),
+               "neyman": t.pgettext("allocation", "Neyman"), "equal": t.pgettext("allocation", "equal"),
+               "power": t.format("power (exponent {power})", power=_fmt(power, _decimals(power), lang))}[method]
+        within = (t.format(", then proportionally by {by} within each", by=m.demographic(by[1]))
+                  if len(by) > 1 else "")
+        lines.append(t.format("Allocation: {how} by {by}{within}; expected national margin of error ±{moe} points.",
+                              how=how, by=m.demographic(by[0]), within=within,
+                              moe=_fmt(100 * plan.moe_national, 1, lang)))
     if math.isfinite(plan.budget):
-        lines.append(f"A budget of {plan.budget:,.0f} buys {math.floor(plan.n_budget):,} interviews: national "
-                     f"margin of error ±{100 * plan.moe_budget:.1f} points.")
+        lines.append(t.format("A budget of {budget} buys {n} interviews: national margin of error ±{moe} points.",
+                              budget=_fmt(plan.budget, 0, lang), n=_fmt(math.floor(plan.n_budget), 0, lang),
+                              moe=_fmt(100 * plan.moe_budget, 1, lang)))
     return "\n".join(lines)
+
+
+def _decimals(x: float) -> int:
+    """The decimals that show ``x`` as ``:g`` would (95 -> 0, 97.5 -> 1, 0.5 -> 1)."""
+    text = f"{x:g}"
+    return len(text.split(".")[1]) if "." in text else 0
 
 
 def _clean(x):
@@ -156,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``plan-sample``; returns the exit code (errors are raised for ``main`` to report)."""
     from ..errors import PlanError
     from ..io import read_survey
+    from ..labels import meaning
     from ..plan import AnalysisPlan
     from ..planning import next_wave
     from ..questionnaire import Questionnaire
@@ -170,6 +202,8 @@ def run(args: argparse.Namespace) -> int:
     if wave not in plan.waves:
         raise PlanError(f"--wave {wave}: the plan has the waves {sorted(plan.waves)}")
     q = Questionnaire.from_yaml(plan.questionnaire)
+    if not args.json:
+        meaning(q, args.lang)  # an unknown --lang is refused before the data are read
     survey = read_survey(plan.waves[wave], q, wave=wave)
     if plan.weighting and q.weighting is not None:
         survey = survey.weight()
@@ -199,8 +233,9 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2), file=sys.stdout)
         return 0
-    print(_text(result, wave, survey.n, args.method, args.power, by, args.deff is not None, args.deff_statistic),
+    m = meaning(q, args.lang)
+    print(_text(result, wave, survey.n, args.method, args.power, by, args.deff is not None, args.deff_statistic, m),
           file=sys.stdout)
     print(file=sys.stdout)
-    print(_table(frame, by, q, math.isfinite(result.cost)), file=sys.stdout)
+    print(_table(frame, by, m, math.isfinite(result.cost)), file=sys.stdout)
     return 0
