@@ -332,3 +332,22 @@ def test_the_plans_pdf_option_writes_the_pdf(result, tmp_path):
     assert (tmp_path / "with" / "report_en.pdf").read_bytes()[:5] == b"%PDF-" and "report_en_pdf" in written
     publish(result, tmp_path / "without")
     assert not list((tmp_path / "without").glob("*.pdf"))
+
+
+def test_languages_drawn_in_parallel_give_the_same_files_as_one_process(result, tmp_path, monkeypatch):
+    """Two languages drawn by forked workers while the tables are written, and by one process: every
+    file, byte for byte, the same."""
+    import os
+    from dataclasses import replace
+
+    two = replace(result, plan=replace(result.plan, languages=("en", "sq")))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # workers even on a one-processor machine
+    publish(two, tmp_path / "parallel")
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    publish(two, tmp_path / "serial")
+    files = sorted(p.relative_to(tmp_path / "serial") for p in (tmp_path / "serial").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "parallel") for p in (tmp_path / "parallel").rglob("*")
+                           if p.is_file())
+    assert any(f.name == "report_sq.html" for f in files) and any(f.suffix == ".svg" for f in files)
+    different = [f for f in files if (tmp_path / "serial" / f).read_bytes() != (tmp_path / "parallel" / f).read_bytes()]
+    assert not different

@@ -9,6 +9,7 @@ written: only estimates.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Callable
 
@@ -232,33 +233,44 @@ def _report_job(lang: str, out: str) -> str:
     return _html(_RUN, lang, Path(out), _figures(_RUN, lang, Path(out)))
 
 
-def _reports(result: RunResult, langs: list[str], out: Path, say: Callable[[str], None]) -> list[str]:
-    """The figures and the HTML report of every language; languages side by side on several processors.
+def _reports(result: RunResult, langs: list[str], out: Path, say: Callable[[str], None],
+             stack: "contextlib.ExitStack | None" = None) -> Callable[[], list[str]]:
+    """Start the figures and the HTML report of every language; return the function that waits for them.
 
     Each language's figures and page are independent files, so they are drawn in
-    forked worker processes (one per processor, where the platform forks); the
-    files are the same, byte for byte, as one process writes them.
+    forked worker processes (one per processor, where the platform forks) while
+    the caller writes the tables, the workbook and the manifest; the files are
+    the same, byte for byte, as one process writes them. With one processor (or
+    no fork) they are drawn when the returned function is called. ``stack``
+    (an :class:`contextlib.ExitStack`) shuts the workers down when the caller's
+    block ends, however it ends.
     """
     import multiprocessing
     import os
 
     workers = min(len(langs), os.cpu_count() or 1)
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        texts = []
-        for lang in langs:
-            say(f"figures and report ({lang})")
-            texts.append(_html(result, lang, out, _figures(result, lang, out)))
-        return texts
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods() or stack is None:
+        def draw() -> list[str]:
+            texts = []
+            for lang in langs:
+                say(f"figures and report ({lang})")
+                texts.append(_html(result, lang, out, _figures(result, lang, out)))
+            return texts
+        return draw
     from concurrent.futures import ProcessPoolExecutor
 
     global _RUN
     _RUN = result
     try:
-        say(f"figures and reports ({', '.join(langs)})")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_report_job, langs, [str(out)] * len(langs)))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        stack.callback(pool.shutdown, wait=True, cancel_futures=True)  # a failed run does not draw on
+        futures = [pool.submit(_report_job, lang, str(out)) for lang in langs]
+        for _ in range(workers):  # fork the workers now, while _RUN is the run
+            pool.submit(int)
     finally:
         _RUN = None
+    say(f"figures and reports ({', '.join(langs)}) in {workers} processes")
+    return lambda: [f.result() for f in futures]
 
 
 def _sheets(result: RunResult, lang: str) -> dict:
@@ -323,7 +335,8 @@ def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
     plan = result.plan
     langs = list(plan.languages) or ["en"]
     written: dict[str, str] = {}
-    with prepare_output_dir(out_dir, force=force) as tmp:
+    with prepare_output_dir(out_dir, force=force) as tmp, contextlib.ExitStack() as workers:
+        reports = _reports(result, langs, tmp, say, workers)  # drawn while the tables are written
         say("tables")
         for year in result.tables:
             write_csv(result.table(langs[0], year), tmp / f"breakdown_{year}.csv")
@@ -344,18 +357,7 @@ def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
         say("workbook")
         write_excel(_sheets(result, langs[0]), tmp / "tables.xlsx", lang=ui_lang(langs[0]), alpha=plan.alpha)
         written["tables"] = "tables.xlsx"
-        if pdf is None:
-            pdf = bool(getattr(plan, "pdf", False))
-        pages = []
-        for lang, text in zip(langs, _reports(result, langs, tmp, say)):
-            pages.append((text, tmp / f"report_{lang}.pdf"))
-            written[f"report_{lang}"] = f"report_{lang}.html"
-        if pdf:
-            from .report.pdf import render_pdfs
-
-            say("PDF")
-            render_pdfs(pages)
-            written.update({f"report_{lang}_pdf": f"report_{lang}.pdf" for lang in langs})
+        written.update({f"report_{lang}": f"report_{lang}.html" for lang in langs})
         say("manifest")
         files = dict(plan.input_files())
         if plan.path is not None:
@@ -375,5 +377,16 @@ def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
         written["manifest"] = "manifest.json"
         if extra is not None:
             extra(tmp)
+        if pdf is None:
+            pdf = bool(getattr(plan, "pdf", False))
+        pages = []
+        for lang, text in zip(langs, reports()):
+            pages.append((text, tmp / f"report_{lang}.pdf"))
+        if pdf:
+            from .report.pdf import render_pdfs
+
+            say("PDF")
+            render_pdfs(pages)
+            written.update({f"report_{lang}_pdf": f"report_{lang}.pdf" for lang in langs})
     out = Path(out_dir)
     return {name: out / rel for name, rel in written.items()}
