@@ -124,6 +124,17 @@ def _feasible(p1, p2, rho) -> bool:
     return max(0.0, p1 + p2 - 1) <= pxy <= min(p1, p2)
 
 
+def _change_terms(power, alpha, overlap, rho, ratio, deff, alternative) -> tuple[float, ...]:
+    """The checked arguments of a change between two waves: ``z_alpha, z_power, overlap, rho, ratio, deff``."""
+    pw = _check("power", power, 0, 1)
+    a = _check("alpha", alpha, 0, 1)
+    g = _check("overlap", overlap, 0, 1, low_open=False, high_open=False)
+    rho = _check("rho", rho, -1, 1, low_open=False, high_open=False)
+    r = _check("ratio", ratio, 0, math.inf)
+    d = _check("deff", deff, 0, math.inf)
+    return _za(a, alternative), _z(pw), g, rho, r, d
+
+
 def _n_change(p1, p2, za, zb, g, rho, r, d) -> float:
     s1, s2 = p1 * (1 - p1), p2 * (1 - p2)
     s12 = rho * math.sqrt(s1 * s2)
@@ -181,13 +192,8 @@ def n_for_change(p1: float, p2: float, power: float = 0.8, alpha: float = 0.05, 
     p2 = _check("p2", p2, 0, 1)
     if p1 == p2:
         raise EstimationError("p1 and p2 are equal: there is no change to detect")
-    pw = _check("power", power, 0, 1)
-    a = _check("alpha", alpha, 0, 1)
-    g = _check("overlap", overlap, 0, 1, low_open=False, high_open=False)
-    rho = _check("rho", rho, -1, 1, low_open=False, high_open=False)
-    r = _check("ratio", ratio, 0, math.inf)
-    d = _check("deff", deff, 0, math.inf)
-    return _n_change(p1, p2, _za(a, alternative), _z(pw), g, rho, r, d)
+    za, zb, g, rho, r, d = _change_terms(power, alpha, overlap, rho, ratio, deff, alternative)
+    return _n_change(p1, p2, za, zb, g, rho, r, d)
 
 
 def min_detectable_change(n: float, p: float, power: float = 0.8, alpha: float = 0.05, overlap: float = 0.0, *,
@@ -230,13 +236,7 @@ def min_detectable_change(n: float, p: float, power: float = 0.8, alpha: float =
     p = _check("p", p, 0, 1)
     if direction not in ("conservative", "up", "down"):
         raise EstimationError(f"direction={direction!r} is not known; choose conservative, up or down")
-    pw = _check("power", power, 0, 1)
-    a = _check("alpha", alpha, 0, 1)
-    g = _check("overlap", overlap, 0, 1, low_open=False, high_open=False)
-    rho = _check("rho", rho, -1, 1, low_open=False, high_open=False)
-    r = _check("ratio", ratio, 0, math.inf)
-    d = _check("deff", deff, 0, math.inf)
-    za, zb = _za(a, alternative), _z(pw)
+    za, zb, g, rho, r, d = _change_terms(power, alpha, overlap, rho, ratio, deff, alternative)
 
     def solve(sign: int) -> float:
         room = (1 - p) if sign > 0 else p
