@@ -39,7 +39,15 @@ def test_every_file_imports_and_reads(path):
     if path.name in ONE_RESPONDENT:
         # one respondent: the data are valid, but no design gives a variance (a DesignError from Survey)
         assert len(result.problems) == 1 and "design does not fit the data" in result.problems["problem"][0]
+        assert "lonely_psu: adjust" in result.problems["problem"][0]  # the fix, in the questionnaire's spelling
         assert len(result.data) == 1
+        # the fix works: with the design section's lonely_psu the respondent is read
+        from dataclasses import replace
+
+        from trustsurvey.questionnaire.sections import DesignSpec
+
+        fixed = replace(q, design=replace(q.design or DesignSpec(), lonely_psu="adjust"))
+        assert validate_file(path, fixed).ok and ts.read_survey(path, fixed).n == 1
         return
     assert result.ok, result.problems.to_string()
     s = ts.read_survey(path, q)
