@@ -204,6 +204,18 @@ def _per_psu(survey: ts.Survey, mult: np.ndarray) -> np.ndarray:
     return mult[first]
 
 
+
+def _assert_bootstrap_draws(lin, per_psu, kind: str) -> None:
+    """R's draws per stratum and replicate: n_h draws (bootstrap) or n_h - 1 draws times n_h / (n_h - 1)
+    (subbootstrap); either way the stratum's multipliers sum to n_h and the draws are whole numbers."""
+    st = lin.design.stages[0]
+    sums = pd.DataFrame(per_psu).groupby(st.cluster_stratum).sum().to_numpy()
+    np.testing.assert_allclose(sums, st.n_clusters[:, None].repeat(per_psu.shape[1], axis=1), rtol=1e-12)
+    n_h = st.n_clusters[st.cluster_stratum][:, None]
+    counts = per_psu if kind == "bootstrap" else per_psu * (n_h - 1) / n_h
+    np.testing.assert_allclose(counts, np.round(counts), atol=1e-9)
+
+
 @pytest.mark.parametrize("c", params("as_svrepdesign"))
 def test_bootstraps_with_r_replicate_weights(c):
     """Given R's replicate multipliers, the variance (R's scale and rscales) gives R's standard errors;
@@ -224,15 +236,7 @@ def test_bootstraps_with_r_replicate_weights(c):
     close(given.mean(a["mean_variable"]).to_frame()["se"], r["se_mean"], "se of the mean")
     close(given.total(a["total_variable"]).to_frame()["se"], r["se_total"], "se of the total")
     assert given.design.degf == r["degf"]
-    # the structure of R's draws: per stratum and replicate, n_h draws (bootstrap) or n_h - 1 draws
-    # times n_h / (n_h - 1) (subbootstrap): either way the stratum's multipliers sum to n_h
-    per_psu = _per_psu(lin, mult)
-    st = lin.design.stages[0]
-    sums = pd.DataFrame(per_psu).groupby(st.cluster_stratum).sum().to_numpy()
-    np.testing.assert_allclose(sums, st.n_clusters[:, None].repeat(per_psu.shape[1], axis=1), rtol=1e-12)
-    n_h = st.n_clusters[st.cluster_stratum][:, None]
-    counts = per_psu if a["type"] == "bootstrap" else per_psu * (n_h - 1) / n_h
-    np.testing.assert_allclose(counts, np.round(counts), atol=1e-9)
+    _assert_bootstrap_draws(lin, _per_psu(lin, mult), a["type"])  # the structure of R's draws
 
 
 @pytest.mark.parametrize("c", params("as_svrepdesign"))
@@ -244,12 +248,7 @@ def test_our_bootstraps_have_r_scale_and_structure(c):
     np.testing.assert_array_equal(rep.rscales, r["rscales"])
     assert rep.degf == r["degf"] and not rep.mse
     per_psu = _per_psu(lin, rep.repweights / lin.weights.to_numpy()[:, None])
-    st = lin.design.stages[0]
-    sums = pd.DataFrame(per_psu).groupby(st.cluster_stratum).sum().to_numpy()
-    np.testing.assert_allclose(sums, st.n_clusters[:, None].repeat(per_psu.shape[1], axis=1), rtol=1e-12)
-    n_h = st.n_clusters[st.cluster_stratum][:, None]
-    counts = per_psu if a["type"] == "bootstrap" else per_psu * (n_h - 1) / n_h
-    np.testing.assert_allclose(counts, np.round(counts), atol=1e-9)
+    _assert_bootstrap_draws(lin, per_psu, a["type"])
 
 
 @pytest.mark.parametrize("method, variance", [("bootstrap", "cd"), ("subbootstrap", "rw")])

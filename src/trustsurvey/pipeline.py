@@ -66,9 +66,7 @@ class RunResult:
 
     def local(self) -> pd.DataFrame | None:
         """The small-area estimates in the tidy layout, every entry of the plan in one table (None without)."""
-        if not self.small_area:
-            return None
-        return pd.concat([r.tidy() for r in self.small_area], ignore_index=True)
+        return _local(self.small_area)
 
     def small_area_table(self, lang: str = "en") -> pd.DataFrame:
         """The published small-area table (:data:`SMALL_AREA_TABLE_COLUMNS`) with labels in ``lang``.
@@ -119,8 +117,7 @@ def compute(plan: AnalysisPlan, *, progress: Callable[[str], None] | None = None
     say("trends")
     tr = trend(surveys, tables=tables, **options) if len(surveys) > 1 else pd.DataFrame()
     small = _small_area(plan, surveys[plan.current], say)
-    local = pd.concat([r.tidy() for r in small], ignore_index=True) if small else None
-    recs = _recommendations(plan, surveys, tables, tr, say, local=local)
+    recs = _recommendations(plan, surveys, tables, tr, say, local=_local(small))
     return RunResult(plan=plan, questionnaire=q, surveys=surveys, tables=tables, trend=tr,
                      recommendations=recs, small_area=small)
 
@@ -144,6 +141,11 @@ def _small_area(plan: AnalysisPlan, survey, say) -> tuple:
             key = "small_area" if len(plan.small_area) == 1 else f"small_area[{i}]"
             raise PlanError(f"{where}{key} ({spec.name}, covariates {str(spec.covariates)!r}): {exc}") from exc
     return tuple(out)
+
+
+def _local(results) -> pd.DataFrame | None:
+    """Small-area results in one tidy table (the ``local`` table of the recommendation rules); None without."""
+    return pd.concat([r.tidy() for r in results], ignore_index=True) if results else None
 
 
 def _small_area_table(results, questionnaire: Questionnaire, lang: str) -> pd.DataFrame:

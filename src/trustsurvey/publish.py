@@ -67,9 +67,8 @@ def _figures(result: RunResult, lang: str, out: Path) -> list:
     from matplotlib.figure import Figure
 
     from .labels import meaning
-    from .plotting import caption_text, figure_bytes, plot_estimates, plot_heatmap, plot_likert, plot_trend
+    from .plotting import caption_text, plot_estimates, plot_heatmap, plot_likert, plot_trend
     from .plotting.heatmap import favourable_rows
-    from .report.html import ReportFigure
 
     table = result.table(lang)
     q = result.questionnaire
@@ -90,10 +89,8 @@ def _figures(result: RunResult, lang: str, out: Path) -> list:
     def add(fid: str, title: str, shows: str, n, draw: Callable, size=(8, 5)):
         fig = Figure(figsize=size)
         draw(fig.add_subplot())
-        data = figure_bytes(fig, "svg")
-        (folder / f"{fid}.svg").write_bytes(data)
         caption = caption_text(source=source, base=base, year=result.current, n=n or None, lang=ui, shows=shows)
-        figures.append(ReportFigure(id=fid, title=title, figure=data, caption=caption, format="svg"))
+        figures.append(_svg_figure(fig, folder, fid, title, caption))
 
     if "estimates" in result.plan.figures:
         by = demos[:1] or None
@@ -161,14 +158,23 @@ def report_context(result: RunResult, lang: str, figures=()):
         indicator=None if recs is None else indicator_table(recs, lang), alpha=result.plan.alpha)
 
 
+def _svg_figure(fig, folder: Path, fid: str, title: str, caption: str):
+    """Write ``fig`` as ``<folder>/<fid>.svg`` and return it as a figure of the report."""
+    from .plotting import figure_bytes
+    from .report.html import ReportFigure
+
+    data = figure_bytes(fig, "svg")
+    (folder / f"{fid}.svg").write_bytes(data)
+    return ReportFigure(id=fid, title=title, figure=data, caption=caption, format="svg")
+
+
 def _small_area_sections(result: RunResult, lang: str, out: Path) -> list:
     """The report's small-area sections in ``lang``: the table of each plan entry and its figure (SVG)."""
     from matplotlib.figure import Figure
 
     from .labels import meaning
-    from .plotting import caption_text, figure_bytes
+    from .plotting import caption_text
     from .plotting.smallarea import plot_small_area
-    from .report.html import ReportFigure
     from .report.small_area import SmallAreaSection, small_area_note
 
     if not result.small_area:
@@ -195,16 +201,14 @@ def _small_area_sections(result: RunResult, lang: str, out: Path) -> list:
                         percent=r.kind == "proportion",
                         reference=float(national.iloc[0]) if len(national) else None,
                         reference_label=m.population)
-        data = figure_bytes(fig, "svg")
         fid = f"small_area_{r.item}_{r.metric}_{r.area}"
-        (folder / f"{fid}.svg").write_bytes(data)
         shows = t("Model-based estimates with 95% intervals, ranked; crosses: the direct survey estimates")
         n = int(pd.to_numeric(rows["n_unweighted"], errors="coerce").fillna(0).sum())
         caption = caption_text(source=source, base=base, year=result.current, n=n or None, lang=ui, shows=shows)
         sections.append(SmallAreaSection(
             title=title, table=rows, area=area, region=m.demographic(r.region) if r.region else "",
             note=small_area_note(ui, cv_caution=r.cv_caution, cv_suppress=r.cv_suppress, region=r.region is not None),
-            figure=ReportFigure(id=fid, title=title, figure=data, caption=caption, format="svg")))
+            figure=_svg_figure(fig, folder, fid, title, caption)))
     return sections
 
 
@@ -229,7 +233,10 @@ def _report_job(lang: str, out: str) -> str:
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent cleans up; a worker just stops
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    assert _RUN is not None
+    if _RUN is None:  # only a worker forked by _reports inherits the run
+        from .errors import ReportError
+
+        raise ReportError("a report worker started without the run to draw; call publish() instead")
     return _html(_RUN, lang, Path(out), _figures(_RUN, lang, Path(out)))
 
 

@@ -20,52 +20,10 @@ import pandas as pd
 
 from ..errors import WeightingError
 
-__all__ = ["weight_file", "escape_text_cells", "numbers_as_numbers", "WRITABLE_SUFFIXES"]
+__all__ = ["weight_file", "numbers_as_numbers", "WRITABLE_SUFFIXES"]
 
 #: output formats :func:`weight_file` writes (SPSS and Stata with variable and value labels)
 WRITABLE_SUFFIXES = (".csv", ".xlsx", ".parquet", ".sav", ".zsav", ".dta")
-
-
-#: A text cell that is a plain decimal number (no leading zeros, at most 15 digits): written as a number
-#: in Excel, and never escaped (a spreadsheet reads ``-2`` as the number it is, not as a formula).
-_NUMBER = r"-?(?:0|[1-9]\d*)(?:\.\d+)?"
-
-
-def _plain_number(values: pd.Series) -> pd.Series:
-    text = values.astype(str)
-    return text.str.fullmatch(_NUMBER) & (text.str.count(r"\d") <= 15)
-
-
-def escape_text_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells a spreadsheet would run as formulas begin with ``'``.
-
-    A text cell (or column name) beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
-    return gets a leading single quote (the OWASP rule against CSV injection), unless it is a plain
-    number such as ``-2``, which stays as it is, as do numeric columns and missing cells.
-
-    Examples
-    --------
-    >>> raw = pd.DataFrame({"comment": ["=1+1", "-2+3", "@SUM(A1)", "fine", None],
-    ...                     "code": ["-2", "1", "3", "4", "5"], "w": [-1.5, 2.0, 1.0, 1.0, 1.0]})
-    >>> out = escape_text_cells(raw)
-    >>> out["comment"].tolist(), out["code"].tolist(), out["w"].tolist()
-    (["'=1+1", "'-2+3", "'@SUM(A1)", 'fine', nan], ['-2', '1', '3', '4', '5'], [-1.5, 2.0, 1.0, 1.0, 1.0])
-    """
-    from ..spreadsheet import FORMULA_STARTS
-
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
-        if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
-            continue
-        is_text = s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
-        text = s.where(is_text, "").astype(str)
-        risky = is_text & text.str.startswith(FORMULA_STARTS) & ~_plain_number(text)
-        if risky.any():
-            out[col] = s.astype(object).where(~risky, "'" + text)
-    out.columns = [("'" + c if isinstance(c, str) and c.startswith(FORMULA_STARTS)
-                    and not _plain_number(pd.Series([c])).iloc[0] else c) for c in out.columns]
-    return out
 
 
 def numbers_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -76,6 +34,8 @@ def numbers_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     >>> numbers_as_numbers(pd.DataFrame({"q": ["-2", "98", None], "id": ["007", "12", "3"]})).dtypes.tolist()
     [dtype('float64'), <StringDtype(na_value=nan)>]
     """
+    from ..spreadsheet import is_plain_number
+
     out = frame.copy()
     for col in out.columns:
         s = out[col]
@@ -83,7 +43,7 @@ def numbers_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         present = s.dropna()
         present = present[present.astype(str) != ""]
-        if len(present) and bool(_plain_number(present).all()):
+        if len(present) and bool(is_plain_number(present).all()):
             out[col] = pd.to_numeric(s.where(s.astype(str) != ""), errors="coerce")
     return out
 
@@ -101,7 +61,9 @@ def _write(frame: pd.DataFrame, path: Path, stat: dict | None = None) -> None:
     os.close(fd)
     try:
         if suffix == ".csv":
-            escape_text_cells(frame).to_csv(tmp, index=False, na_rep="")
+            from ..spreadsheet import escape_frame
+
+            escape_frame(frame, keep_numbers=True).to_csv(tmp, index=False, na_rep="")
         elif suffix == ".xlsx":
             _write_xlsx(frame, tmp)
         elif suffix in (".sav", ".zsav", ".dta"):
@@ -140,7 +102,7 @@ def weight_file(questionnaire: Any, data_path: str | os.PathLike, out_path: str 
         are not valid SPSS or Stata names are made valid, the old name kept as
         the variable label). In ``.csv`` a text cell a spreadsheet would run as a
         formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) is written with a
-        leading ``'`` (:func:`escape_text_cells`); ``.xlsx`` writes every text cell as
+        leading ``'`` (:func:`trustsurvey.spreadsheet.escape_frame`, plain numbers such as ``-2`` kept); ``.xlsx`` writes every text cell as
         text and columns of plain numbers as numbers (:func:`numbers_as_numbers`).
     weight_column : str
         Name of the new column (must not exist in the data).
