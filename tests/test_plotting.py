@@ -319,3 +319,46 @@ def test_a_negatively_worded_item_above_the_rest_is_worse(integrity):
                for b in c)
     with pytest.raises(ReportError, match="do not agree on which answers are favourable"):
         plot_likert(table, items=["int_bribes", "pf_respect"], lang="en", meaning=m)
+
+
+def _svg_box(data: bytes) -> tuple[float, ...]:
+    root = ET.fromstring(data)
+    width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
+    return (width, height, *map(float, root.get("viewBox").split()))
+
+
+def _axes_corner(data: bytes) -> tuple[float, float]:
+    """Where the axes' background starts, in the SVG's coordinates (its path's first point)."""
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    path = ET.fromstring(data).find(".//s:g[@id='patch_2']/s:path", ns)
+    x, y = path.get("d").split()[1:3]
+    return float(x), float(y)
+
+
+def test_svg_drawn_once_is_cropped_as_a_tight_box():
+    """The SVG is drawn once and its viewport set to the content plus padding: the size
+    ``savefig(bbox_inches="tight")`` gives, with the content at the same place in it (text past the
+    figure's left edge and above its top edge included), on a white ground."""
+    import io
+
+    from trustsurvey.fonts import MATPLOTLIB_RC
+    from trustsurvey.plotting.save import _PAD_INCHES
+
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1])
+    ax.set_yticks([0, 1], ["a label much longer than the left margin of the figure", "b"])
+    fig.text(0.9, 1.08, "above the top", ha="left")
+    data = figure_bytes(fig, "svg")
+    width, height, x0, y0, vw, vh = _svg_box(data)
+    buf = io.BytesIO()
+    with mpl.rc_context(MATPLOTLIB_RC):
+        fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=_PAD_INCHES, facecolor="white")
+    tight = buf.getvalue()
+    assert (width, height) == pytest.approx(_svg_box(tight)[:2], abs=0.05) and (vw, vh) == (width, height)
+    assert x0 < 0 and y0 < 0  # the label sticks out on the left, the text above the top
+    ours, theirs = _axes_corner(data), _axes_corner(tight)
+    assert (ours[0] - x0, ours[1] - y0) == pytest.approx(theirs, abs=0.05)  # the same place in the picture
+    ground = ET.fromstring(data).find("{http://www.w3.org/2000/svg}rect")
+    assert ground is not None and "#ffffff" in ground.get("style")
+    assert [float(ground.get(k)) for k in ("x", "y", "width", "height")] == [x0, y0, vw, vh]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from .distributions import beta_ppf, norm_cdf, norm_isf, norm_ppf, t_cdf, t_isf, t_ppf, t_sf
 from .errors import EstimationError
 
 __all__ = ["t_critical", "t_interval", "t_test", "ALTERNATIVES", "proportion_interval", "CI_METHODS",
@@ -34,7 +34,7 @@ def t_critical(level: float, df) -> np.ndarray:
     """
     if not 0 < level < 1:
         raise EstimationError(f"confidence level must be between 0 and 1, got {level!r}")
-    return stats.t.ppf(0.5 + level / 2, _df(df))
+    return t_ppf(0.5 + level / 2, _df(df))
 
 
 def t_interval(estimate, se, df, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -72,11 +72,11 @@ def t_test(estimate, se, df, null: float = 0.0, alternative: str = "two-sided"):
         t = (np.asarray(estimate, float) - null) / np.asarray(se, float)
     d = _df(df)
     if alternative == "two-sided":
-        p = 2 * stats.t.sf(np.abs(t), d)
+        p = 2 * t_sf(np.abs(t), d)
     elif alternative == "greater":
-        p = stats.t.sf(t, d)
+        p = t_sf(t, d)
     else:
-        p = stats.t.cdf(t, d)
+        p = t_cdf(t, d)
     return t, p
 
 
@@ -165,9 +165,9 @@ def proportion_interval(p, se, df, n, method: str = "logit", level: float = 0.95
         elif method == "beta":
             n_eff = p * (1 - p) / se**2
             n_rows = n if rows is None else np.asarray(rows, float)
-            n_eff = n_eff * (stats.t.ppf(alpha / 2, n_rows - 1) / stats.t.ppf(alpha / 2, _df(df))) ** 2
-            lo = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
-            hi = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
+            n_eff = n_eff * (t_ppf(alpha / 2, n_rows - 1) / t_ppf(alpha / 2, _df(df))) ** 2
+            lo = beta_ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
+            hi = beta_ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
         elif method == "likelihood":
             lo, hi = _likelihood_interval(p, se, df, n, level, likelihood)
         else:  # wilson
@@ -179,8 +179,8 @@ def proportion_interval(p, se, df, n, method: str = "logit", level: float = 0.95
         edge = ((p <= 0) | (p >= 1) | (se <= 0)) & (n > 0)
         if np.any(edge):
             x = p * n
-            cp_lo = np.where(x > 0, stats.beta.ppf(alpha / 2, x, n - x + 1), 0.0)
-            cp_hi = np.where(x < n, stats.beta.ppf(1 - alpha / 2, x + 1, n - x), 1.0)
+            cp_lo = np.where(x > 0, beta_ppf(alpha / 2, x, n - x + 1), 0.0)
+            cp_hi = np.where(x < n, beta_ppf(1 - alpha / 2, x + 1, n - x), 1.0)
             lo = np.where(edge, cp_lo, lo)
             hi = np.where(edge, cp_hi, hi)
     return np.asarray(lo, float), np.asarray(hi, float)
@@ -396,9 +396,9 @@ def _profile_one(p, se, df, n, S, b0, naive, level):
     se_b = se / (p * (1 - p))  # design-based standard error of the logit
     lam = se_b**2 / naive
     phi = (S / n) * n / (n - 1) * p * (1 - p) / (mu0 * (1 - mu0))  # R's dispersion: svyvar of Pearson residuals
-    alpha = stats.norm.cdf(stats.t.ppf((1 - level) / 2, df) * np.sqrt(lam)) / 2
-    cut = np.array([stats.norm.ppf(2 * alpha), stats.norm.isf(2 * alpha)])
-    zmax = stats.t.isf(alpha / 2, n - 1)  # sqrt of the F(1, n - 1) quantile, accurate in the far tail
+    alpha = norm_cdf(t_ppf((1 - level) / 2, df) * np.sqrt(lam)) / 2
+    cut = np.array([norm_ppf(2 * alpha), norm_isf(2 * alpha)])
+    zmax = t_isf(alpha / 2, n - 1)  # sqrt of the F(1, n - 1) quantile, accurate in the far tail
     ends = _profile_ends(p, S, b0, phi, zmax / 5 * se_b, zmax, 10, cut)
     step_size = zmax / 5 * se_b
     while np.isnan(ends).any() and step_size < 60:  # R's nine steps stop short of the cutoff (R: NA):

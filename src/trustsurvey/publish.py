@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Iterator
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 import pandas as pd
 
 from . import __version__
 from .pipeline import RunResult, key_items, methodology, published_numbers
 
-__all__ = ["publish", "OUTPUT_FILES", "report_context"]
+__all__ = ["publish", "report_workers", "OUTPUT_FILES", "report_context"]
 
 #: What a report directory holds (``{lang}`` for each language, ``{year}`` for each wave).
 OUTPUT_FILES = {
@@ -225,38 +228,129 @@ def _html(result: RunResult, lang: str, out: Path, figures: list) -> str:
     return text
 
 
-_RUN: RunResult | None = None  # the run the language workers draw (inherited by forked processes)
+_WARMING = None  # in a worker: the semaphore that lets as many warm up at once as processors are spare
 
 
-def _report_job(lang: str, out: str) -> str:
+def _init_worker(warming) -> None:
+    """A drawing process: the parent cleans up on SIGTERM (a worker just stops) and handles Ctrl-C."""
     import signal
 
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent cleans up; a worker just stops
+    global _WARMING
+    _WARMING = warming
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if _RUN is None:  # only a worker forked by _reports inherits the run
-        from .errors import ReportError
-
-        raise ReportError("a report worker started without the run to draw; call publish() instead")
-    return _html(_RUN, lang, Path(out), _figures(_RUN, lang, Path(out)))
 
 
-def _reports(result: RunResult, langs: list[str], out: Path, say: Callable[[str], None],
-             stack: "contextlib.ExitStack | None" = None) -> Callable[[], list[str]]:
-    """Start the figures and the HTML report of every language; return the function that waits for them.
+def _warm_up(langs: tuple[str, ...]) -> None:
+    """Load what drawing a report needs before there is a report to draw.
 
-    Each language's figures and page are independent files, so they are drawn in
-    forked worker processes (one per processor, where the platform forks) while
-    the caller writes the tables, the workbook and the manifest; the files are
-    the same, byte for byte, as one process writes them. With one processor (or
-    no fork) they are drawn when the returned function is called. ``stack``
-    (an :class:`contextlib.ExitStack`) shuts the workers down when the caller's
-    block ends, however it ends.
+    matplotlib and its font, the report's modules, templates, catalogues and
+    number formats: what the first language drawn in a process would otherwise
+    pay for. Run in each worker while the parent computes the statistics, by as
+    many workers at a time as there are processors besides the parent's, so that
+    the statistics keep theirs.
+    """
+    with _WARMING if _WARMING is not None else contextlib.nullcontext():
+        _load_drawing(langs)
+
+
+def _load_drawing(langs: tuple[str, ...]) -> None:
+    import importlib
+
+    from matplotlib.figure import Figure
+
+    from .fonts import css_font_face
+    from .labels import meaning
+    from .labels.numbers import format_number
+    from .plotting import figure_bytes
+    from .report.html import template
+
+    for module in ("plotting.smallarea", "report.action_plan", "report.small_area"):
+        importlib.import_module(f"{__package__}.{module}")
+    css_font_face()
+    for lang in langs:
+        template(ui_lang(lang))
+        meaning(None, lang)
+        format_number(0.5, 1, ui_lang(lang))
+    fig = Figure(figsize=(2, 1))
+    ax = fig.add_subplot()
+    ax.set_title("ëç čćšžđ ЂЈ", loc="left", fontweight="bold")
+    ax.bar([0, 1], [1, 2], label="x")
+    ax.legend()
+    figure_bytes(fig, "svg")
+
+
+def _draw(run: bytes, lang: str, out: str) -> str:
+    """Draw the figures and write the report of ``lang`` (in a worker: ``run`` is the pickled run)."""
+    import pickle
+
+    result = pickle.loads(run)
+    return _html(result, lang, Path(out), _figures(result, lang, Path(out)))
+
+
+@contextlib.contextmanager
+def report_workers(languages) -> "Iterator[Executor | None]":
+    """Processes that draw the reports' figures and pages, one per processor, started now.
+
+    Start them before computing the statistics and give them to :func:`publish`:
+    while the statistics are computed (on one processor), they load matplotlib,
+    the templates and the fonts on the others, so that drawing starts at once
+    when the results are there. With one processor, one language, or where the
+    platform cannot fork, there are none (``None``): :func:`publish` then draws
+    in its own process.
+
+    Parameters
+    ----------
+    languages : sequence of str
+        The languages of the reports to be drawn.
+
+    Yields
+    ------
+    concurrent.futures.Executor or None
+        Shut down (waiting for what is being drawn) when the block ends, however it ends.
+
+    Examples
+    --------
+    >>> with report_workers(["en"]) as workers:  # one language: drawn in this process
+    ...     workers is None
+    True
     """
     import multiprocessing
     import os
 
-    workers = min(len(langs), os.cpu_count() or 1)
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods() or stack is None:
+    langs = tuple(languages) or ("en",)
+    n = min(len(langs), os.cpu_count() or 1)
+    if n <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    warming = context.BoundedSemaphore(max(1, (os.cpu_count() or 1) - 1))
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_init_worker, initargs=(warming,))
+    try:
+        for _ in range(n):  # forks the workers now; each loads the drawing libraries
+            pool.submit(_warm_up, langs)
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # a failed run does not draw on
+
+
+def _reports(result: RunResult, langs: list[str], out: Path, say: Callable[[str], None],
+             stack: contextlib.ExitStack, workers: "Executor | None" = None) -> Callable[[], list[str]]:
+    """Start the figures and the HTML report of every language; return the function that waits for them.
+
+    Each language's figures and page are independent files, so they are drawn by
+    ``workers`` (:func:`report_workers`; started here, within ``stack``, if not
+    given) while the caller writes the tables, the workbook and the manifest; the
+    files are the same, byte for byte, as one process writes them. Without
+    workers they are drawn when the returned function is called.
+    """
+    import pickle
+
+    if workers is None:
+        workers = stack.enter_context(report_workers(langs))
+    if workers is None:
         def draw() -> list[str]:
             texts = []
             for lang in langs:
@@ -264,19 +358,9 @@ def _reports(result: RunResult, langs: list[str], out: Path, say: Callable[[str]
                 texts.append(_html(result, lang, out, _figures(result, lang, out)))
             return texts
         return draw
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _RUN
-    _RUN = result
-    try:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-        stack.callback(pool.shutdown, wait=True, cancel_futures=True)  # a failed run does not draw on
-        futures = [pool.submit(_report_job, lang, str(out)) for lang in langs]
-        for _ in range(workers):  # fork the workers now, while _RUN is the run
-            pool.submit(int)
-    finally:
-        _RUN = None
-    say(f"figures and reports ({', '.join(langs)}) in {workers} processes")
+    run = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    futures = [workers.submit(_draw, run, lang, str(out)) for lang in langs]
+    say(f"figures and reports ({', '.join(langs)}) in worker processes")
     return lambda: [f.result() for f in futures]
 
 
@@ -321,11 +405,14 @@ _SMALL_AREA_SHEET = ["item_label", "metric", "area_label", "region_label", "esti
 
 def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
             progress: Callable[[str], None] | None = None,
-            extra: Callable[[Path], None] | None = None, pdf: bool | None = None) -> dict[str, Path]:
+            extra: Callable[[Path], None] | None = None, pdf: bool | None = None,
+            workers: "Executor | None" = None) -> dict[str, Path]:
     """Write every output of a run into ``out_dir`` (see :data:`OUTPUT_FILES`).
 
     ``extra``, if given, is called with the temporary directory to add files of its own.
     ``pdf`` also writes each report as an A4 PDF (default: the plan's ``pdf`` option, else no).
+    ``workers`` are processes from :func:`report_workers`, started before the
+    statistics were computed; without them, they are started here.
 
     Returns
     -------
@@ -342,8 +429,8 @@ def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
     plan = result.plan
     langs = list(plan.languages) or ["en"]
     written: dict[str, str] = {}
-    with prepare_output_dir(out_dir, force=force) as tmp, contextlib.ExitStack() as workers:
-        reports = _reports(result, langs, tmp, say, workers)  # drawn while the tables are written
+    with prepare_output_dir(out_dir, force=force) as tmp, contextlib.ExitStack() as stack:
+        reports = _reports(result, langs, tmp, say, stack, workers)  # drawn while the tables are written
         say("tables")
         for year in result.tables:
             write_csv(result.table(langs[0], year), tmp / f"breakdown_{year}.csv")

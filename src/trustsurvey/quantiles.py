@@ -42,11 +42,11 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import _variance as V
 from ._engine import batch_estimates
 from .design import Design
+from .distributions import beta_ppf, t_ppf
 from .errors import EstimationError
 from .estimate import Estimate
 from .inference import t_critical
@@ -200,9 +200,9 @@ def _share_interval(p, se, df, rows, method: str, conf_level: float):
         if method == "asin":
             eta, s = np.arcsin(np.sqrt(p)), se / (2 * np.sqrt(p * (1 - p)))
             return np.sin(eta - q * s) ** 2, np.sin(eta + q * s) ** 2
-        n_eff = p * (1 - p) / se**2 * (stats.t.ppf(alpha / 2, rows - 1) / stats.t.ppf(alpha / 2, df)) ** 2
-        return (stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1),
-                stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p)))
+        n_eff = p * (1 - p) / se**2 * (t_ppf(alpha / 2, rows - 1) / t_ppf(alpha / 2, df)) ** 2
+        return (beta_ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1),
+                beta_ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p)))
 
 
 def zeroin(f, lower: float, upper: float, f_lower: float, f_upper: float, tol: float,

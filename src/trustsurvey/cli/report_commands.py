@@ -52,14 +52,17 @@ def _run_plan(plan, out: str, *, force: bool, quiet: bool, lang: str | None, out
     from dataclasses import replace
 
     from ..pipeline import compute
-    from ..publish import publish
+    from ..publish import publish, report_workers
 
     if lang is not None:
         plan = replace(plan, languages=(lang,))
     progress = _Progress(_steps(plan), quiet)
     try:
-        result = compute(plan, progress=progress)
-        written = publish(result, out, force=force, progress=progress, extra=extra, pdf=pdf or None)
+        # the drawing processes start first, and get ready while the statistics are computed
+        with report_workers(plan.languages) as workers:
+            result = compute(plan, progress=progress)
+            written = publish(result, out, force=force, progress=progress, extra=extra, pdf=pdf or None,
+                              workers=workers)
     finally:
         progress.close()
     recs = result.recommendations.get(result.current)

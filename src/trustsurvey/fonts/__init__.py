@@ -2,11 +2,14 @@
 
 Albanian needs ``ë ç`` (and capitals), Serbian Latin ``č ć š ž đ`` and Serbian
 Cyrillic the whole ``а-ш`` block with ``ђ ј љ њ ћ џ``. DejaVu Sans covers them all
-and ships with matplotlib, so no font file is bundled: figures name it through
-:data:`MATPLOTLIB_RC` (SVG text is written as paths, so the SVG files need no
-font), and the HTML report embeds a subset of it (Latin, Latin Extended,
-Cyrillic and punctuation) as a data URI with :func:`css_font_face`, so the
-report looks the same on a machine without DejaVu.
+and ships with matplotlib: figures name it through :data:`MATPLOTLIB_RC` (SVG
+text is written as paths, so the SVG files need no font), and the HTML report
+embeds a subset of it (Latin, Latin Extended, Cyrillic and punctuation) as a
+data URI with :func:`css_font_face`, so the report looks the same on a machine
+without DejaVu. The subset is cut once, by :func:`write_subsets`
+(``python -m trustsurvey.fonts``), and shipped in this folder as WOFF files
+beside DejaVu's licence (``LICENSE_DEJAVU``): cutting it takes about a second,
+reading it a millisecond.
 
 Examples
 --------
@@ -23,7 +26,8 @@ import io
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["FONT_FAMILY", "MATPLOTLIB_RC", "font_path", "missing_glyphs", "css_font_face"]
+__all__ = ["FONT_FAMILY", "MATPLOTLIB_RC", "font_path", "missing_glyphs", "css_font_face", "build_subset",
+           "write_subsets", "SUBSET_FILES"]
 
 #: The family every figure and the report use.
 FONT_FAMILY = "DejaVu Sans"
@@ -102,8 +106,25 @@ def missing_glyphs(text: str, *, bold: bool = False) -> str:
     return "".join(seen)
 
 
-@lru_cache(maxsize=2)
-def _subset_woff(bold: bool) -> bytes:
+#: The shipped subsets of the report (regular, bold), written by :func:`write_subsets`.
+SUBSET_FILES = {False: "DejaVuSans-report.woff", True: "DejaVuSans-Bold-report.woff"}
+
+
+def build_subset(bold: bool = False) -> bytes:
+    """Cut DejaVu Sans down to the report's code points and return it as WOFF bytes.
+
+    The same font file gives the same bytes. The report reads the shipped copy
+    (:data:`SUBSET_FILES`); this is how that copy is made.
+
+    Parameters
+    ----------
+    bold : bool
+        The bold face instead of the regular one.
+
+    Returns
+    -------
+    bytes
+    """
     from fontTools import subset
 
     options = subset.Options()
@@ -114,12 +135,52 @@ def _subset_woff(bold: bool) -> bytes:
     options.drop_tables = list(options.drop_tables) + ["FFTM"]
     font = subset.load_font(io.BytesIO(font_path(bold).read_bytes()), options)  # no file left open
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[c for lo, hi in _UNICODE_RANGES for c in range(lo, hi + 1)])
+    subsetter.populate(unicodes=subset_codepoints())
     subsetter.subset(font)
     buf = io.BytesIO()
     font.flavor = "woff"
     font.save(buf)
     return buf.getvalue()
+
+
+def subset_codepoints() -> list[int]:
+    """The code points the report's font keeps (Latin, Cyrillic, punctuation, marks).
+
+    Examples
+    --------
+    >>> cps = subset_codepoints()
+    >>> all(ord(c) in cps for c in "ëçčćšžđЂђ–▲▼")
+    True
+    """
+    return [c for lo, hi in _UNICODE_RANGES for c in range(lo, hi + 1)]
+
+
+def write_subsets(folder: str | Path | None = None) -> list[Path]:
+    """Write the report's font subsets (:data:`SUBSET_FILES`) into ``folder`` (default: this package's).
+
+    Run it (``python -m trustsurvey.fonts``) after changing the code points or the font.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path, optional
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written (regular, bold).
+    """
+    target = Path(folder) if folder is not None else Path(__file__).parent
+    written = []
+    for bold, name in SUBSET_FILES.items():
+        (target / name).write_bytes(build_subset(bold))
+        written.append(target / name)
+    return written
+
+
+@lru_cache(maxsize=2)
+def _subset_woff(bold: bool) -> bytes:
+    shipped = Path(__file__).with_name(SUBSET_FILES[bold])
+    return shipped.read_bytes() if shipped.is_file() else build_subset(bold)
 
 
 def css_font_face(family: str = "TS DejaVu Sans") -> str:
@@ -133,7 +194,7 @@ def css_font_face(family: str = "TS DejaVu Sans") -> str:
     Returns
     -------
     str
-        About 100 kB of CSS; computed once per process.
+        About 150 kB of CSS (the shipped subsets, read once per process).
     """
     rules = []
     for bold in (False, True):

@@ -17,9 +17,9 @@ _SIDES = ("two-sided", "less", "greater")
 
 
 def _z(p: float) -> float:
-    from scipy.stats import norm
+    from ..distributions import norm_ppf
 
-    return float(norm.ppf(p))
+    return float(norm_ppf(p))
 
 
 def _check(name: str, value, low: float, high: float, *, low_open: bool = True, high_open: bool = True) -> float:

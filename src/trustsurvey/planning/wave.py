@@ -281,9 +281,9 @@ def next_wave(survey, moe: float, *, items: Sequence[str], by: Sequence[str] | s
 
 
 def _z(conf: float) -> float:
-    from scipy.stats import norm
+    from ..distributions import norm_ppf
 
-    return float(norm.ppf(1 - (1 - conf) / 2))
+    return float(norm_ppf(1 - (1 - conf) / 2))
 
 
 def _row(names, keys, population, n, n_rounded, rr, p, deff, conf, cpi) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -41,11 +42,67 @@ def figure_bytes(fig, fmt: str = "png", *, dpi: int = 150) -> bytes:
     if fmt not in FORMATS:
         raise ReportError(f"unknown figure format {fmt!r}; choose from {', '.join(FORMATS)}")
     fig = _figure(fig)
-    buf = io.BytesIO()
     with style():
-        fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight", pad_inches=0.15,
+        if fmt == "svg":
+            data = _svg_drawn_once(fig, dpi)
+            if data is not None:
+                return data
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight", pad_inches=_PAD_INCHES,
                     metadata=_METADATA[fmt], facecolor="white")
     return buf.getvalue()
+
+
+_PAD_INCHES = 0.15  # white space around the drawn content
+_SVG_SIZE = re.compile(r'width="([0-9.]+)pt" height="([0-9.]+)pt" viewBox="0 0 ([0-9.]+) ([0-9.]+)"')
+
+
+def _svg_drawn_once(fig, dpi: int) -> bytes | None:
+    """The figure as SVG cropped to its content, drawn once (None if matplotlib's SVG header is not as expected).
+
+    ``savefig(bbox_inches="tight")`` draws a figure twice: once to measure what
+    it covers, once to write it. Here the figure is drawn once, as matplotlib's
+    SVG backend draws it (at 72 units per inch, images at ``dpi``), then measured
+    with the same renderer (which keeps the text extents it has just computed),
+    and the SVG's viewport is set to that box plus the padding: the same picture
+    as a tight box gives, for about 60% of the work.
+    """
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    buf = io.StringIO()
+    width, height = fig.get_size_inches()
+    old = fig.dpi, fig.patch.get_facecolor(), fig.patch.get_edgecolor()
+    try:
+        fig.dpi = 72
+        fig.patch.set_facecolor("white")
+        fig.patch.set_edgecolor("white")
+        renderer = MixedModeRenderer(fig, width, height, dpi,
+                                     RendererSVG(width * 72, height * 72, buf, image_dpi=dpi,
+                                                 metadata=_METADATA["svg"]))
+        fig.draw(renderer)
+        box = fig.get_tightbbox(renderer).padded(_PAD_INCHES)
+        renderer.finalize()
+    finally:
+        fig.dpi = old[0]
+        fig.patch.set_facecolor(old[1])
+        fig.patch.set_edgecolor(old[2])
+    text = buf.getvalue()
+    head = _SVG_SIZE.search(text, 0, 2000)
+    if head is None:
+        return None
+    x0, y0 = box.x0 * 72, (height - box.y1) * 72  # SVG's y runs down from the top
+    w, h = _number(box.width * 72), _number(box.height * 72)
+    x0, y0 = _number(x0), _number(y0)
+    size = f'width="{w}pt" height="{h}pt" viewBox="{x0} {y0} {w} {h}"'
+    start = text.index(">", head.end()) + 1  # the end of the <svg> tag: a white ground under the whole box
+    ground = f'\n <rect x="{x0}" y="{y0}" width="{w}" height="{h}" style="fill: #ffffff"/>'
+    return (text[:head.start()] + size + text[head.end():start] + ground + text[start:]).encode("utf-8")
+
+
+def _number(x: float) -> str:
+    """A coordinate as matplotlib's SVG writes them: six decimals, no trailing zeros."""
+    return f"{x:.6f}".rstrip("0").rstrip(".")
 
 
 def save_figure(fig, path_stem: str | Path, formats: Sequence[str] = ("png", "svg"), *,

@@ -351,8 +351,8 @@ def _paragraphs(text: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=None)
-def _template(lang: str):
-    """The report template with the catalogue of ``lang`` installed (compiled once per language)."""
+def template(lang: str):
+    """The report template with the catalogue of ``lang`` installed (compiled once per language and process)."""
     import jinja2
 
     env = jinja2.Environment(
@@ -425,7 +425,7 @@ def html_text(context: ReportContext | Mapping[str, Any]) -> str:
     title = ctx.title or t("Survey report")
     subtitle = ctx.subtitle if ctx.subtitle is not None else (
         t.format("Annual survey report {year}", year=ctx.year) if ctx.year is not None else "")
-    return _template(ctx.lang).render(
+    return template(ctx.lang).render(
         html_lang=html_lang(ctx.content_lang or ctx.lang), csp=CONTENT_SECURITY_POLICY, font_css=css_font_face(),
         title=title, subtitle=subtitle, source=ctx.source, contents=contents, sections=sections,
         has_methodology=has_methodology, notes=list(ctx.notes),

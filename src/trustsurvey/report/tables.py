@@ -51,8 +51,20 @@ def _column_text(s: pd.Series, float_format: str) -> list[str]:
     if pd.api.types.is_integer_dtype(s.dtype) and not s.isna().any():
         return [str(v) for v in s.to_numpy("int64")]
     if pd.api.types.is_float_dtype(s.dtype):
-        return [_format_float(v, float_format) for v in s.to_numpy(float, na_value=np.nan)]
+        values = (s.to_numpy(float, na_value=np.nan) + 0.0).tolist()  # + 0.0 turns -0.0 into 0.0
+        return [float_format % v if v == v else "" for v in values]
+    if _all_text(s):  # labels and codes repeat: each distinct text is written once
+        codes, uniques = pd.factorize(s)
+        texts = [_cell(v, float_format) for v in uniques.tolist()] + [""]  # code -1: missing
+        return [texts[c] for c in codes.tolist()]
     return [_cell(v, float_format) for v in s.tolist()]
+
+
+def _all_text(s: pd.Series) -> bool:
+    """Every non-missing value of ``s`` is a ``str`` (so that equal values mean equal cells)."""
+    if isinstance(s.dtype, pd.StringDtype):
+        return True
+    return s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
 
 
 def sort_rows(frame: pd.DataFrame, by: Sequence[str] | None = None) -> pd.DataFrame:
@@ -76,6 +88,8 @@ def sort_rows(frame: pd.DataFrame, by: Sequence[str] | None = None) -> pd.DataFr
     def key(s: pd.Series) -> pd.Series:
         if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
             return s
+        if _all_text(s):
+            return s.astype(object).where(s.notna(), "")
         return s.map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
 
     return frame.sort_values(cols, key=key, kind="mergesort", na_position="last").reset_index(drop=True)

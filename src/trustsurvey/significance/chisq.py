@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from ..sample import as_sample
+from ..distributions import chi2_sf, f_sf
 from ..errors import SignificanceError
 from ..estimation import batch_estimates
+from ..sample import as_sample
 from ._common import check_columns, codes_of, level_text, parts, present_levels
 from .results import ChisqResult
 
@@ -170,7 +170,7 @@ def chisq(survey: Any, row: str, col: str, *, statistic: str = "F") -> ChisqResu
         else:
             ndf, ddf = float(ndf0), nu - ndf0 + 1
             stat = wald * ddf / (ndf0 * nu)
-        p = float(stats.f.sf(stat, ndf, ddf))
+        p = float(f_sf(stat, ndf, ddf))
         return ChisqResult(row=row, col=col, method=statistic, statistic=stat, ndf=ndf, ddf=float(ddf),
                            df=np.nan, p_value=p, pearson=pearson, n=N, design_effects=np.zeros(0),
                            levels=(rlev, clev), proportions=props)
@@ -207,11 +207,11 @@ def chisq(survey: Any, row: str, col: str, *, statistic: str = "F") -> ChisqResu
     if statistic == "F":
         d0 = tr**2 / tr2
         stat = pearson / tr
-        p = float(stats.f.sf(stat, d0, d0 * nu))
+        p = float(f_sf(stat, d0, d0 * nu))
         return ChisqResult(row=row, col=col, method="F", statistic=stat, ndf=d0, ddf=d0 * nu, df=np.nan,
                            p_value=p, pearson=pearson, n=N, design_effects=eig, levels=(rlev, clev),
                            proportions=props)
-    p = float(stats.chi2.sf(pearson / (tr / delta.shape[0]), delta.shape[0]))
+    p = float(chi2_sf(pearson / (tr / delta.shape[0]), delta.shape[0]))
     return ChisqResult(row=row, col=col, method="Chisq", statistic=pearson, ndf=np.nan, ddf=np.nan,
                        df=float(delta.shape[0]), p_value=p, pearson=pearson, n=N, design_effects=eig,
                        levels=(rlev, clev), proportions=props)

@@ -27,10 +27,10 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .. import _variance as V
 from .._engine import BatchResult, versus_rest
+from ..distributions import chi2_sf, f_sf
 from ..errors import SignificanceError, TrustSurveyWarning
 from ..estimation import batch_estimates, variable_matrix
 from ..inference import t_test
@@ -213,7 +213,6 @@ def group_vs_rest(survey: Any, variables: str | Sequence[str], by: str | Sequenc
     data, design, domain, values, meta = _setup(survey, variables, by)
     df = float(design.domain_degf(domain))
     _check_df(df, "group_vs_rest")
-    K = values.shape[1]
     frames = []
     for demo in as_list(by):
         codes, G, labels = _groups(data, demo, domain)
@@ -310,13 +309,13 @@ def wald_groups(survey: Any, variables: str | Sequence[str], by: str | Sequence[
             ddf = degf - k_used + 1
             ddf = np.where(ddf > 0, ddf, np.nan)
             stat = W / ndf
-            p = stats.f.sf(stat, ndf, ddf)
+            p = f_sf(stat, ndf, ddf)
             dfc = np.full(K, np.nan)
         else:
             ddf = np.full(K, np.nan)
             stat = W
             dfc = ndf
-            p = stats.chi2.sf(stat, ndf)
+            p = chi2_sf(stat, ndf)
             ndf = np.full(K, np.nan)
         if np.any(np.isnan(p) & np.isfinite(W)):
             _check_df(float(np.nanmin(degf - k_used + 1)), f"wald_groups by {demo!r}")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +74,9 @@ class SmallAreaResult:
         benchmarking), ``factor`` and ``benchmarked`` (after).
     diagnostics : pandas.DataFrame
         ``statistic, value``: areas, refvar, shrinkage, standardised
-        residuals, direct against model (see :func:`small_area`).
+        residuals, direct against model (see :func:`small_area`). Computed
+        when first read (its Shapiro-Wilk test needs :mod:`scipy.stats`, which
+        a run that never reads it does not import).
     deff : float
         Pooled design effect of the variance function.
     cv_caution, cv_suppress : float
@@ -89,11 +92,16 @@ class SmallAreaResult:
     fit: FayHerriotResult
     table: pd.DataFrame = field(repr=False)
     benchmark: pd.DataFrame = field(repr=False)
-    diagnostics: pd.DataFrame = field(repr=False)
     deff: float = 1.0
     cv_caution: float = 0.2
     cv_suppress: float = 0.3
     level: float = 0.95
+    _diagnostic_inputs: tuple = field(default=(), repr=False, compare=False)
+
+    @cached_property
+    def diagnostics(self) -> pd.DataFrame:
+        """``statistic, value``: the fit's diagnostics (computed once, when first read)."""
+        return _diagnostics(*self._diagnostic_inputs)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per area (the covariate table's order).
@@ -459,10 +467,10 @@ def small_area(survey, item: str, *, area: str, covariates, region: str | None =
     }
     for c in SMALL_AREA_COLUMNS:
         out[c] = cols[c]
-    diagnostics = _diagnostics(fit, est_d, est[idx], m_all)
     return SmallAreaResult(item=item, metric=metric, area=area, region=region, kind=direct.kind, transform=use,
-                           fit=fit, table=out, benchmark=btable, diagnostics=diagnostics, deff=mi.deff,
-                           cv_caution=cv_caution, cv_suppress=cv_suppress, level=level)
+                           fit=fit, table=out, benchmark=btable, deff=mi.deff,
+                           cv_caution=cv_caution, cv_suppress=cv_suppress, level=level,
+                           _diagnostic_inputs=(fit, est_d, est[idx], m_all))
 
 
 def _predict(fit, X_all, idx, is_sampled, use, how, mse, B, seed, vardir, method, level) -> dict:
