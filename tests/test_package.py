@@ -17,6 +17,24 @@ def test_import_loads_no_heavy_module():
     assert out == "[]"
 
 
+def test_a_runs_main_process_loads_neither_scipy_stats_nor_matplotlib():
+    """The statistics use scipy.special (scipy.stats takes a third of a second to import), and the main
+    process writes the tables, workbook and manifest without matplotlib (the drawing processes load it)."""
+    out = _run("import sys, trustsurvey.cli, trustsurvey.pipeline, trustsurvey.publish\n"
+               "import trustsurvey.report.action_plan, trustsurvey.report.excel, trustsurvey.report.manifest\n"
+               "import trustsurvey.report.output, trustsurvey.report.tables, trustsurvey.plotting._style\n"
+               "print(sorted(m for m in ('scipy.stats', 'matplotlib', 'jinja2', 'statsmodels') if m in sys.modules))")
+    assert out == "[]"
+
+
+def test_report_and_plotting_names_load_when_used():
+    out = _run("import sys, trustsurvey.report as r, trustsurvey.plotting as p\n"
+               "print('matplotlib' in sys.modules, all(callable(getattr(r, n)) or n == 'MARKER' for n in r.__all__), "
+               "all(getattr(p, n) is not None for n in p.__all__), 'matplotlib' in sys.modules, "
+               "sorted(dir(r)) == sorted(r.__all__))")
+    assert out == "False True True True True"
+
+
 def test_functions_named_like_their_modules_survive_the_module_import():
     out = _run("import trustsurvey as ts\n"
                "import trustsurvey.breakdown, trustsurvey.recommend.rules\n"

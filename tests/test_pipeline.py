@@ -334,20 +334,52 @@ def test_the_plans_pdf_option_writes_the_pdf(result, tmp_path):
     assert not list((tmp_path / "without").glob("*.pdf"))
 
 
+def _files(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
 def test_languages_drawn_in_parallel_give_the_same_files_as_one_process(result, tmp_path, monkeypatch):
-    """Two languages drawn by forked workers while the tables are written, and by one process: every
-    file, byte for byte, the same."""
+    """Two languages drawn by worker processes while the tables are written (workers started by
+    publish, and workers started before, as the command line starts them while it computes), and by
+    one process: every file, byte for byte, the same."""
     import os
     from dataclasses import replace
+
+    from trustsurvey.publish import report_workers
 
     two = replace(result, plan=replace(result.plan, languages=("en", "sq")))
     monkeypatch.setattr(os, "cpu_count", lambda: 2)  # workers even on a one-processor machine
     publish(two, tmp_path / "parallel")
+    with report_workers(two.plan.languages) as workers:
+        assert workers is not None
+        publish(two, tmp_path / "started", workers=workers)
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    with report_workers(two.plan.languages) as none:
+        assert none is None  # one processor: drawn in this process
     publish(two, tmp_path / "serial")
-    files = sorted(p.relative_to(tmp_path / "serial") for p in (tmp_path / "serial").rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(tmp_path / "parallel") for p in (tmp_path / "parallel").rglob("*")
-                           if p.is_file())
-    assert any(f.name == "report_sq.html" for f in files) and any(f.suffix == ".svg" for f in files)
-    different = [f for f in files if (tmp_path / "serial" / f).read_bytes() != (tmp_path / "parallel" / f).read_bytes()]
-    assert not different
+    serial = _files(tmp_path / "serial")
+    assert any(f.name == "report_sq.html" for f in serial) and any(f.suffix == ".svg" for f in serial)
+    assert _files(tmp_path / "parallel") == serial
+    assert _files(tmp_path / "started") == serial
+
+
+def test_a_worker_warms_up_only_when_a_processor_is_spare(monkeypatch):
+    """While the statistics are computed, the workers load the drawing libraries one at a time per
+    spare processor (a semaphore), so that the statistics keep a processor to themselves."""
+    import threading
+
+    from trustsurvey import publish as P
+
+    spare = threading.BoundedSemaphore(1)
+    monkeypatch.setattr(P, "_WARMING", spare)
+    loaded = threading.Event()
+    monkeypatch.setattr(P, "_load_drawing", lambda langs: loaded.set())
+    spare.acquire()  # the one spare processor is taken
+    worker = threading.Thread(target=P._warm_up, args=(("en",),))
+    worker.start()
+    worker.join(0.3)
+    assert worker.is_alive() and not loaded.is_set()  # waits for its turn
+    spare.release()
+    worker.join(30)
+    assert loaded.is_set() and not worker.is_alive()
+    assert spare.acquire(blocking=False)  # and gives the processor back

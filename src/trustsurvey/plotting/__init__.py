@@ -17,12 +17,27 @@ letter), and can put a caption with source, base and year under the chart.
 
 from __future__ import annotations
 
-from ._style import OKABE_ITO, caption_text
-from .estimates import plot_estimates
-from .heatmap import plot_heatmap
-from .likert import plot_likert
-from .save import figure_bytes, save_figure
-from .trend import plot_trend
+import importlib
+from typing import Any
+
+#: each public name and the module that defines it (imported when first used: matplotlib is not
+#: loaded by a process that only needs the report's marks and colours)
+_EXPORTS = {
+    "plot_estimates": ".estimates", "plot_likert": ".likert", "plot_trend": ".trend", "plot_heatmap": ".heatmap",
+    "save_figure": ".save", "figure_bytes": ".save", "caption_text": "._style", "OKABE_ITO": "._style",
+}
 
 __all__ = ["plot_estimates", "plot_likert", "plot_trend", "plot_heatmap", "save_figure", "figure_bytes",
            "caption_text", "OKABE_ITO"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -18,17 +18,21 @@ that the layers below computed.
 
 from __future__ import annotations
 
-from .display import key_indicators, margins_of_error
-from .action_plan import write_action_plan
-from .excel import Sheet, write_excel
-from .methodology import Methodology, WeightingStep
-from .pdf import render_pdf
-from .figures import standard_figures
-from .html import ReportContext, ReportFigure, html_text, render_html
-from .manifest import Mismatch, build_manifest, compare_manifests, mismatch_table, read_json, write_json
-from .output import MARKER, prepare_output_dir
-from .safety import check_no_microdata, escape_formula, escape_frame
-from .tables import csv_text, write_csv
+import importlib
+from typing import Any
+
+#: each public name and the module that defines it (imported when first used: writing a CSV file
+#: does not load matplotlib or the HTML templates)
+_EXPORTS = {
+    "key_indicators": ".display", "margins_of_error": ".display", "write_action_plan": ".action_plan",
+    "Sheet": ".excel", "write_excel": ".excel", "Methodology": ".methodology", "WeightingStep": ".methodology",
+    "render_pdf": ".pdf", "standard_figures": ".figures", "ReportContext": ".html", "ReportFigure": ".html",
+    "html_text": ".html", "render_html": ".html", "Mismatch": ".manifest", "build_manifest": ".manifest",
+    "compare_manifests": ".manifest", "mismatch_table": ".manifest", "read_json": ".manifest",
+    "write_json": ".manifest", "MARKER": ".output", "prepare_output_dir": ".output",
+    "check_no_microdata": ".safety", "escape_formula": ".safety", "escape_frame": ".safety",
+    "csv_text": ".tables", "write_csv": ".tables",
+}
 
 __all__ = [
     "ReportContext", "ReportFigure", "render_html", "html_text", "render_pdf", "write_excel", "Sheet",
@@ -37,3 +41,15 @@ __all__ = [
     "prepare_output_dir", "MARKER", "escape_formula", "escape_frame", "check_no_microdata",
     "key_indicators", "margins_of_error", "standard_figures",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__
