@@ -363,6 +363,26 @@ def test_languages_drawn_in_parallel_give_the_same_files_as_one_process(result, 
     assert _files(tmp_path / "started") == serial
 
 
+def test_publish_gives_every_object_back_to_the_garbage_collector(result, tmp_path):
+    """publish freezes the objects that exist when it starts (the collector skips them while the
+    report is written) and unfreezes them at the end, also when it fails; objects someone else froze
+    stay frozen."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    publish(result, tmp_path / "a")
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(Exception):
+        publish(result, tmp_path / "a")  # exists already: refused
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        publish(result, tmp_path / "b")
+        assert gc.get_freeze_count() > 0  # not unfrozen by publish
+    finally:
+        gc.unfreeze()
+
+
 def test_a_worker_warms_up_only_when_a_processor_is_spare(monkeypatch):
     """While the statistics are computed, the workers load the drawing libraries one at a time per
     spare processor (a semaphore), so that the statistics keep a processor to themselves."""

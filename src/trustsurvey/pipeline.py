@@ -58,10 +58,15 @@ class RunResult:
         return years[-1] if years else None
 
     def table(self, lang: str = "en", wave: int | None = None) -> pd.DataFrame:
-        """The breakdown table of a wave with labels in ``lang``."""
+        """The breakdown table of a wave with labels in ``lang``.
+
+        Like every labelled table of the run (:meth:`trend_table`, :meth:`small_area_table`), its
+        text columns hold Python strings (``object``): the report reads them value by value, which
+        is faster from Python objects than from Arrow-backed strings.
+        """
         key = ("table", lang, self.current if wave is None else wave)
         if key not in self._labelled:
-            self._labelled[key] = relabel(self.tables[key[2]], self.questionnaire, lang)
+            self._labelled[key] = _text_as_objects(relabel(self.tables[key[2]], self.questionnaire, lang))
         return self._labelled[key].copy()
 
     def local(self) -> pd.DataFrame | None:
@@ -77,15 +82,21 @@ class RunResult:
         """
         key = ("small_area", lang)
         if key not in self._labelled:
-            self._labelled[key] = _small_area_table(self.small_area, self.questionnaire, lang)
+            self._labelled[key] = _text_as_objects(_small_area_table(self.small_area, self.questionnaire, lang))
         return self._labelled[key].copy()
 
     def trend_table(self, lang: str = "en") -> pd.DataFrame:
         """The trend table with labels in ``lang``."""
         key = ("trend", lang)
         if key not in self._labelled:
-            self._labelled[key] = relabel(self.trend, self.questionnaire, lang)
+            self._labelled[key] = _text_as_objects(relabel(self.trend, self.questionnaire, lang))
         return self._labelled[key].copy()
+
+
+def _text_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its string columns as Python objects (missing text stays missing)."""
+    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    return frame.astype({c: object for c in text}) if text else frame
 
 
 def compute(plan: AnalysisPlan, *, progress: Callable[[str], None] | None = None) -> RunResult:

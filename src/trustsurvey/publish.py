@@ -285,7 +285,39 @@ def _draw(run: bytes, lang: str, out: str) -> str:
     import pickle
 
     result = pickle.loads(run)
-    return _html(result, lang, Path(out), _figures(result, lang, Path(out)))
+    with gc_frozen():
+        return _html(result, lang, Path(out), _figures(result, lang, Path(out)))
+
+
+@contextlib.contextmanager
+def gc_frozen() -> Iterator[None]:
+    """Let Python's cycle collector skip, for the block, every object that exists when it starts.
+
+    Writing a report makes many short-lived objects (matplotlib's artists, table cells), and
+    each collection would otherwise walk the run's tables and the imported modules again: about a
+    tenth of the drawing's time. The objects go back to the collector when the block ends; if
+    something else has frozen objects already, nothing is changed.
+
+    Examples
+    --------
+    >>> import gc
+    >>> before = gc.get_freeze_count()
+    >>> with gc_frozen():
+    ...     gc.get_freeze_count() > 0
+    True
+    >>> gc.get_freeze_count() == before
+    True
+    """
+    import gc
+
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextlib.contextmanager
@@ -429,7 +461,7 @@ def publish(result: RunResult, out_dir: str | Path, *, force: bool = False,
     plan = result.plan
     langs = list(plan.languages) or ["en"]
     written: dict[str, str] = {}
-    with prepare_output_dir(out_dir, force=force) as tmp, contextlib.ExitStack() as stack:
+    with gc_frozen(), prepare_output_dir(out_dir, force=force) as tmp, contextlib.ExitStack() as stack:
         reports = _reports(result, langs, tmp, say, stack, workers)  # drawn while the tables are written
         say("tables")
         for year in result.tables:
