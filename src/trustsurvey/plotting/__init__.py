@@ -17,8 +17,7 @@ letter), and can put a caption with source, base and year under the chart.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .._lazy import lazy_names
 
 #: each public name and the module that defines it (imported when first used: matplotlib is not
 #: loaded by a process that only needs the report's marks and colours)
@@ -31,13 +30,4 @@ __all__ = ["plot_estimates", "plot_likert", "plot_trend", "plot_heatmap", "save_
            "caption_text", "OKABE_ITO"]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_names(__name__, _EXPORTS, __all__)
